@@ -1,0 +1,49 @@
+# livelake — the two commands a newcomer needs are `make demo` and `make test`.
+# Both create .venv and install the pinned lock file themselves.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast test-integration bench lint fmt lock airflow clean check-java help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+check-java:
+	@command -v java >/dev/null 2>&1 || { echo "livelake needs Java 17 for Spark: install it (Debian: apt-get install openjdk-17-jre-headless) and retry."; exit 1; }
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "livelake needs Python 3.11 ($(PYTHON) not found on PATH)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: $(STAMP)  ## create .venv from the lock file
+
+demo: check-java $(STAMP)  ## run the daily pipeline end to end on generated data (local Spark, lake in ./lake)
+	$(BIN)/livelake demo
+
+test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests)
+	$(BIN)/python -m pytest -q
+
+test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
+	$(BIN)/python -m pytest -q -m integration
+
+bench: check-java $(STAMP)  ## run the benchmarks, write BENCHMARKS.md
+	$(BIN)/python -m benchmarks.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+lock:  ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) lake .pytest_cache

@@ -1,0 +1,1 @@
+"""livelake: a batch data platform for live-stream e-commerce."""

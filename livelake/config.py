@@ -1,0 +1,110 @@
+"""One typed configuration for every livelake process.
+
+Values come from, in rising priority: the defaults below, a `livelake.toml` file (the one
+named by `LIVELAKE_CONFIG`, else `./livelake.toml` if present), and `LIVELAKE_*` environment
+variables (`LIVELAKE_LAKE_ROOT`, `LIVELAKE_SPARK_MASTER`, ...). Laptop vs cluster is this
+object and nothing else: the jobs never look at the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DeltaWriter = Literal["auto", "delta-rs", "delta-spark"]
+REMOTE_SCHEMES = ("s3://", "s3a://", "hdfs://", "gs://", "abfss://", "file://")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message is one line naming the key."""
+
+
+class Settings(BaseSettings):
+    """Every knob a deployment may turn. Field names map to `LIVELAKE_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="LIVELAKE_", extra="forbid")
+
+    lake_root: str = Field("lake", description="Lake root: a local path, or s3://, hdfs://… URI")
+    landing_root: str = Field("landing", description="Where sources deliver files")
+    spark_master: str = Field("local[*]", description="local[*], spark://host:port, yarn, k8s://…")
+    delta_writer: DeltaWriter = Field("auto", description="Which Delta writer commits tables")
+    shuffle_partitions: int = Field(4, ge=1, description="spark.sql.shuffle.partitions")
+    driver_memory: str = Field("4g", description="spark.driver.memory for local runs")
+    pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")
+    watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")
+    clock_skew_minutes: int = Field(15, ge=0, description="How far in the future an event may be")
+    expectations_dir: str | None = Field(None, description="Override the bundled suites folder")
+
+    @field_validator("lake_root", "landing_root")
+    @classmethod
+    def _normalise_root(cls, value: str) -> str:
+        if value.startswith(REMOTE_SCHEMES):
+            return value.rstrip("/")
+        return str(Path(value).expanduser().resolve())
+
+    @field_validator("spark_master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        if not (
+            value.startswith(("local", "spark://", "k8s://", "yarn", "mesos://"))
+            or value == "yarn"
+        ):
+            raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://…")
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.spark_master.startswith("local")
+
+    @property
+    def lake_is_local(self) -> bool:
+        return not self.lake_root.startswith(REMOTE_SCHEMES) or self.lake_root.startswith(
+            "file://"
+        )
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get("LIVELAKE_CONFIG")
+    if named:
+        return Path(named)
+    default = Path("livelake.toml")
+    return default if default.exists() else None
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "config"
+    return f"invalid config: {key}: {first['msg']} (got {first.get('input')!r})"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from file + environment (+ explicit overrides, e.g. from CLI flags)."""
+    file_values: dict[str, object] = {}
+    path = _config_file()
+    if path is not None:
+        try:
+            file_values = tomllib.loads(path.read_text()).get("livelake", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"invalid config: cannot read {path}: {exc}") from None
+    env_keys = {
+        name for name in Settings.model_fields if f"LIVELAKE_{name.upper()}" in os.environ
+    }
+    # Environment beats file: drop file values that the environment sets.
+    values = {k: v for k, v in file_values.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings (cached; call `settings.cache_clear()` after changing env)."""
+    return load_settings()
