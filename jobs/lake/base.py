@@ -1,0 +1,222 @@
+"""The lake I/O contract shared by both Delta writers.
+
+Every job reads and writes tables only through a `Lake`. Writes are staged first
+(write-audit-publish): `stage()` puts data files in place without publishing them, the caller
+may validate `StagedWrite.dataframe`, then `commit()` publishes atomically or `abort()`
+discards. The convenience calls `append`, `replace_partitions` and `merge` stage and commit
+in one go.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from livelake.jobs.lake.registry import Table
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+WriteMode = Literal["append", "replace_partitions", "overwrite"]
+
+
+class LakeError(RuntimeError):
+    """Base of the lake's errors: each message names the table and what to do."""
+
+
+class SchemaMismatchError(LakeError):
+    """Data or declaration is incompatible with the table's schema."""
+
+
+class CommitConflictError(LakeError):
+    """Another writer committed a conflicting change first."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who is writing: carried into every commit's metadata and idempotency token."""
+
+    job: str
+    day: date | None = None
+    run_id: str = field(
+        default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-")
+        + uuid.uuid4().hex[:8]
+    )
+
+    def for_job(self, job: str) -> RunContext:
+        return RunContext(job=job, day=self.day, run_id=self.run_id)
+
+    def for_day(self, day: date) -> RunContext:
+        return RunContext(job=self.job, day=day, run_id=self.run_id)
+
+    def token(self, table: Table, sequence: int = 0) -> str:
+        """The idempotency token of this run's `sequence`-th commit to `table`."""
+        day = self.day.isoformat() if self.day else "-"
+        return f"livelake:{self.run_id}:{self.job}:{day}:{table.qualified_name}:{sequence}"
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "livelake.run_id": self.run_id,
+            "livelake.job": self.job,
+            "livelake.day": self.day.isoformat() if self.day else "",
+        }
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a commit did. `version` is the table version that holds the data."""
+
+    table: str
+    version: int
+    applied: bool
+    files_added: int
+    files_removed: int
+    rows_added: int
+
+    @property
+    def skipped(self) -> bool:
+        return not self.applied
+
+
+class StagedWrite(ABC):
+    """Data files written but not yet published. Commit or abort exactly once."""
+
+    table: Table
+    mode: WriteMode
+    partitions: tuple[Any, ...] | None
+
+    @property
+    @abstractmethod
+    def dataframe(self) -> DataFrame:
+        """The staged rows exactly as they will be published (for the gate)."""
+
+    @property
+    @abstractmethod
+    def rows(self) -> int:
+        """How many rows are staged (from file metadata, no scan)."""
+
+    @abstractmethod
+    def commit(self, ctx: RunContext, token: str | None = None) -> CommitResult:
+        """Publish atomically; a token already in the log makes this a no-op."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Discard the staged files; the table is untouched."""
+
+
+class Lake(ABC):
+    """The narrow interface every job uses to touch tables."""
+
+    writer_name: str
+
+    @abstractmethod
+    def exists(self, table: Table) -> bool: ...
+
+    @abstractmethod
+    def version(self, table: Table) -> int | None:
+        """Latest committed version, or None if the table does not exist yet."""
+
+    @abstractmethod
+    def read(
+        self, table: Table, version: int | None = None, timestamp: datetime | None = None
+    ) -> DataFrame:
+        """Read the table (optionally as of a version or a time) as a Spark DataFrame."""
+
+    @abstractmethod
+    def stage(
+        self,
+        table: Table,
+        df: DataFrame,
+        mode: WriteMode,
+        partitions: Sequence[Any] | None = None,
+    ) -> StagedWrite:
+        """Write `df`'s files for `table` without publishing them."""
+
+    @abstractmethod
+    def append_records(
+        self,
+        table: Table,
+        records: Sequence[dict[str, Any]],
+        ctx: RunContext,
+        token: str | None = None,
+    ) -> CommitResult:
+        """Append a few driver-side records (audit rows, ledgers) without Spark."""
+
+    @abstractmethod
+    def history(self, table: Table, limit: int | None = None) -> list[dict[str, Any]]:
+        """Commits newest first, with livelake run metadata."""
+
+    @abstractmethod
+    def optimize(self, table: Table, ctx: RunContext) -> dict[str, Any]:
+        """Compact small files (a data-preserving rewrite)."""
+
+    @abstractmethod
+    def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
+        """Delete files no version within the retention references; returns them."""
+
+    # Convenience: stage + commit -------------------------------------------------------
+
+    def append(
+        self, table: Table, df: DataFrame, ctx: RunContext, token: str | None = None
+    ) -> CommitResult:
+        return self.stage(table, df, "append").commit(ctx, token)
+
+    def replace_partitions(
+        self,
+        table: Table,
+        df: DataFrame,
+        partitions: Sequence[Any],
+        ctx: RunContext,
+        token: str | None = None,
+    ) -> CommitResult:
+        """Replace exactly the listed partitions (values of the first partition column)."""
+        return self.stage(table, df, "replace_partitions", partitions).commit(ctx, token)
+
+    def overwrite(
+        self, table: Table, df: DataFrame, ctx: RunContext, token: str | None = None
+    ) -> CommitResult:
+        return self.stage(table, df, "overwrite").commit(ctx, token)
+
+    def merge(
+        self,
+        table: Table,
+        df: DataFrame,
+        ctx: RunContext,
+        keys: Sequence[str] | None = None,
+        token: str | None = None,
+    ) -> CommitResult:
+        """Upsert by key: rows of `df` replace rows with the same key, others are kept.
+
+        Copy-on-write at partition granularity: only the partitions `df` touches are
+        rewritten (the whole table when it is unpartitioned).
+        """
+        return self.stage_merge(table, df, keys).commit(ctx, token)
+
+    def stage_merge(
+        self, table: Table, df: DataFrame, keys: Sequence[str] | None = None
+    ) -> StagedWrite:
+        from pyspark.sql import functions as F
+
+        from livelake.jobs.lake.conform import conform, merged_rows
+
+        keys = list(keys or table.keys)
+        if not keys:
+            raise SchemaMismatchError(f"{table.qualified_name}: merge needs key columns")
+        incoming = conform(df, table)
+        if not self.exists(table):
+            return self.stage(table, incoming, "append")
+        if not table.partition_by:
+            result = merged_rows(self.read(table), incoming, keys)
+            return self.stage(table, result, "overwrite")
+        part = table.partition_by[0]
+        touched = sorted(
+            r[0] for r in incoming.select(part).distinct().collect() if r[0] is not None
+        )
+        current = self.read(table).where(F.col(part).isin(touched))
+        result = merged_rows(current, incoming, keys)
+        return self.stage(table, result, "replace_partitions", touched)
+

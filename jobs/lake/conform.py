@@ -1,0 +1,87 @@
+"""Make a DataFrame match its table's declaration, or say precisely why it cannot.
+
+Pure DataFrame -> DataFrame functions used by both writers. Only lossless widenings are cast
+silently; anything else is a `SchemaMismatchError` naming table, column and both types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from livelake.jobs.lake.base import SchemaMismatchError
+from livelake.jobs.lake.registry import Table, spark_type
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+    from pyspark.sql.types import DataType
+
+_SAFE_WIDENINGS = {
+    ("int", "bigint"),
+    ("smallint", "bigint"),
+    ("tinyint", "bigint"),
+    ("smallint", "int"),
+    ("tinyint", "int"),
+    ("float", "double"),
+    ("int", "double"),
+    ("bigint", "double"),
+    ("void", "*"),
+}
+
+
+def _castable(source: DataType, target: DataType) -> bool:
+    s, t = source.simpleString(), target.simpleString()
+    if s == t or (s, t) in _SAFE_WIDENINGS or s == "void":
+        return True
+    # Decimals widen when neither integer digits nor scale shrink.
+    if s.startswith("decimal") and t.startswith("decimal"):
+        sp, ss = source.precision, source.scale  # type: ignore[attr-defined]
+        tp, ts = target.precision, target.scale  # type: ignore[attr-defined]
+        return ts >= ss and (tp - ts) >= (sp - ss)
+    if t.startswith("decimal") and s in {"int", "bigint"}:
+        return target.precision - target.scale >= (10 if s == "int" else 19)  # type: ignore[attr-defined]
+    return False
+
+
+def conform(df: DataFrame, table: Table) -> DataFrame:
+    """Select the declared columns in declared order with declared types.
+
+    Missing nullable columns become nulls; missing required columns, extra columns and
+    lossy type changes are refused.
+    """
+    from pyspark.sql import functions as F
+
+    present = {f.name: f.dataType for f in df.schema.fields}
+    extra = sorted(set(present) - set(table.column_names))
+    if extra:
+        raise SchemaMismatchError(
+            f"{table.qualified_name}: columns {extra} are not declared; declare them in "
+            f"livelake.jobs.lake.tables or drop them before writing"
+        )
+    selected = []
+    for column in table.columns:
+        target = spark_type(column.type)
+        if column.name not in present:
+            if not column.nullable:
+                raise SchemaMismatchError(
+                    f"{table.qualified_name}: required column {column.name!r} is missing"
+                )
+            selected.append(F.lit(None).cast(target).alias(column.name))
+            continue
+        source = present[column.name]
+        if not _castable(source, target):
+            raise SchemaMismatchError(
+                f"{table.qualified_name}: column {column.name!r} has type "
+                f"{source.simpleString()} but the table declares {target.simpleString()}"
+            )
+        expr = F.col(column.name)
+        if source.simpleString() != target.simpleString():
+            expr = expr.cast(target)
+        selected.append(expr.alias(column.name))
+    return df.select(*selected)
+
+
+def merged_rows(current: DataFrame, incoming: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """Upsert: every incoming row, plus current rows whose key is not incoming."""
+    kept = current.join(incoming.select(*keys).distinct(), on=list(keys), how="left_anti")
+    return kept.unionByName(incoming)

@@ -1,0 +1,116 @@
+"""Read any lake table without a JVM: Arrow, Polars, pandas or DuckDB.
+
+The Delta log says which Parquet files make up a version (`DeltaTable.file_uris`); pyarrow
+reads exactly those, taking partition columns from the Hive-style paths, and the result is
+cast to the table's declaration so every engine sees the rows and types Spark sees.
+(`DeltaTable.to_pyarrow_dataset` is avoided on purpose: it aborts the process at exit here,
+delta-rs issue #2184.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from livelake.config import settings
+from livelake.jobs.lake import storage
+from livelake.jobs.lake.base import LakeError
+from livelake.jobs.lake.registry import Table, table
+
+Engine = Literal["polars", "pandas", "duckdb", "arrow"]
+
+
+def _partition_schema(declared: Table) -> pa.Schema:
+    schema = declared.arrow_schema()
+    return pa.schema([schema.field(name) for name in declared.partition_by])
+
+
+def _to_declared(data: pa.Table, declared: Table) -> pa.Table:
+    columns = []
+    for field in declared.arrow_schema():
+        if field.name in data.column_names:
+            columns.append(pc.cast(data.column(field.name), field.type))
+        else:
+            columns.append(pa.nulls(data.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=declared.arrow_schema())
+
+
+def delta_table(
+    declared: Table,
+    version: int | None = None,
+    as_of: datetime | None = None,
+    lake_root: str | None = None,
+) -> DeltaTable:
+    uri = storage.table_uri(lake_root or settings().lake_root, declared)
+    try:
+        dt = DeltaTable(uri, version=version)
+    except TableNotFoundError:
+        raise LakeError(
+            f"{declared.qualified_name} does not exist at {uri}: has `livelake run` written it?"
+        ) from None
+    if as_of is not None:
+        dt.load_as_version(as_of)
+    return dt
+
+
+def read_arrow(
+    declared: Table,
+    version: int | None = None,
+    as_of: datetime | None = None,
+    columns: list[str] | None = None,
+    filter: pc.Expression | None = None,  # noqa: A002 - pyarrow's own name for it
+    lake_root: str | None = None,
+) -> pa.Table:
+    """The table's rows at a version (or time) as an Arrow table."""
+    uri = storage.table_uri(lake_root or settings().lake_root, declared)
+    files = delta_table(declared, version, as_of, lake_root).file_uris()
+    if not files:
+        empty = declared.arrow_schema().empty_table()
+        return empty.select(columns) if columns else empty
+    fs, root = storage.filesystem(uri)
+    paths = [storage.filesystem(f)[1] for f in files]
+    dataset = pads.dataset(
+        paths,
+        format="parquet",
+        filesystem=fs,
+        partitioning=pads.partitioning(_partition_schema(declared), flavor="hive")
+        if declared.partition_by
+        else None,
+        partition_base_dir=root,
+    )
+    data = _to_declared(dataset.to_table(filter=filter), declared)
+    return data.select(columns) if columns else data
+
+
+def read_table(
+    name: str,
+    as_of_version: int | None = None,
+    engine: Engine = "polars",
+    columns: list[str] | None = None,
+    as_of: datetime | None = None,
+    lake_root: str | None = None,
+) -> Any:
+    """Read a lake table by name into the engine of your choice, no JVM needed.
+
+    >>> users = read_table("silver/users", engine="polars")
+    """
+    data = read_arrow(table(name), as_of_version, as_of, columns, lake_root=lake_root)
+    if engine == "arrow":
+        return data
+    if engine == "polars":
+        import polars as pl
+
+        return pl.from_arrow(data)
+    if engine == "pandas":
+        return data.to_pandas()
+    if engine == "duckdb":
+        import duckdb
+
+        return duckdb.connect().from_arrow(data)
+    raise ValueError(f"engine must be one of polars, pandas, duckdb, arrow (got {engine!r})")

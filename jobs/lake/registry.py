@@ -1,0 +1,186 @@
+"""The table registry: every lake table is declared once, as data.
+
+A `Table` names its layer, columns (type, nullability, meaning), partition columns and keys.
+Writers conform DataFrames to it, readers cast to it, gates derive key/not-null checks from it,
+and `livelake tables` lists it. Declarations live in `livelake.jobs.lake.tables.<layer>`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from pyspark.sql.types import DataType, StructType
+
+Layer = Literal["bronze", "silver", "quarantine", "gold", "audit"]
+LAYERS: tuple[Layer, ...] = ("bronze", "silver", "quarantine", "gold", "audit")
+
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "long": pa.int64(),
+    "int": pa.int32(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "binary": pa.binary(),
+}
+
+
+class UnknownTableError(KeyError):
+    """Asked for a table nobody declared."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def arrow_type(type_name: str) -> pa.DataType:
+    """Map a declared type name (`long`, `decimal(18,2)`, …) to Arrow."""
+    if type_name in _ARROW_TYPES:
+        return _ARROW_TYPES[type_name]
+    match = _DECIMAL.fullmatch(type_name)
+    if match:
+        return pa.decimal128(int(match[1]), int(match[2]))
+    raise ValueError(f"unknown column type {type_name!r}; use one of {sorted(_ARROW_TYPES)}")
+
+
+def spark_type(type_name: str) -> DataType:
+    """Map a declared type name to Spark."""
+    from pyspark.sql import types as T
+
+    simple = {
+        "string": T.StringType(),
+        "long": T.LongType(),
+        "int": T.IntegerType(),
+        "double": T.DoubleType(),
+        "boolean": T.BooleanType(),
+        "date": T.DateType(),
+        "timestamp": T.TimestampType(),
+        "binary": T.BinaryType(),
+    }
+    if type_name in simple:
+        return simple[type_name]
+    match = _DECIMAL.fullmatch(type_name)
+    if match:
+        return T.DecimalType(int(match[1]), int(match[2]))
+    raise ValueError(f"unknown column type {type_name!r}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, declared type, nullability and what it means (with units)."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        arrow_type(self.type)  # fail at declaration time, not at first write
+
+
+def col(name: str, type_: str, doc: str = "", *, nullable: bool = True) -> Column:
+    """Shorthand used by the declaration modules."""
+    return Column(name, type_, nullable, doc)
+
+
+def key(name: str, type_: str = "string", doc: str = "") -> Column:
+    """A non-nullable key column."""
+    return Column(name, type_, False, doc)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lake table: where it lives, its grain, schema, partitioning and keys."""
+
+    layer: Layer
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+    partition_by: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    description: str = ""
+    append_only: bool = False
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        missing = [n for n in (*self.partition_by, *self.keys) if n not in names]
+        if missing:
+            raise ValueError(f"{self.qualified_name}: keys/partitions {missing} are not columns")
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.qualified_name}: duplicate column names")
+
+    @property
+    def qualified_name(self) -> str:
+        """`layer/name`, also the table's path below the lake root."""
+        return f"{self.layer}/{self.name}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.qualified_name} has no column {name!r}")
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in self.columns]
+        )
+
+    def spark_schema(self) -> StructType:
+        from pyspark.sql.types import StructField, StructType
+
+        return StructType(
+            [StructField(c.name, spark_type(c.type), c.nullable) for c in self.columns]
+        )
+
+
+_TABLES: dict[str, Table] = {}
+
+
+def register(*tables: Table) -> None:
+    """Add declarations to the registry; a name may be declared only once."""
+    for table in tables:
+        if table.qualified_name in _TABLES and _TABLES[table.qualified_name] != table:
+            raise ValueError(f"table {table.qualified_name} is declared twice")
+        _TABLES[table.qualified_name] = table
+
+
+def _load_declarations() -> None:
+    from livelake.jobs.lake import tables  # noqa: F401 - importing registers them
+
+
+def table(name: str) -> Table:
+    """Look a table up by `layer/name` (or by bare name when it is unambiguous)."""
+    _load_declarations()
+    if name in _TABLES:
+        return _TABLES[name]
+    matches = [t for t in _TABLES.values() if t.name == name]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        options = ", ".join(t.qualified_name for t in matches)
+        raise UnknownTableError(f"table name {name!r} is ambiguous: say one of {options}")
+    raise UnknownTableError(
+        f"no table {name!r} is declared; `livelake tables` lists the {len(_TABLES)} that are"
+    )
+
+
+def all_tables(layers: Iterable[Layer] = LAYERS) -> list[Table]:
+    """Every declared table, ordered by layer then name."""
+    _load_declarations()
+    wanted = list(layers)
+    return sorted(
+        (t for t in _TABLES.values() if t.layer in wanted),
+        key=lambda t: (LAYERS.index(t.layer), t.name),
+    )

@@ -1,0 +1,84 @@
+"""Audit: append-only records that let an auditor prove what happened in every run."""
+
+from livelake.jobs.lake.registry import Table, col, key, register
+
+INGEST_LEDGER = Table(
+    layer="audit",
+    name="ingest_ledger",
+    grain="one row per landed file per ingest attempt",
+    columns=(
+        key("source"),
+        key("delivery_date", "date"),
+        key("source_file"),
+        key("file_sha256"),
+        key("bronze_table"),
+        col("rows", "long", "lines read from the file"),
+        key("outcome", doc="ingested | skipped_already_ingested"),
+        key("ingested_at", "timestamp"),
+        key("run_id"),
+    ),
+    partition_by=("delivery_date",),
+    append_only=True,
+)
+
+RECONCILIATION = Table(
+    layer="audit",
+    name="reconciliation",
+    grain="one row per run per silver table per delivery day",
+    columns=(
+        key("run_id"),
+        key("delivery_date", "date"),
+        key("table_name"),
+        col("landed", "long", "bronze lines of that delivery"),
+        col("published", "long", "rows published to silver"),
+        col("quarantined", "long", "rows sent to quarantine"),
+        col("duplicates_dropped", "long", "rows dropped as duplicates"),
+        col("balanced", "boolean", "landed == published + quarantined + duplicates_dropped"),
+        key("recorded_at", "timestamp"),
+    ),
+    partition_by=("delivery_date",),
+    append_only=True,
+)
+
+QUALITY_RESULTS = Table(
+    layer="audit",
+    name="quality_results",
+    grain="one row per expectation evaluated per gate run",
+    columns=(
+        key("run_id"),
+        key("day", "date"),
+        key("stage"),
+        key("table_name"),
+        col("table_version", "long", "Delta version validated (staged: version it would follow)"),
+        key("suite"),
+        key("expectation"),
+        col("column_name", "string"),
+        key("severity", doc="error blocks publishing, warn records"),
+        col("success", "boolean"),
+        col("observed_value", "string", "JSON of GE's observed value"),
+        col("unexpected_count", "long"),
+        col("details", "string", "JSON: kwargs and a few unexpected values"),
+        key("validated_at", "timestamp"),
+    ),
+    partition_by=("day",),
+    append_only=True,
+)
+
+PUBLISHED_RUNS = Table(
+    layer="audit",
+    name="published_runs",
+    grain="one row per table per stage publication; written last, after all tables commit",
+    columns=(
+        key("run_id"),
+        key("day", "date"),
+        key("stage"),
+        key("table_name"),
+        key("table_version", "long"),
+        col("rows", "long"),
+        key("published_at", "timestamp"),
+    ),
+    partition_by=("day",),
+    append_only=True,
+)
+
+register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS)

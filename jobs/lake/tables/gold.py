@@ -1,0 +1,3 @@
+"""Gold: daily aggregates, feature snapshots and training examples."""
+
+from livelake.jobs.lake.registry import register  # noqa: F401

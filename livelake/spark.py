@@ -1,0 +1,83 @@
+"""The one place a SparkSession is made.
+
+Local and cluster runs share this code path: only `Settings.spark_master` differs. Local
+defaults are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
+`spark-defaults.conf` from `infra/` supplies the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+from livelake.config import Settings, settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+class JavaMissingError(RuntimeError):
+    """Spark needs a JVM; say so in one line instead of a py4j traceback."""
+
+
+def require_java() -> None:
+    if os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return
+    raise JavaMissingError(
+        "livelake needs Java 17 for Spark: install it (e.g. apt-get install "
+        "openjdk-17-jre-headless) or set JAVA_HOME."
+    )
+
+
+def delta_jars_present(spark: SparkSession) -> bool:
+    """True when the Delta Spark classes can be loaded by this session's JVM."""
+    try:
+        spark._jvm.java.lang.Class.forName(DELTA_EXTENSION)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - any py4j failure means "not loadable"
+        return False
+    return True
+
+
+def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkSession:
+    """Return the process's SparkSession, creating it from settings on first use."""
+    from pyspark.sql import SparkSession
+
+    cfg = cfg or settings()
+    require_java()
+    # Executors must run the same Python as the driver (venvs, cluster workers).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(cfg.spark_master)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+    )
+    if cfg.is_local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = (
+            builder.config("spark.driver.memory", cfg.driver_memory)
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+        )
+    if cfg.delta_writer == "delta-spark":
+        builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
+            "spark.sql.catalog.spark_catalog", DELTA_CATALOG
+        )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
