@@ -52,8 +52,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_master(cls, value: str) -> str:
         if not (
-            value.startswith(("local", "spark://", "k8s://", "yarn", "mesos://"))
-            or value == "yarn"
+            value.startswith(("local", "spark://", "k8s://", "yarn", "mesos://")) or value == "yarn"
         ):
             raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://…")
         return value
@@ -64,9 +63,7 @@ class Settings(BaseSettings):
 
     @property
     def lake_is_local(self) -> bool:
-        return not self.lake_root.startswith(REMOTE_SCHEMES) or self.lake_root.startswith(
-            "file://"
-        )
+        return not self.lake_root.startswith(REMOTE_SCHEMES) or self.lake_root.startswith("file://")
 
 
 def _config_file() -> Path | None:
@@ -92,9 +89,7 @@ def load_settings(**overrides: object) -> Settings:
             file_values = tomllib.loads(path.read_text()).get("livelake", {})
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"invalid config: cannot read {path}: {exc}") from None
-    env_keys = {
-        name for name in Settings.model_fields if f"LIVELAKE_{name.upper()}" in os.environ
-    }
+    env_keys = {name for name in Settings.model_fields if f"LIVELAKE_{name.upper()}" in os.environ}
     # Environment beats file: drop file values that the environment sets.
     values = {k: v for k, v in file_values.items() if k not in env_keys}
     values.update({k: v for k, v in overrides.items() if v is not None})

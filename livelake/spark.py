@@ -38,7 +38,7 @@ def delta_jars_present(spark: SparkSession) -> bool:
     """True when the Delta Spark classes can be loaded by this session's JVM."""
     try:
         spark._jvm.java.lang.Class.forName(DELTA_EXTENSION)  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001 - any py4j failure means "not loadable"
+    except Exception:
         return False
     return True
 

@@ -43,8 +43,7 @@ class RunContext:
     job: str
     day: date | None = None
     run_id: str = field(
-        default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-")
-        + uuid.uuid4().hex[:8]
+        default_factory=lambda: datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     )
 
     def for_job(self, job: str) -> RunContext:
@@ -219,4 +218,3 @@ class Lake(ABC):
         current = self.read(table).where(F.col(part).isin(touched))
         result = merged_rows(current, incoming, keys)
         return self.stage(table, result, "replace_partitions", touched)
-

@@ -336,9 +336,7 @@ class DeltaRsLake(Lake):
     def optimize(self, table: Table, ctx: RunContext) -> dict[str, Any]:
         dt = self.ensure(table)
         metadata = {**ctx.metadata(), "livelake.writer": "delta-rs"}
-        return dt.optimize.compact(
-            commit_properties=CommitProperties(custom_metadata=metadata)
-        )
+        return dt.optimize.compact(commit_properties=CommitProperties(custom_metadata=metadata))
 
     def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
         dt = self._open(table)

@@ -51,7 +51,9 @@ class DeltaSparkStagedWrite(StagedWrite):
     @property
     def rows(self) -> int:
         fs, path = storage.filesystem(self.staging_uri)
-        return sum(storage.footer_stats(fs, f"{path}/{f}")[0] for f in storage.list_parquet(fs, path))
+        return sum(
+            storage.footer_stats(fs, f"{path}/{f}")[0] for f in storage.list_parquet(fs, path)
+        )
 
     def abort(self) -> None:
         fs, path = storage.filesystem(self.staging_uri)
@@ -98,7 +100,7 @@ class DeltaSparkLake(Lake):
     def uri(self, table: Table) -> str:
         return storage.table_uri(self.lake_root, table)
 
-    def _delta_table(self, table: Table):  # noqa: ANN202 - delta.tables.DeltaTable
+    def _delta_table(self, table: Table):
         from delta.tables import DeltaTable
 
         return DeltaTable.forPath(self.spark, storage.spark_uri(self.uri(table)))

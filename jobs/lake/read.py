@@ -64,7 +64,7 @@ def read_arrow(
     version: int | None = None,
     as_of: datetime | None = None,
     columns: list[str] | None = None,
-    filter: pc.Expression | None = None,  # noqa: A002 - pyarrow's own name for it
+    filter: pc.Expression | None = None,
     lake_root: str | None = None,
 ) -> pa.Table:
     """The table's rows at a version (or time) as an Arrow table."""

@@ -60,8 +60,7 @@ def partition_path(values: dict[str, str | None]) -> str:
     from urllib.parse import quote
 
     return "/".join(
-        f"{name}={HIVE_NULL if v is None else quote(v, safe='-_.: ')}"
-        for name, v in values.items()
+        f"{name}={HIVE_NULL if v is None else quote(v, safe='-_.: ')}" for name, v in values.items()
     )
 
 

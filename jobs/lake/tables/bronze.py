@@ -26,7 +26,7 @@ RAW_COLUMNS = (
     key("line_number", "long", "1-based physical line in the decompressed file"),
     col("raw", "string", "the line exactly as delivered"),
     col("header", "string", "CSV header line of the file (null for JSON lines)"),
-    key("file_sha256", doc="checksum of the delivered file"),
+    key("file_sha256", doc="SHA-256 of the delivered file's bytes"),
     key("ingested_at", "timestamp", "when bronze ingested the file"),
     key("run_id", doc="run that ingested it"),
 )

@@ -40,7 +40,6 @@ ORDERS = Table(
 )
 
 
-
 @pytest.fixture(params=["delta-rs", "delta-spark"])
 def lake(request, spark, lake_root):
     from livelake.config import load_settings
@@ -145,7 +144,7 @@ def test_concurrent_appends_lose_and_duplicate_nothing(spark, lake):
             for i in range(4):
                 rows = [(f"{prefix}{i}", D1, i, None)]
                 lake.append(ORDERS, frame(spark, rows), RunContext(job=f"writer-{prefix}"))
-        except BaseException as exc:  # noqa: BLE001 - surfaced by the assert below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(p,)) for p in ("x", "y")]
@@ -164,7 +163,7 @@ def test_conflicting_merges_fail_the_loser_with_a_clear_message(spark, lake):
     first = lake.stage_merge(ORDERS, frame(spark, [("a", D1, 10, "first")]))
     second = lake.stage_merge(ORDERS, frame(spark, [("b", D1, 20, "second")]))
     first.commit(ctx.for_job("first"))
-    with pytest.raises(CommitConflictError, match="contract_orders.*conflicting change"):
+    with pytest.raises(CommitConflictError, match=r"contract_orders.*conflicting change"):
         second.commit(ctx.for_job("second"))
     rows = sorted_rows(lake.read(ORDERS).select("order_id", "note"))
     assert rows == [("a", "first"), ("b", None)]
@@ -196,9 +195,7 @@ def test_spark_delta_rs_and_polars_read_identical_rows(spark, lake, lake_root):
 
     spark_rows = sorted(tuple(r) for r in lake.read(ORDERS).select(*ORDERS.column_names).collect())
     arrow_rows = sorted(tuple(r.values()) for r in read_arrow(ORDERS).to_pylist())
-    polars_rows = sorted(
-        pl.read_delta(lake.uri(ORDERS)).select(ORDERS.column_names).iter_rows()
-    )
+    polars_rows = sorted(pl.read_delta(lake.uri(ORDERS)).select(ORDERS.column_names).iter_rows())
     assert spark_rows == arrow_rows == polars_rows
     assert len(spark_rows) == 3
 
@@ -228,8 +225,7 @@ def test_incompatible_type_change_is_refused_naming_table_column_and_types(spark
         **{
             **ORDERS.__dict__,
             "columns": tuple(
-                col("amount_cny", "double") if c.name == "amount_cny" else c
-                for c in ORDERS.columns
+                col("amount_cny", "double") if c.name == "amount_cny" else c for c in ORDERS.columns
             ),
         }
     )

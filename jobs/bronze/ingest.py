@@ -1,0 +1,250 @@
+"""Bronze ingest: land every delivered line of day D, verbatim, with where it came from.
+
+Grain: one row per delivered line (CSV headers excluded; their text rides along in `header`).
+All sources share the landing layout (docs/landing-format.md), so one job serves them all.
+Files are read and hashed on the executors; the driver only lists paths and keeps the
+ledger. A file whose checksum the ledger already holds is skipped and recorded as such, so
+re-delivering or re-running a day changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+
+from livelake.jobs.lake import storage
+from livelake.jobs.lake.read import read_arrow
+from livelake.jobs.lake.tables.audit import INGEST_LEDGER
+from livelake.jobs.lake.tables.bronze import BRONZE, EVENT_STREAMS, EXPORTS
+from livelake.jobs.report import StageReport, TableCounts
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from livelake.jobs.context import JobContext
+
+JOB = "bronze.ingest"
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    source: str
+    bronze_table: str
+    relative_path: str
+    absolute_uri: str
+    is_csv: bool
+
+
+def _bronze_table_for(relative_in_day: str) -> tuple[str, bool] | None:
+    """Map a path inside a delivery folder to (bronze table, is CSV), or None.
+
+    `events/views/views-….jsonl.gz` -> ("views", False); `exports/users.csv` -> ("users", True)
+    """
+    parts = relative_in_day.split("/")
+    if len(parts) == 3 and parts[0] == "events" and parts[1] in EVENT_STREAMS:
+        return (parts[1], False) if parts[2].endswith((".jsonl.gz", ".jsonl")) else None
+    if len(parts) == 2 and parts[0] == "exports" and parts[1].endswith(".csv"):
+        name = parts[1].removesuffix(".csv")
+        return (name, True) if name in EXPORTS else None
+    return None
+
+
+def discover(landing_root: str, day: date) -> tuple[list[LandedFile], list[str]]:
+    """Files delivered on `day` by every source, and paths that fit no bronze table."""
+    fs, root = storage.filesystem(landing_root)
+    found: list[LandedFile] = []
+    unknown: list[str] = []
+    sources = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    for source in sorted(s for s in sources if s.type == pafs.FileType.Directory):
+        day_dir = f"{source.path}/dt={day.isoformat()}"
+        selector = pafs.FileSelector(day_dir, recursive=True, allow_not_found=True)
+        for info in sorted(fs.get_file_info(selector), key=lambda i: i.path):
+            if info.type != pafs.FileType.File:
+                continue
+            inside = info.path[len(day_dir) + 1 :]
+            if inside.startswith("_") or "/_" in inside:
+                continue  # _manifest.json and friends describe the delivery, they are not data
+            relative = info.path[len(root) + 1 :]
+            mapped = _bronze_table_for(inside)
+            if mapped is None:
+                unknown.append(relative)
+                continue
+            uri = landing_root.rstrip("/") + "/" + relative
+            found.append(LandedFile(source.base_name, mapped[0], relative, uri, mapped[1]))
+    return found, unknown
+
+
+def file_checksums(ctx: JobContext, files: list[LandedFile]) -> dict[str, str]:
+    """SHA-256 of each file's bytes, computed on the executors."""
+    from pyspark.sql import functions as F
+
+    if not files:
+        return {}
+    by_uri = {storage.spark_uri(f.absolute_uri): f.relative_path for f in files}
+    rows = (
+        ctx.spark.read.format("binaryFile")
+        .load(list(by_uri))
+        .select("path", F.sha2("content", 256).alias("sha"))
+        .collect()
+    )
+    normalised = {_normal(uri): rel for uri, rel in by_uri.items()}
+    return {normalised[_normal(r["path"])]: r["sha"] for r in rows}
+
+
+def _normal(uri: str) -> str:
+    return uri.replace("file:///", "/").replace("file:/", "/")
+
+
+def already_ingested(ctx: JobContext, checksums: set[str]) -> set[str]:
+    if not checksums or not ctx.lake.exists(INGEST_LEDGER):
+        return set()
+    ledger = read_arrow(
+        INGEST_LEDGER,
+        columns=["file_sha256", "outcome"],
+        filter=pc.field("file_sha256").isin(sorted(checksums)),
+        lake_root=ctx.settings.lake_root,
+    )
+    return {r["file_sha256"] for r in ledger.to_pylist() if r["outcome"] == "ingested"}
+
+
+def lines_of(
+    ctx: JobContext, files: list[LandedFile], checksums: dict[str, str], day: date
+) -> DataFrame:
+    """One row per line of the given files (all of one bronze table), line-numbered."""
+    from pyspark.sql import functions as F
+
+    uris = [storage.spark_uri(f.absolute_uri) for f in files]
+    meta = ctx.spark.createDataFrame(
+        [
+            (
+                _normal(storage.spark_uri(f.absolute_uri)),
+                f.source,
+                f.relative_path,
+                checksums[f.relative_path],
+                f.is_csv,
+            )
+            for f in files
+        ],
+        "uri string, source string, source_file string, file_sha256 string, is_csv boolean",
+    )
+    text = F.regexp_replace(F.col("value"), r"\n$", "")
+    whole = ctx.spark.read.text(uris, wholetext=True).select(
+        F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "").alias("uri"),
+        F.when(F.col("value") == "", F.array().cast("array<string>"))
+        .otherwise(F.split(text, "\n"))
+        .alias("lines"),
+    )
+    exploded = whole.join(F.broadcast(meta), "uri").select(
+        "source",
+        "source_file",
+        "file_sha256",
+        F.when(F.col("is_csv"), F.element_at("lines", 1)).alias("header"),
+        "is_csv",
+        F.posexplode("lines").alias("pos", "raw"),
+    )
+    now = datetime.now(UTC)
+    return exploded.where(~(F.col("is_csv") & (F.col("pos") == 0))).select(
+        "source",
+        F.lit(day).alias("delivery_date"),
+        "source_file",
+        (F.col("pos") + 1).cast("long").alias("line_number"),
+        "raw",
+        "header",
+        "file_sha256",
+        F.lit(now).alias("ingested_at"),
+        F.lit(ctx.run.run_id).alias("run_id"),
+    )
+
+
+def run(ctx: JobContext, day: date) -> StageReport:
+    """Ingest every file delivered on `day` into its bronze table."""
+    started = time.monotonic()
+    ctx = ctx.job(JOB, day)
+    files, unknown = discover(ctx.settings.landing_root, day)
+    if unknown:
+        return StageReport(
+            "bronze",
+            day,
+            "failed",
+            message=(
+                f"{len(unknown)} landed file(s) fit no bronze table, e.g. {unknown[0]}: see "
+                "docs/landing-format.md for the layout (events/<stream>/…jsonl.gz, "
+                "exports/<table>.csv)"
+            ),
+        )
+    if not files:
+        return StageReport(
+            "bronze",
+            day,
+            "nothing_to_do",
+            message=f"no files delivered for {day} under {ctx.settings.landing_root}",
+        )
+    checksums = file_checksums(ctx, files)
+    seen = already_ingested(ctx, set(checksums.values()))
+    by_table: dict[str, list[LandedFile]] = defaultdict(list)
+    for landed in files:
+        by_table[landed.bronze_table].append(landed)
+
+    now = datetime.now(UTC)
+    ledger: list[dict[str, object]] = []
+    counts: list[TableCounts] = []
+    for name, table_files in sorted(by_table.items()):
+        fresh = [f for f in table_files if checksums[f.relative_path] not in seen]
+        for skipped in (f for f in table_files if f not in fresh):
+            ledger.append(
+                _ledger_row(skipped, checksums, day, 0, "skipped_already_ingested", ctx, now)
+            )
+        if not fresh:
+            counts.append(
+                TableCounts(f"bronze/{name}", 0, 0, version=ctx.lake.version(BRONZE[name]))
+            )
+            continue
+        staged = ctx.lake.stage(BRONZE[name], lines_of(ctx, fresh, checksums, day), "append")
+        per_file = {
+            r["source_file"]: r["count"]
+            for r in staged.dataframe.groupBy("source_file").count().collect()
+        }
+        token = f"livelake:bronze:{name}:" + ",".join(
+            sorted(checksums[f.relative_path] for f in fresh)
+        )
+        result = staged.commit(ctx.run, token=token)
+        for landed in fresh:
+            rows = per_file.get(landed.relative_path, 0)
+            ledger.append(_ledger_row(landed, checksums, day, rows, "ingested", ctx, now))
+        counts.append(
+            TableCounts(f"bronze/{name}", staged.rows, result.rows_added, version=result.version)
+        )
+    ctx.lake.append_records(INGEST_LEDGER, ledger, ctx.run)
+    skipped = sum(1 for row in ledger if row["outcome"] != "ingested")
+    message = f"{len(files)} file(s) delivered, {skipped} already ingested before"
+    return StageReport(
+        "bronze", day, "ok", counts, message=message, seconds=time.monotonic() - started
+    )
+
+
+def _ledger_row(
+    landed: LandedFile,
+    checksums: dict[str, str],
+    day: date,
+    rows: int,
+    outcome: str,
+    ctx: JobContext,
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "source": landed.source,
+        "delivery_date": day,
+        "source_file": landed.relative_path,
+        "file_sha256": checksums[landed.relative_path],
+        "bronze_table": f"bronze/{landed.bronze_table}",
+        "rows": rows,
+        "outcome": outcome,
+        "ingested_at": now,
+        "run_id": ctx.run.run_id,
+    }

@@ -1,0 +1,48 @@
+"""What a stage tells the runner, the CLI summary and the auditors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Status = Literal["ok", "failed", "skipped", "nothing_to_do"]
+
+
+@dataclass
+class TableCounts:
+    """Rows into and out of one table in one stage run (counts reconcile in silver)."""
+
+    table: str
+    rows_in: int | None
+    rows_out: int
+    quarantined: int = 0
+    duplicates: int = 0
+    version: int | None = None
+
+
+@dataclass
+class GateSummary:
+    """A quality gate's verdict on the staged data of one stage."""
+
+    suites: int
+    expectations: int
+    failed_blocking: int
+    failed_warning: int
+    report_path: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.failed_blocking == 0
+
+
+@dataclass
+class StageReport:
+    stage: str
+    day: date
+    status: Status
+    tables: list[TableCounts] = field(default_factory=list)
+    gate: GateSummary | None = None
+    message: str = ""
+    seconds: float = 0.0

@@ -1,0 +1,101 @@
+"""Runs the stages of one logical day in order: read -> transform -> stage -> gate -> publish.
+
+A stage is a module with `run(ctx, day) -> StageReport`. The runner knows them by name, in
+the order data flows; a stage whose module does not exist yet is not run and not pretended
+(`available_stages()` says what exists). A failed stage stops the day: later stages are
+reported as skipped, and nothing downstream publishes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from livelake.jobs.report import StageReport
+
+if TYPE_CHECKING:
+    from livelake.jobs.context import JobContext
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    module: str
+    description: str
+
+    def load(self) -> Callable[[JobContext, date], StageReport] | None:
+        try:
+            module = importlib.import_module(self.module)
+        except ModuleNotFoundError as exc:
+            if exc.name and self.module.startswith(exc.name):
+                return None
+            raise
+        return module.run
+
+
+# The daily flow, in order. Each entry is one Airflow task group in dags/livelake_daily.py.
+DAILY_STAGES: tuple[Stage, ...] = (
+    Stage("bronze", "livelake.jobs.bronze.ingest", "land delivered files verbatim"),
+    Stage("silver", "livelake.jobs.silver.stage", "conform the twelve dimensions, gate, publish"),
+    Stage("aggregates", "livelake.jobs.gold.aggregates", "per-entity daily aggregates"),
+    Stage("features", "livelake.jobs.gold.features", "user/product/anchor feature snapshots"),
+    Stage("training", "livelake.jobs.gold.training", "labels joined with features of D-1"),
+    Stage("kpi", "livelake.jobs.gold.kpi", "KPI mart"),
+)
+
+
+def stage(name: str) -> Stage:
+    for candidate in DAILY_STAGES:
+        if candidate.name == name:
+            return candidate
+    names = ", ".join(s.name for s in DAILY_STAGES)
+    raise ValueError(f"unknown stage {name!r}; stages are: {names}")
+
+
+def available_stages() -> list[Stage]:
+    """The stages whose code exists, in flow order."""
+    return [s for s in DAILY_STAGES if s.load() is not None]
+
+
+def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
+    """Run one stage for one day (what an Airflow task calls)."""
+    job = stage(name).load()
+    if job is None:
+        raise ValueError(f"stage {name!r} is not implemented in this version of livelake")
+    started = time.monotonic()
+    report = job(ctx, day)
+    report.seconds = report.seconds or time.monotonic() - started
+    return report
+
+
+def run_day(
+    ctx: JobContext,
+    day: date,
+    stages: Sequence[str] | None = None,
+    on_report: Callable[[StageReport], None] | None = None,
+) -> list[StageReport]:
+    """Run the day's stages in order; stop publishing at the first failure."""
+    chosen = [s for s in available_stages() if stages is None or s.name in stages]
+    reports: list[StageReport] = []
+    failed = False
+    for step in chosen:
+        if failed:
+            report = StageReport(step.name, day, "skipped", message="an earlier stage failed")
+        else:
+            report = run_stage(ctx, step.name, day)
+            failed = report.status == "failed"
+        reports.append(report)
+        if on_report:
+            on_report(report)
+    return reports
+
+
+def days_between(start: date, end: date) -> Iterable[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
