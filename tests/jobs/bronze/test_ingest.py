@@ -1,0 +1,92 @@
+"""Bronze lands every delivered line verbatim, once, with its provenance."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from livelake.jobs.bronze import ingest
+from livelake.jobs.context import JobContext
+from livelake.jobs.lake.read import read_table
+
+DAY = date(2026, 1, 1)
+VIEW = (
+    '{"event_id":"e%d","event_type":"enter","event_time":"2026-01-01T10:00:00.000Z",'
+    '"user_id":"u1","session_id":"s1","visit_id":"v%d"}'
+)
+
+
+def deliver(landing: Path, day: date = DAY, source: str = "platform") -> Path:
+    folder = landing / source / f"dt={day.isoformat()}"
+    (folder / "events/views").mkdir(parents=True)
+    (folder / "exports").mkdir(parents=True)
+    lines = "\n".join([VIEW % (1, 1), "{not json", VIEW % (2, 2)]) + "\n"
+    (folder / "events/views/views-2026-01-01T10.jsonl.gz").write_bytes(
+        gzip.compress(lines.encode(), mtime=0)
+    )
+    (folder / "events/views/views-2026-01-01T11.jsonl.gz").write_bytes(gzip.compress(b"", mtime=0))
+    (folder / "exports/users.csv").write_text("user_id,region\nu1,east\nu2,\n")
+    (folder / "_manifest.json").write_text("{}")
+    return folder
+
+
+@pytest.fixture
+def ctx(spark, lake_root):
+    from livelake.config import settings
+
+    return JobContext.create(settings(), spark=spark, job="test")
+
+
+def test_every_line_lands_with_file_and_line_number(ctx, lake_root, tmp_path):
+    deliver(tmp_path / "landing")
+    report = ingest.run(ctx, DAY)
+
+    assert report.status == "ok"
+    views = read_table("bronze/views").sort("line_number")
+    assert views["line_number"].to_list() == [1, 2, 3]
+    assert views["raw"][1] == "{not json"
+    assert set(views["source_file"]) == {
+        "platform/dt=2026-01-01/events/views/views-2026-01-01T10.jsonl.gz"
+    }
+    users = read_table("bronze/users").sort("line_number")
+    assert users["line_number"].to_list() == [2, 3], "CSV header is not a record"
+    assert users["raw"].to_list() == ["u1,east", "u2,"]
+    assert set(users["header"]) == {"user_id,region"}
+
+
+def test_reingesting_the_same_files_is_a_recorded_no_op(ctx, lake_root, tmp_path):
+    deliver(tmp_path / "landing")
+    ingest.run(ctx, DAY)
+    version = ctx.lake.version(ingest.BRONZE["views"])
+    second = ingest.run(ctx, DAY)
+
+    assert ctx.lake.version(ingest.BRONZE["views"]) == version
+    assert read_table("bronze/views").height == 3
+    ledger = read_table("audit/ingest_ledger")
+    outcomes = ledger.group_by("outcome").len().sort("outcome").rows()
+    assert outcomes == [("ingested", 3), ("skipped_already_ingested", 3)]
+    assert "3 already ingested" in second.message
+
+
+def test_empty_hourly_file_is_ledgered_with_zero_rows(ctx, lake_root, tmp_path):
+    deliver(tmp_path / "landing")
+    ingest.run(ctx, DAY)
+    ledger = read_table("audit/ingest_ledger")
+    empty = ledger.filter(ledger["source_file"].str.ends_with("T11.jsonl.gz"))
+    assert empty["rows"].to_list() == [0]
+
+
+def test_a_file_outside_the_landing_layout_fails_the_stage_naming_it(ctx, lake_root, tmp_path):
+    folder = deliver(tmp_path / "landing")
+    (folder / "exports/mystery.csv").write_text("a\n1\n")
+    report = ingest.run(ctx, DAY)
+    assert report.status == "failed"
+    assert "platform/dt=2026-01-01/exports/mystery.csv" in report.message
+    assert not ctx.lake.exists(ingest.BRONZE["views"])
+
+
+def test_a_day_without_deliveries_has_nothing_to_do(ctx, lake_root, tmp_path):
+    assert ingest.run(ctx, DAY).status == "nothing_to_do"
