@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from livelake.config import Settings, settings
@@ -17,6 +18,7 @@ from livelake.config import Settings, settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+LOG4J_CONFIG = Path(__file__).parent / "resources" / "log4j2.properties"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 
@@ -63,7 +65,10 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
+        )
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
     )
     if cfg.is_local:
