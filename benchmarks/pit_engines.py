@@ -1,0 +1,71 @@
+"""One point-in-time join engine per process, so time and peak memory are its own.
+
+Usage: python -m benchmarks.pit_engines ENGINE DATA_DIR OUT_PARQUET
+Prints one JSON line: seconds (the join only, inputs already on disk), peak_mb, rows.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmarks.pit_data import FEATURES
+
+
+def duckdb_asof(data: Path) -> pa.Table:
+    """What a data scientist would write by hand in DuckDB."""
+    import duckdb
+
+    con = duckdb.connect()
+    columns = ", ".join(f"s.{name}" for name in FEATURES)
+    return con.sql(
+        f"""
+        SELECT l.label_id, {columns}
+        FROM read_parquet('{data / "labels.parquet"}') l
+        ASOF LEFT JOIN read_parquet('{data / "snapshots.parquet"}') s
+          ON l.user_id = s.user_id AND l.event_timestamp > s.feature_timestamp
+        """
+    ).to_arrow_table()
+
+
+def polars_asof(data: Path) -> pa.Table:
+    """Polars join_asof, strictly before."""
+    import polars as pl
+
+    labels = pl.read_parquet(data / "labels.parquet").sort("event_timestamp")
+    snaps = pl.read_parquet(data / "snapshots.parquet").sort("feature_timestamp")
+    joined = labels.join_asof(
+        snaps,
+        left_on="event_timestamp",
+        right_on="feature_timestamp",
+        by="user_id",
+        strategy="backward",
+        allow_exact_matches=False,
+    )
+    return joined.select("label_id", *FEATURES).to_arrow()
+
+
+ENGINES: dict[str, Callable[[Path], pa.Table]] = {
+    "duckdb_asof": duckdb_asof,
+    "polars_asof": polars_asof,
+}
+
+
+def main(engine: str, data: Path, out: Path) -> None:
+    started = time.perf_counter()
+    result = ENGINES[engine](data)
+    seconds = time.perf_counter() - started
+    pq.write_table(result, out)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": result.num_rows}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
