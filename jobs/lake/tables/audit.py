@@ -81,4 +81,21 @@ PUBLISHED_RUNS = Table(
     append_only=True,
 )
 
-register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS)
+DIRTY_DAYS = Table(
+    layer="audit",
+    name="dirty_days",
+    grain="one row per run per silver table per earlier event day that late data changed",
+    columns=(
+        key("run_id"),
+        key("delivery_date", "date", "day the late rows were delivered"),
+        key("table_name"),
+        key("event_date", "date", "earlier day whose partition changed"),
+        col("rows", "long", "late rows published into that day"),
+        key("recorded_at", "timestamp"),
+    ),
+    partition_by=("delivery_date",),
+    append_only=True,
+    description="Days whose features must be recomputed because late data arrived for them.",
+)
+
+register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS, DIRTY_DAYS)
