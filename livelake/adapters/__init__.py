@@ -1,0 +1,1 @@
+"""Real public behaviour logs -> landing format."""
