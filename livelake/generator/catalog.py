@@ -32,7 +32,7 @@ CATEGORY_POPULARITY /= CATEGORY_POPULARITY.sum()
 
 TIERS = ("head", "mid", "long_tail")
 #: Professionalism score range (0-100) per tier.
-PROFESSIONALISM_RANGE = {"head": (80.0, 98.0), "mid": (55.0, 80.0), "long_tail": (15.0, 55.0)}
+PROFESSIONALISM_RANGE = {"head": (80.0, 98.0), "mid": (65.0, 85.0), "long_tail": (10.0, 45.0)}
 #: Median followers per tier.
 FOLLOWERS_MEDIAN = {"head": 2_000_000, "mid": 150_000, "long_tail": 4_000}
 MEMBERSHIP_LEVELS = ("none", "silver", "gold", "platinum")

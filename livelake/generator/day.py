@@ -39,8 +39,8 @@ WEIGHT_INTERACTION = 0.22
 WEIGHT_PRICE_ANCHOR = 0.15
 #: logit(p) = intercept + PROPENSITY_SLOPE * score; the intercept is solved each day so the
 #: mean propensity over the day's visits equals CONVERSION_TARGET.
-PROPENSITY_SLOPE = 6.0
-CONVERSION_TARGET = 0.028
+PROPENSITY_SLOPE = 5.0
+CONVERSION_TARGET = 0.0272
 EXPLANATION_FULL_SECONDS = 900.0  # an explanation this long scores 1
 INTERACTION_FULL_PER_MINUTE = 2.0
 PRICE_ANCHOR_FULL_DISCOUNT = 0.5
@@ -53,12 +53,12 @@ CART_REMOVE_SHARE = 0.25
 #: Share of visits going to head / mid / long-tail rooms within each category.
 TIER_VISIT_SHARE = np.array([0.55, 0.30, 0.15])
 TIER_SESSION_HOURS = np.array([[2.5, 4.0], [1.5, 3.0], [1.0, 2.0]])
-TIER_SEGMENT_SECONDS = np.array([600.0, 400.0, 240.0])
-TIER_INTERACTIONS_PER_MINUTE = np.array([0.8, 0.5, 0.3])
+TIER_SEGMENT_SECONDS = np.array([600.0, 500.0, 240.0])
+TIER_INTERACTIONS_PER_MINUTE = np.array([0.8, 0.65, 0.3])
 #: Rooms open between 00:00 and 16:00 UTC (08:00-24:00 Beijing time).
 BROADCAST_WINDOW_MS = 16 * 3_600_000
 #: Lines per visit across the four streams, used to size a day from events_per_day.
-EVENTS_PER_VISIT = 4.2
+EVENTS_PER_VISIT = 4.4
 DWELL_MEDIAN_SECONDS = {"browse": 80.0, "cart": 240.0, "buy": 420.0}
 DWELL_SIGMA = {"browse": 1.1, "cart": 0.7, "buy": 0.5}
 
@@ -471,7 +471,8 @@ def _assign_buyers(
     pool = np.flatnonzero(~p.user_ever_bought)
     picked = pool[_weighted_sample(rng, p.user_activity[pool], min(free, len(pool)))]
     picked = rng.permutation(picked)
-    repeat = rng.random(len(picked)) < REPURCHASE_SHARE
+    # an exact quota (not a coin per buyer) keeps the realised share at REPURCHASE_SHARE
+    repeat = rng.permutation(np.arange(len(picked)) < round(REPURCHASE_SHARE * len(picked)))
     horizon = min(REPURCHASE_WINDOW_DAYS, last_day_index - day_index)
     gap = rng.integers(0, horizon + 1, len(picked))
     same_day = repeat & (gap == 0)
