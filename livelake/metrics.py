@@ -124,7 +124,8 @@ FROM firsts f LEFT JOIN seconds s ON f.user_id = s.user_id""",
 INTEREST_HALF_LIFE_DAYS = Metric(
     name="interest_half_life_days",
     description="Half-life of category-interest autocorrelation. For lag k days, a(k) is the "
-    "probability that two of a user's visits k days apart are in the same category; its "
+    "probability that two of a user's visits k days apart are in the same category "
+    "(averaged over user-day pairs, so heavy users do not dominate); its "
     "excess over chance (sum of squared category shares) decays like 2^(-k/h). h is "
     "-ln 2 / slope of ln(excess) against k (lags 1..14 with positive excess).",
     plan_target="14 ± 3 days",
@@ -147,22 +148,24 @@ category_share AS (
 chance AS (SELECT SUM(share * share) AS value FROM category_share),
 lags AS ({_LAGS}),
 same AS (
-    SELECT l.k, SUM(a.n * b.n) AS pairs
+    SELECT a.user_id, a.visit_date, l.k, SUM(a.n * b.n) AS pairs
     FROM daily a CROSS JOIN lags l
     JOIN daily b ON b.user_id = a.user_id AND b.category = a.category
                 AND b.visit_date = a.visit_date + l.k
-    GROUP BY l.k
+    GROUP BY a.user_id, a.visit_date, l.k
 ),
 every AS (
-    SELECT l.k, SUM(a.n * b.n) AS pairs
+    SELECT a.user_id, a.visit_date, l.k, a.n * b.n AS pairs
     FROM totals a CROSS JOIN lags l
     JOIN totals b ON b.user_id = a.user_id AND b.visit_date = a.visit_date + l.k
-    GROUP BY l.k
 ),
 curve AS (
-    SELECT e.k, CAST(COALESCE(s.pairs, 0) AS DOUBLE) / e.pairs - (SELECT value FROM chance)
-           AS excess
-    FROM every e LEFT JOIN same s ON s.k = e.k
+    SELECT e.k,
+           AVG(CAST(COALESCE(s.pairs, 0) AS DOUBLE) / e.pairs) - MAX(c.value) AS excess
+    FROM every e
+    CROSS JOIN chance c
+    LEFT JOIN same s ON s.user_id = e.user_id AND s.visit_date = e.visit_date AND s.k = e.k
+    GROUP BY e.k
 )
 SELECT -LN(2.0) / REGR_SLOPE(LN(excess), k) AS value, COUNT(*) AS lags
 FROM curve WHERE excess > 0""",

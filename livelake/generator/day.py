@@ -39,8 +39,8 @@ WEIGHT_INTERACTION = 0.22
 WEIGHT_PRICE_ANCHOR = 0.15
 #: logit(p) = intercept + PROPENSITY_SLOPE * score; the intercept is solved each day so the
 #: mean propensity over the day's visits equals CONVERSION_TARGET.
-PROPENSITY_SLOPE = 5.0
-CONVERSION_TARGET = 0.0272
+PROPENSITY_SLOPE = 6.0
+CONVERSION_TARGET = 0.028
 EXPLANATION_FULL_SECONDS = 900.0  # an explanation this long scores 1
 INTERACTION_FULL_PER_MINUTE = 2.0
 PRICE_ANCHOR_FULL_DISCOUNT = 0.5
@@ -258,6 +258,11 @@ def simulate_day(
     visit_user[buy_slots] = _assign_buyers(
         rng, p, buyers, buy_slots, day_index, last_day_index, stamp
     )
+    # A buyer's other visits to the same room would count as converted too: give them to
+    # other users so conversion per visit stays what the propensity model says.
+    room_key = visit_user.astype(np.int64) * n_sessions + visit_session
+    collide = ~buys & np.isin(room_key, room_key[buys])
+    visit_user[collide] = rng.choice(p.users, int(collide.sum()), p=activity)
 
     # -- views --------------------------------------------------------------------------------
     visit_ids = entity_ids(f"v{stamp}-", np.arange(n_visits), 8)
@@ -588,8 +593,9 @@ def _after_sales(
 
 
 def _drift_interests(rng: np.random.Generator, p: Platform) -> None:
-    """Each user keeps their favourite category with probability 2^(-1/14) per day, else
-    redraws it from the category popularity: interest autocorrelation halves in 14 days."""
-    keep = rng.random(p.users) < 0.5 ** (1.0 / INTEREST_HALF_LIFE_DAYS)
-    redraw = np.flatnonzero(~keep)
+    """Each day a random 1 - 2^(-1/14) of users (an exact quota) redraw their favourite
+    category from the category popularity: interest autocorrelation halves in 14 days."""
+    redraw = rng.permutation(p.users)[
+        : round((1 - 0.5 ** (1.0 / INTEREST_HALF_LIFE_DAYS)) * p.users)
+    ]
     p.user_favourite[redraw] = rng.choice(len(CATEGORIES), len(redraw), p=CATEGORY_POPULARITY)
