@@ -235,7 +235,8 @@ class Delivery:
         return self.root / self.source / f"dt={self.delivery_date.isoformat()}"
 
     def write(self, relative: str, lines: list[bytes], defects: list[dict[str, object]]) -> None:
-        """Write one file (gzipped if it ends in .gz) and record it in the manifest."""
+        """Write one file (gzipped if it ends in .gz) and record it in the manifest.
+        `rows` counts data lines: a CSV's header line is not a row."""
         data = b"".join(line + b"\n" for line in lines)
         if relative.endswith(".gz"):
             data = gzip_bytes(data)
@@ -243,7 +244,7 @@ class Delivery:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self.files[relative] = {
-            "rows": len(lines),
+            "rows": len(lines) - 1 if relative.endswith(".csv") and lines else len(lines),
             "sha256": hashlib.sha256(data).hexdigest(),
             "defects": sorted(defects, key=lambda d: (d.get("line") or 0, str(d["kind"]))),
         }

@@ -72,7 +72,7 @@ def mark_events(
     order = rng.permutation(n)
     late_delays = [k for k in LATE_DELAYS_DAYS if day_index + k <= last_day_index]
     for name in sorted(rates):
-        count = round(rates[name] * n)
+        count = int(rates[name] * n + rng.random())  # unbiased rounding
         if count == 0 or (name == "late" and not late_delays):
             continue
         allowed = _eligible(stream, name, frame) & ~taken
