@@ -43,6 +43,7 @@ class GenerationReport:
     """What a run wrote: rows per (delivery day, stream or export), and the manifests."""
 
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    defects: dict[str, int] = field(default_factory=dict)
     files: int = 0
     manifests: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -118,6 +119,10 @@ def generate(
         report.warnings += warnings
         report.manifests.append(delivery.close({"warnings": warnings} if warnings else None))
         report.files += len(delivery.files)
+        for entry in delivery.files.values():
+            for defect in entry["defects"]:
+                kind = str(defect["kind"])
+                report.defects[kind] = report.defects.get(kind, 0) + 1
         for name, n in rows.items():
             report.rows[(day.isoformat(), name)] = n
         if on_day is not None:
