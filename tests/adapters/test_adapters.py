@@ -89,8 +89,8 @@ def test_taobao_sample_lands_every_row_or_counts_it(tmp_path: Path) -> None:
     }
     assert len(exports["users"]) == 22 and len(exports["products"]) == 1806
     assert _unmapped(manifests) == {"no_landing_stream_fav": 53} == report.unmapped
-    assert 2271 + 131 + 53 + 53 == report.input_rows
-    assert [m["delivery_date"] for m in manifests][0] == "2017-11-24"  # 00:00 Beijing = 16:00Z
+    assert report.input_rows == 2271 + 131 + 53 + 53  # every row landed or counted
+    assert manifests[0]["delivery_date"] == "2017-11-24"  # 00:00 Beijing = 16:00Z
     assert len(manifests) == 10
     assert events["orders"][0]["event_type"] == "paid"
     _check_manifest_counts(tmp_path, "taobao", manifests)
@@ -191,7 +191,7 @@ def test_olist_cancelled_and_unavailable_orders_become_after_sales(olist) -> Non
 def test_unknown_format_and_missing_input_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(AdapterInputError, match="unknown format 'csv'"):
         ingest("csv", [TAOBAO], tmp_path)
-    with pytest.raises(AdapterInputError, match="olist export is missing orders.csv"):
+    with pytest.raises(AdapterInputError, match=r"olist export is missing orders\.csv"):
         ingest("olist", [OLIST / "customers.csv"], tmp_path)
 
 
