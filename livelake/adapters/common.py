@@ -116,7 +116,8 @@ def unmapped_rows(frame: pl.DataFrame, reason_column: str = "reason") -> pl.Data
 
 def land(adapted: Adapted, landing_root: Path, inputs: list[Path]) -> IngestReport:
     """Write one delivery per day that has events or exports. Unmapped rows are reported in
-    the delivery of their own day when they have one, else in the run's first delivery."""
+    the delivery of their own day when they have one, else in the run's first delivery.
+    Landing a day again replaces that day's delivery: one call carries a day's whole input."""
     day_of = (pl.col("event_time") // DAY_MS * DAY_MS).alias("_day")
     streams = {n: f.with_columns(day_of) for n, f in adapted.streams.items() if f.height}
     exports = {
