@@ -236,6 +236,42 @@ def generate_command(
         err.print(f"[yellow]warning:[/] {warning}")
 
 
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Input files (olist: the export folder)")],
+    fmt: Annotated[str, typer.Option("--format", help="taobao | retailrocket | olist")],
+    landing: Annotated[
+        Path | None, typer.Option(help="Landing root [default: landing_root]")
+    ] = None,
+) -> None:
+    """Land a real public behaviour log (Taobao, RetailRocket, Olist) in the landing format."""
+    from rich.table import Table as RichTable
+
+    from livelake.adapters import AdapterInputError
+    from livelake.adapters import ingest as run_adapter
+
+    root = landing or Path(_settings().landing_root)
+    try:
+        with console.status(f"Mapping {fmt} input…"):
+            report = run_adapter(fmt, paths, root)
+    except AdapterInputError as exc:
+        raise fail(str(exc)) from None
+    out = RichTable(title=f"{fmt}: {report.input_rows:,} input rows -> {root}/{fmt}")
+    out.add_column("landed as")
+    out.add_column("rows", justify="right")
+    for name, n in sorted(report.rows.items()):
+        out.add_row(name, f"{n:,}")
+    for reason, n in sorted(report.unmapped.items()):
+        out.add_row(f"[yellow]unmapped: {reason}[/]", f"{n:,}")
+    if not report.unmapped:
+        out.add_row("unmapped", "0")
+    console.print(out)
+    console.print(
+        f"{len(report.deliveries)} daily deliveries; unmapped rows are listed per reason in "
+        "each delivery's _manifest.json."
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

@@ -115,7 +115,9 @@ def unmapped_rows(frame: pl.DataFrame, reason_column: str = "reason") -> pl.Data
 
 
 def land(adapted: Adapted, landing_root: Path, inputs: list[Path]) -> IngestReport:
-    """Write one delivery per day that has events, exports or unmapped rows."""
+    """Write one delivery per day that has events or exports. Unmapped rows are reported in
+    the delivery of their own day when they have one, else in the run's first delivery.
+    Landing a day again replaces that day's delivery: one call carries a day's whole input."""
     day_of = (pl.col("event_time") // DAY_MS * DAY_MS).alias("_day")
     streams = {n: f.with_columns(day_of) for n, f in adapted.streams.items() if f.height}
     exports = {
@@ -127,9 +129,10 @@ def land(adapted: Adapted, landing_root: Path, inputs: list[Path]) -> IngestRepo
     for frame in [*streams.values(), *exports.values()]:
         days |= set(frame["_day"].unique().to_list())
     first_day = min(days) if days else None
+    own_day = pl.col("day_ms") // DAY_MS * DAY_MS
     unmapped = adapted.unmapped.with_columns(
-        pl.when(pl.col("day_ms").is_in(sorted(days)))
-        .then(pl.col("day_ms") // DAY_MS * DAY_MS)
+        pl.when(own_day.is_in(sorted(days)))
+        .then(own_day)
         .otherwise(pl.lit(first_day))
         .alias("_day")
     )

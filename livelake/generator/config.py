@@ -64,6 +64,10 @@ class GeneratorConfig:
             problems.append(f"users must be >= 100 (got {self.users})")
         if self.events_per_day < 1_000:
             problems.append(f"events_per_day must be >= 1000 (got {self.events_per_day})")
+        if self.anchors is not None and self.anchors < 36:
+            problems.append(f"anchors must be >= 36: 3 tiers in 12 categories (got {self.anchors})")
+        if self.products is not None and self.products < 12:
+            problems.append(f"products must be >= 12, one per category (got {self.products})")
         unknown = set(self.event_defect_rates) - set(DEFAULT_EVENT_DEFECT_RATES)
         unknown |= set(self.order_defect_rates) - set(DEFAULT_ORDER_DEFECT_RATES)
         if unknown:

@@ -141,33 +141,59 @@ def _group_cumsum_exclusive(values: np.ndarray, counts: np.ndarray) -> np.ndarra
     return total - total[starts]
 
 
-def simulate_day(
-    rng: np.random.Generator,
-    platform: Platform,
-    day_index: int,
-    day: date,
-    last_day_index: int,
-    events_per_day: int,
-    buyers: BuyerBook,
-) -> DayTruth:
-    """Simulate `day` and advance the platform's state to the end of it."""
-    p = platform
-    stamp = day_stamp(day)
-    day_ms = int(np.datetime64(day, "ms").astype(np.int64))
-    n_cat = len(CATEGORIES)
+@dataclass
+class Rooms:
+    """The day's live sessions (one per anchor, indexed like anchors) and their product
+    explanation segments (contiguous per session, in time order)."""
 
-    # -- live sessions: every anchor broadcasts once a day ---------------------------------
+    ids: pl.Series
+    start: np.ndarray
+    end: np.ndarray
+    seg_session: np.ndarray
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    seg_product: np.ndarray
+    seg_list_price: np.ndarray
+    seg_discount: np.ndarray
+    seg_live_price: np.ndarray
+    seg_coupon: np.ndarray
+    seg_flash: np.ndarray
+    flash_start: np.ndarray
+    flash_end: np.ndarray
+
+    @property
+    def duration_ms(self) -> np.ndarray:
+        return self.end - self.start
+
+
+@dataclass
+class Visits:
+    """One entry per room visit: who, where, what was explained, and what they did."""
+
+    visitor: np.ndarray
+    session: np.ndarray
+    segment: np.ndarray
+    interaction_rate: np.ndarray  # per minute
+    propensity: np.ndarray
+    buys: np.ndarray
+    carts_only: np.ndarray
+    enter: np.ndarray
+    dwell_ms: np.ndarray
+
+    @property
+    def leave(self) -> np.ndarray:
+        return self.enter + self.dwell_ms
+
+
+def open_rooms(rng: np.random.Generator, p: Platform, day_ms: int, stamp: str) -> Rooms:
+    """Every anchor broadcasts once; a room explains products one after another."""
+    n_cat = len(CATEGORIES)
     n_sessions = p.anchors
     tier = p.anchor_tier
     hours = rng.uniform(TIER_SESSION_HOURS[tier, 0], TIER_SESSION_HOURS[tier, 1])
     duration_ms = (hours * 3_600_000).astype(np.int64)
-    session_start = day_ms + (rng.random(n_sessions) * (BROADCAST_WINDOW_MS - duration_ms)).astype(
-        np.int64
-    )
-    session_end = session_start + duration_ms
-    session_ids = entity_ids(f"s{stamp}-", np.arange(n_sessions), 5)
-
-    # -- explanation segments: a room explains products one after another ------------------
+    start = day_ms + (rng.random(n_sessions) * (BROADCAST_WINDOW_MS - duration_ms)).astype(np.int64)
+    end = start + duration_ms
     n_seg = np.maximum(1, np.round(duration_ms / 1000 / TIER_SEGMENT_SECONDS[tier])).astype(int)
     seg_session = np.repeat(np.arange(n_sessions), n_seg)
     raw = rng.gamma(4.0, 1.0, len(seg_session))
@@ -175,8 +201,8 @@ def simulate_day(
     seg_len = np.maximum(1_000, (raw / raw_total[seg_session] * duration_ms[seg_session])).astype(
         np.int64
     )
-    seg_start = session_start[seg_session] + _group_cumsum_exclusive(seg_len, n_seg)
-    seg_end = np.minimum(seg_start + seg_len, session_end[seg_session])
+    seg_start = start[seg_session] + _group_cumsum_exclusive(seg_len, n_seg)
+    seg_end = np.minimum(seg_start + seg_len, end[seg_session])
     seg_cat = p.anchor_category[seg_session]
     per_cat = np.bincount(p.product_category, minlength=n_cat)
     seg_product = seg_cat + n_cat * (rng.random(len(seg_session)) * per_cat[seg_cat]).astype(int)
@@ -189,10 +215,31 @@ def simulate_day(
     )
     seg_flash = rng.random(len(seg_session)) < 0.1
     flash_start = seg_start + (rng.random(len(seg_session)) * 0.5 * seg_len).astype(np.int64)
-    flash_end = np.minimum(flash_start + (0.3 * seg_len).astype(np.int64), seg_end)
+    return Rooms(
+        ids=entity_ids(f"s{stamp}-", np.arange(n_sessions), 5),
+        start=start,
+        end=end,
+        seg_session=seg_session,
+        seg_start=seg_start,
+        seg_end=seg_end,
+        seg_product=seg_product,
+        seg_list_price=seg_list_price,
+        seg_discount=seg_discount,
+        seg_live_price=seg_live_price,
+        seg_coupon=seg_coupon,
+        seg_flash=seg_flash,
+        flash_start=flash_start,
+        flash_end=np.minimum(flash_start + (0.3 * seg_len).astype(np.int64), seg_end),
+    )
 
-    # -- visits: user -> category (interest) -> room (tier share, followers) ---------------
-    n_visits = max(100, round(events_per_day / EVENTS_PER_VISIT))
+
+def draw_visits(
+    rng: np.random.Generator, p: Platform, rooms: Rooms, day_ms: int, n_visits: int
+) -> Visits:
+    """Visits: user (activity) -> category (interest) -> room (tier share, followers);
+    then the purchase propensity (35/28/22/15), who buys or only carts, and dwell."""
+    n_cat = len(CATEGORIES)
+    tier = p.anchor_tier
     activity = p.user_activity / p.user_activity.sum()
     visitor = rng.choice(p.users, n_visits, p=activity)
     random_cat = rng.choice(n_cat, n_visits, p=CATEGORY_POPULARITY)
@@ -212,62 +259,108 @@ def simulate_day(
     last_of_cat = np.searchsorted(session_cat[by_cat], np.arange(n_cat), side="right") - 1
     pick = np.searchsorted(cumulative, visit_cat + rng.random(n_visits) * 0.999999, side="right")
     pick = np.clip(pick, first_of_cat[visit_cat], last_of_cat[visit_cat])
-    visit_session = by_cat[pick]
-    visit_anchor = visit_session  # one session per anchor per day
-    visit_tier = tier[visit_session]
-    enter_wish = session_start[visit_session] + (
-        rng.random(n_visits) * duration_ms[visit_session]
-    ).astype(np.int64)
-    seg_key = seg_session.astype(np.int64) * 2 * DAY_MS + (seg_start - day_ms)
-    visit_key = visit_session.astype(np.int64) * 2 * DAY_MS + (enter_wish - day_ms)
-    visit_seg = np.clip(np.searchsorted(seg_key, visit_key, side="right") - 1, 0, None)
-    visit_product = seg_product[visit_seg]
+    session = by_cat[pick]  # session index == anchor index (one session per anchor)
+    duration_ms = rooms.duration_ms
+    enter_wish = rooms.start[session] + (rng.random(n_visits) * duration_ms[session]).astype(
+        np.int64
+    )
+    seg_key = rooms.seg_session.astype(np.int64) * 2 * DAY_MS + (rooms.seg_start - day_ms)
+    visit_key = session.astype(np.int64) * 2 * DAY_MS + (enter_wish - day_ms)
+    segment = np.clip(np.searchsorted(seg_key, visit_key, side="right") - 1, 0, None)
 
-    # -- purchase propensity: 35/28/22/15 ------------------------------------------------
-    interaction_rate = rng.gamma(2.0, TIER_INTERACTIONS_PER_MINUTE[visit_tier] / 2.0)
+    interaction_rate = rng.gamma(2.0, TIER_INTERACTIONS_PER_MINUTE[tier[session]] / 2.0)
+    explained_s = (rooms.seg_end - rooms.seg_start)[segment] / 1000
     score = (
-        WEIGHT_PROFESSIONALISM * p.anchor_professionalism[visit_anchor] / 100.0
-        + WEIGHT_EXPLANATION
-        * np.minimum((seg_end - seg_start)[visit_seg] / 1000 / EXPLANATION_FULL_SECONDS, 1.0)
+        WEIGHT_PROFESSIONALISM * p.anchor_professionalism[session] / 100.0
+        + WEIGHT_EXPLANATION * np.minimum(explained_s / EXPLANATION_FULL_SECONDS, 1.0)
         + WEIGHT_INTERACTION * np.minimum(interaction_rate / INTERACTION_FULL_PER_MINUTE, 1.0)
         + WEIGHT_PRICE_ANCHOR
-        * np.minimum(seg_discount[visit_seg] / PRICE_ANCHOR_FULL_DISCOUNT, 1.0)
+        * np.minimum(rooms.seg_discount[segment] / PRICE_ANCHOR_FULL_DISCOUNT, 1.0)
     )
     intercept = _solve_intercept(score, CONVERSION_TARGET)
     propensity = 1.0 / (1.0 + np.exp(-(intercept + PROPENSITY_SLOPE * score)))
     buys = rng.random(n_visits) < propensity
-    n_buy = int(buys.sum())
     not_buying = np.flatnonzero(~buys)
-    n_cart_only = round(n_buy * UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE))
+    n_cart_only = round(int(buys.sum()) * UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE))
     carts_only = np.zeros(n_visits, dtype=bool)
     carts_only[not_buying[_weighted_sample(rng, propensity[not_buying], n_cart_only)]] = True
 
-    # -- dwell: buyers stay longer ---------------------------------------------------------
-    kind = np.where(buys, 2, np.where(carts_only, 1, 0))
+    kind = np.where(buys, 2, np.where(carts_only, 1, 0))  # buyers stay longer
     medians = np.array([DWELL_MEDIAN_SECONDS[k] for k in ("browse", "cart", "buy")])
     sigmas = np.array([DWELL_SIGMA[k] for k in ("browse", "cart", "buy")])
     dwell_s = np.exp(np.log(medians[kind]) + sigmas[kind] * rng.standard_normal(n_visits))
-    dwell_ms = np.clip((dwell_s * 1000).astype(np.int64), 3_000, duration_ms[visit_session])
+    dwell_ms = np.clip((dwell_s * 1000).astype(np.int64), 3_000, duration_ms[session])
     dwell_ms = dwell_ms // 1000 * 1000  # whole seconds
-    enter = np.minimum(enter_wish, session_end[visit_session] - dwell_ms)
-    leave = enter + dwell_ms
+    return Visits(
+        visitor=visitor,
+        session=session,
+        segment=segment,
+        interaction_rate=interaction_rate,
+        propensity=propensity,
+        buys=buys,
+        carts_only=carts_only,
+        enter=np.minimum(enter_wish, rooms.end[session] - dwell_ms),
+        dwell_ms=dwell_ms,
+    )
+
+
+def simulate_day(
+    rng: np.random.Generator,
+    platform: Platform,
+    day_index: int,
+    day: date,
+    last_day_index: int,
+    events_per_day: int,
+    buyers: BuyerBook,
+) -> DayTruth:
+    """Simulate `day` and advance the platform's state to the end of it."""
+    p = platform
+    stamp = day_stamp(day)
+    day_ms = int(np.datetime64(day, "ms").astype(np.int64))
+    rooms = open_rooms(rng, p, day_ms, stamp)
+    n_visits = max(100, round(events_per_day / EVENTS_PER_VISIT))
+    visits = draw_visits(rng, p, rooms, day_ms, n_visits)
 
     # -- who buys: first purchases and scheduled repurchases -------------------------------
-    visit_user = visitor.copy()
-    buy_slots = np.flatnonzero(buys)
+    visit_user = visits.visitor.copy()
+    buy_slots = np.flatnonzero(visits.buys)
     visit_user[buy_slots] = _assign_buyers(
         rng, p, buyers, buy_slots, day_index, last_day_index, stamp
     )
     # A buyer's other visits to the same room would count as converted too: give them to
     # other users so conversion per visit stays what the propensity model says.
-    room_key = visit_user.astype(np.int64) * n_sessions + visit_session
-    collide = ~buys & np.isin(room_key, room_key[buys])
+    room_key = visit_user.astype(np.int64) * p.anchors + visits.session
+    collide = ~visits.buys & np.isin(room_key, room_key[visits.buys])
+    activity = p.user_activity / p.user_activity.sum()
     visit_user[collide] = rng.choice(p.users, int(collide.sum()), p=activity)
 
+    streams, after_sales_due = _behaviour(rng, p, rooms, visits, visit_user, day_index, stamp)
+    exports = _exports(
+        rng, p, rooms, visits, visit_user, streams["interactions"], day_index, day_ms, stamp
+    )
+    _drift_interests(rng, p)
+    return DayTruth(day, streams, exports, after_sales_due)
+
+
+def _behaviour(
+    rng: np.random.Generator,
+    p: Platform,
+    rooms: Rooms,
+    visits: Visits,
+    visit_user: np.ndarray,
+    day_index: int,
+    stamp: str,
+) -> tuple[dict[str, pl.DataFrame], dict[int, pl.DataFrame]]:
+    """The four event streams of the day's visits, and after-sales cases they will cause."""
+    n_visits = len(visit_user)
+    enter, leave, dwell_ms = visits.enter, visits.leave, visits.dwell_ms
+    buys, carts_only = visits.buys, visits.carts_only
+    visit_product = rooms.seg_product[visits.segment]
+    visit_anchor = visits.session
     # -- views --------------------------------------------------------------------------------
     visit_ids = entity_ids(f"v{stamp}-", np.arange(n_visits), 8)
     user_ids = p.user_ids(visit_user)
-    session_col = session_ids.gather(visit_session)
+    session_col = rooms.ids.gather(visits.session)
     ip = _ips(rng, n_visits)
     base_views = pl.DataFrame(
         {
@@ -297,7 +390,7 @@ def simulate_day(
     )
 
     # -- interactions ---------------------------------------------------------------------
-    n_int = rng.poisson(interaction_rate * dwell_ms / 60_000)
+    n_int = rng.poisson(visits.interaction_rate * dwell_ms / 60_000)
     int_visit = np.repeat(np.arange(n_visits), n_int)
     int_type = rng.choice(4, len(int_visit), p=[0.4, 0.45, 0.1, 0.05])
     with_product = (int_type != 3) & (rng.random(len(int_visit)) < 0.6)
@@ -321,7 +414,7 @@ def simulate_day(
     add_frac = np.where(cart_buys, 0.3, rng.uniform(0.2, 0.6, n_cart))
     add_time = enter[cart_visit] + (add_frac * dwell_ms[cart_visit]).astype(np.int64)
     quantity = rng.choice([1, 2, 3], n_cart, p=[0.8, 0.15, 0.05])
-    unit_price = seg_live_price[visit_seg[cart_visit]]
+    unit_price = rooms.seg_live_price[visits.segment[cart_visit]]
     removes = ~cart_buys & (rng.random(n_cart) < CART_REMOVE_SHARE)
     remove_time = add_time + (rng.random(n_cart) * (leave[cart_visit] - add_time)).astype(np.int64)
     cart_base = pl.DataFrame(
@@ -359,7 +452,7 @@ def simulate_day(
     )
     o_quantity = quantity[ordered]
     o_price = unit_price[ordered]
-    o_coupon = seg_coupon[visit_seg[order_visit]]
+    o_coupon = rooms.seg_coupon[visits.segment[order_visit]]
     o_user = visit_user[order_visit]
     order_ids = entity_ids(f"o{stamp}-", np.arange(n_orders), 7)
     order_base = pl.DataFrame(
@@ -403,7 +496,24 @@ def simulate_day(
         "orders": orders,
     }
     streams = {name: _with_event_ids(frame, name, stamp) for name, frame in streams.items()}
+    return streams, after_sales_due
 
+
+def _exports(
+    rng: np.random.Generator,
+    p: Platform,
+    rooms: Rooms,
+    visits: Visits,
+    visit_user: np.ndarray,
+    interactions: pl.DataFrame,
+    day_index: int,
+    day_ms: int,
+    stamp: str,
+) -> dict[str, pl.DataFrame]:
+    """The day's export rows; applies follower, membership and price changes."""
+    n_visits = len(visit_user)
+    visit_anchor = visits.session
+    leave = visits.leave
     follow = rng.random(n_visits) < FOLLOW_PER_VISIT
     unfollow = ~follow & (rng.random(n_visits) < UNFOLLOW_PER_VISIT)
     delta = np.bincount(visit_anchor[follow], minlength=p.anchors) - np.bincount(
@@ -412,7 +522,7 @@ def simulate_day(
     products, base_prices = products_and_base_prices(
         rng, p, day_index, day_ms, PRICE_CHANGES_PER_PRODUCT_DAY
     )
-    segment_args = (session_ids, seg_session, seg_start, seg_end, seg_product)
+    segment_args = (rooms.ids, rooms.seg_session, rooms.seg_start, rooms.seg_end, rooms.seg_product)
     exports = {
         "users": users_rows(rng, p, day_index, day_ms, UPGRADES_PER_USER_DAY),
         "anchors": anchors_rows(p, day_index, day_ms, delta),
@@ -423,16 +533,16 @@ def simulate_day(
                 live_price_rows(
                     p,
                     *segment_args,
-                    seg_list_price,
-                    seg_live_price,
-                    seg_coupon,
-                    seg_flash,
-                    flash_start,
-                    flash_end,
+                    rooms.seg_list_price,
+                    rooms.seg_live_price,
+                    rooms.seg_coupon,
+                    rooms.seg_flash,
+                    rooms.flash_start,
+                    rooms.flash_end,
                 ),
             ]
         ),
-        "live_sessions": session_rows(p, session_ids, session_start, session_end),
+        "live_sessions": session_rows(p, rooms.ids, rooms.start, rooms.end),
         "session_products": segment_rows(p, stamp, *segment_args),
         "social": social_rows(
             rng,
@@ -445,8 +555,7 @@ def simulate_day(
             INVITES_PER_USER_DAY,
         ),
     }
-    _drift_interests(rng, p)
-    return DayTruth(day, streams, exports, after_sales_due)
+    return exports
 
 
 def _assign_buyers(
