@@ -10,7 +10,6 @@ from livelake.jobs.lake.read import read_arrow
 from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.publish import GateFailedError, publish
-from livelake.jobs.quality.gx_context import docs_index
 
 from .conftest import DAY, view_row
 
@@ -106,10 +105,3 @@ def test_a_warning_is_recorded_but_publishes(job_ctx, views_frame, monkeypatch, 
     assert [(r["expectation"], r["severity"], r["unexpected_count"]) for r in warned] == [
         ("expect_column_values_to_be_in_set", "warn", 1)
     ]
-
-
-def test_data_docs_index_names_the_suite(job_ctx, views_frame, lake_root):
-    _publish_views(job_ctx, [view_row("e1")], views_frame)
-    index = docs_index(str(lake_root))
-    assert index.exists()
-    assert "silver.views" in index.read_text()
