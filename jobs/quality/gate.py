@@ -2,9 +2,11 @@
 
 `quality_gate` has the `Gate` signature of `livelake.jobs.publish`, which calls it for every
 `publish()` unless a stage passes its own gate. It builds each staged table's suite, runs it
-on exactly the staged rows, renders Data Docs, appends every result to
-`audit/quality_results` (also when the gate fails: auditors see what was refused), and returns
-the verdict: any failed `error` expectation blocks the whole stage.
+on exactly the staged rows (persisted once per table), measures the table's drift metrics in
+one more pass over the same cached rows, renders Data Docs, appends every result to
+`audit/quality_results` and the metrics to `audit/metric_history` (also when the gate fails:
+auditors see what was refused; drift baselines only use runs that published), and returns the
+verdict: any failed `error` expectation blocks the whole stage.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from livelake.jobs.lake import StagedWrite
-from livelake.jobs.lake.tables.audit import QUALITY_RESULTS
+from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.gx_context import docs_index, gx_context
+from livelake.jobs.quality.metrics import compute_metrics, history_rows
 from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
 from livelake.jobs.quality.suites import build_suite
 from livelake.jobs.quality.validate import build_docs, validate
@@ -42,14 +45,28 @@ def quality_gate(
     ctx: JobContext, stage: str, day: date, staged: Sequence[StagedWrite]
 ) -> GateSummary:
     """Validate every staged table of `stage` for `day`; record the results; return the verdict."""
+    from pyspark import StorageLevel
+
     started = time.monotonic()
     lake_root = ctx.settings.lake_root
     context = gx_context(lake_root)
     run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
     validations = []
+    measured = []
     for write in staged:
         suite = build_suite(ctx.settings, write.table, day)
-        validations.append(validate(context, suite, write.dataframe, run_name))
+        df = write.dataframe.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            measured += history_rows(
+                compute_metrics(df, write.table),
+                run_id=ctx.run.run_id,
+                day=day,
+                stage=stage,
+                table_name=write.table.qualified_name,
+            )
+            validations.append(validate(context, suite, df, run_name))
+        finally:
+            df.unpersist()
     pages = build_docs(context, validations)
     found = [
         outcome
@@ -68,6 +85,8 @@ def quality_gate(
     )
     if rows:
         ctx.lake.append_records(QUALITY_RESULTS, rows, ctx.run)
+    if measured:
+        ctx.lake.append_records(METRIC_HISTORY, measured, ctx.run)
     summary = summarise(found, len(validations), str(docs_index(lake_root)))
     summary.seconds = time.monotonic() - started
     return summary

@@ -16,6 +16,7 @@ from livelake.config import Settings
 from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.declared import history_expectations, load_declared
 from livelake.jobs.quality.derived import derived_expectations
+from livelake.jobs.quality.drift import DriftPolicy, drift_expectations
 from livelake.jobs.quality.features import declared_features, expectations_for_features
 
 
@@ -40,6 +41,8 @@ def build_suite(cfg: Settings, table: Table, day: date) -> TableSuite:
         configs += declared.expectations
         configs += history_expectations(cfg, table, day, declared.rules)
     configs += expectations_for_features(declared_features(), table.qualified_name)
+    policy = DriftPolicy.declared(declared.rules if declared is not None else None)
+    configs += drift_expectations(cfg.lake_root, table, day, policy)
     return TableSuite(
         table, suite_name(table), configs, str(declared.path) if declared is not None else None
     )

@@ -1,7 +1,7 @@
 """Run one table's suite on its staged Spark DataFrame through a GE Checkpoint.
 
-The DataFrame is persisted once for the validation (GE computes many metrics over it) and
-released afterwards; nothing is collected to pandas. Each table has its own data asset,
+The caller persists the DataFrame once for the whole gate (GE computes many metrics over it);
+nothing is collected to pandas. Each table has its own data asset,
 validation definition and checkpoint in the lake's GE project, so Data Docs list every table's
 history. Data Docs are rebuilt once per gate, not per table (`build_docs`).
 """
@@ -66,12 +66,11 @@ def result_format(suite: TableSuite, detailed: bool) -> dict[str, Any]:
 def validate(
     context: AbstractDataContext, suite: TableSuite, df: DataFrame, run_name: str
 ) -> Validation:
-    """Run `suite` on `df` (persisted once for both passes) and return GE's result.
+    """Run `suite` on `df` (persisted by the caller) and return GE's result.
 
     A first pass decides; a table that fails is validated again with details for the report.
     """
     import great_expectations as gx
-    from pyspark import StorageLevel
 
     gx_suite = context.suites.add_or_update(
         gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
@@ -81,26 +80,22 @@ def validate(
             name=suite.name, data=_batch_definition(context, suite.name), suite=gx_suite
         )
     )
-    cached = df.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        for detailed in (False, True):
-            checkpoint = context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=suite.name,
-                    validation_definitions=[definition],
-                    actions=[],
-                    result_format=result_format(suite, detailed),
-                )
+    for detailed in (False, True):
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                actions=[],
+                result_format=result_format(suite, detailed),
             )
-            outcome = checkpoint.run(
-                batch_parameters={"dataframe": cached},
-                run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
-            )
-            identifier, result = next(iter(outcome.run_results.items()))
-            if result.success:
-                break
-    finally:
-        cached.unpersist()
+        )
+        outcome = checkpoint.run(
+            batch_parameters={"dataframe": df},
+            run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
+        )
+        identifier, result = next(iter(outcome.run_results.items()))
+        if result.success:
+            break
     return Validation(suite, result, identifier)
 
 
