@@ -4,6 +4,11 @@ Delta has no multi-table transaction, so a stage publishes by committing each ta
 appending its `audit/published_runs` rows *last*. Readers that resolve versions through
 `published_runs` (see `published_versions`) never mix tables of two runs: a crash between
 commits leaves versions no published_runs row names.
+
+Every publication is gated: without an explicit `gate`, `publish()` runs the default quality
+gate (`livelake.jobs.quality.gate.quality_gate`: registry-derived, declared and feature suites
+on the staged rows). A failing gate aborts every staged write of the stage and raises
+`GateFailedError`; the runner turns that into a `failed` StageReport carrying the verdict.
 """
 
 from __future__ import annotations
@@ -24,14 +29,44 @@ if TYPE_CHECKING:
 Gate = Callable[["JobContext", str, date, Sequence[StagedWrite]], GateSummary]
 
 
+class GateFailedError(RuntimeError):
+    """A stage's gate refused its staged data: nothing of the stage was published."""
+
+    def __init__(self, stage: str, day: date, verdict: GateSummary) -> None:
+        self.stage = stage
+        self.day = day
+        self.verdict = verdict
+        tables = sorted({line.split(":", 1)[0] for line in verdict.failures[:50]})
+        super().__init__(
+            f"gate refused {stage} for {day}: {verdict.failed_blocking} blocking expectation(s) "
+            f"failed on {', '.join(tables) or 'the staged tables'}; nothing was published. "
+            f"First: {verdict.failures[0] if verdict.failures else 'see Data Docs'}"
+        )
+
+
+# The latest verdict per (run, stage, day), so the runner can attach it to the stage's report.
+_VERDICTS: dict[tuple[str, str, date], GateSummary] = {}
+
+
+def last_verdict(run_id: str, stage: str, day: date) -> GateSummary | None:
+    """The verdict of the latest gated publish of `stage` for `day` in run `run_id`."""
+    return _VERDICTS.get((run_id, stage, day))
+
+
+def default_gate() -> Gate:
+    from livelake.jobs.quality.gate import quality_gate
+
+    return quality_gate
+
+
 @dataclass
 class Publication:
-    gate: GateSummary | None
+    gate: GateSummary
     commits: list[CommitResult]
 
     @property
     def published(self) -> bool:
-        return self.gate is None or self.gate.passed
+        return self.gate.passed
 
 
 def publish(
@@ -41,12 +76,20 @@ def publish(
     staged: Sequence[StagedWrite],
     gate: Gate | None = None,
 ) -> Publication:
-    """Gate `staged` (if a gate is given); on success commit every table, then record it."""
-    verdict = gate(ctx, stage, day, staged) if gate is not None else None
-    if verdict is not None and not verdict.passed:
+    """Gate `staged` (the default quality gate unless `gate` is given); on success commit
+    every table, then record the publication. On failure abort all and raise GateFailedError.
+    """
+    try:
+        verdict = (gate or default_gate())(ctx, stage, day, staged)
+    except BaseException:
         for write in staged:
             write.abort()
-        return Publication(verdict, [])
+        raise
+    _VERDICTS[(ctx.run.run_id, stage, day)] = verdict
+    if not verdict.passed:
+        for write in staged:
+            write.abort()
+        raise GateFailedError(stage, day, verdict)
     commits = [write.commit(ctx.run) for write in staged]
     now = datetime.now(UTC)
     ctx.lake.append_records(

@@ -31,6 +31,7 @@ class GateSummary:
     failed_warning: int
     report_path: str | None = None
     failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:

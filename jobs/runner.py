@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from livelake.jobs.publish import GateFailedError, last_verdict
 from livelake.jobs.report import StageReport
 
 if TYPE_CHECKING:
@@ -67,7 +68,11 @@ def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
     if job is None:
         raise ValueError(f"stage {name!r} is not implemented in this version of livelake")
     started = time.monotonic()
-    report = job(ctx, day)
+    try:
+        report = job(ctx, day)
+    except GateFailedError as refused:
+        report = StageReport(name, day, "failed", gate=refused.verdict, message=str(refused))
+    report.gate = report.gate or last_verdict(ctx.run.run_id, name, day)
     report.seconds = report.seconds or time.monotonic() - started
     return report
 

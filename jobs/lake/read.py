@@ -95,12 +95,28 @@ def read_table(
     columns: list[str] | None = None,
     as_of: datetime | None = None,
     lake_root: str | None = None,
+    consistent: bool = False,
 ) -> Any:
     """Read a lake table by name into the engine of your choice, no JVM needed.
 
-    >>> users = read_table("silver/users", engine="polars")
+    `consistent=True` reads the version `audit/published_runs` names for the table (its last
+    gated publication), so tables read together always come from completed publications.
+
+    >>> users = read_table("silver/users", engine="polars", consistent=True)
     """
-    data = read_arrow(table(name), as_of_version, as_of, columns, lake_root=lake_root)
+    declared = table(name)
+    if consistent:
+        if as_of_version is not None or as_of is not None:
+            raise ValueError("consistent=True picks the version itself: drop as_of/as_of_version")
+        from livelake.jobs.lake.published import published_versions
+
+        as_of_version = published_versions(lake_root).get(declared.qualified_name)
+        if as_of_version is None:
+            raise LakeError(
+                f"{declared.qualified_name} has no gated publication in audit/published_runs "
+                "yet: run its stage, or read without consistent=True"
+            )
+    data = read_arrow(declared, as_of_version, as_of, columns, lake_root=lake_root)
     if engine == "arrow":
         return data
     if engine == "polars":

@@ -98,4 +98,26 @@ DIRTY_DAYS = Table(
     description="Days whose features must be recomputed because late data arrived for them.",
 )
 
-register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS, DIRTY_DAYS)
+METRIC_HISTORY = Table(
+    layer="audit",
+    name="metric_history",
+    grain="one row per gate run per table per column per metric",
+    columns=(
+        key("run_id"),
+        key("day", "date"),
+        key("stage"),
+        key("table_name"),
+        key("column_name", doc="'*' for table-level metrics (row_count)"),
+        key("metric", doc="row_count | mean | null_fraction | distinct_count"),
+        col("value", "double"),
+        key("recorded_at", "timestamp"),
+    ),
+    partition_by=("day",),
+    append_only=True,
+    description=(
+        "Metrics of every gated table per run (Deequ-style metric repository): drift checks "
+        "compare a run with the trailing days of runs that published."
+    ),
+)
+
+register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS, DIRTY_DAYS, METRIC_HISTORY)

@@ -1,0 +1,90 @@
+"""Declared suites: `expectations/<layer>/<table>.json`, GE suite JSON versioned with the code.
+
+Besides GE expectations a declared suite may carry livelake rules in `meta.livelake` that need
+the table's history, resolved at run time into ordinary GE expectations:
+
+- `min_rows_vs_previous_day` (0..1): the staged row count must be at least this fraction of the
+  rows the table's previous publication staged (from `audit/published_runs`): no collapse.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import livelake
+from livelake.config import Settings
+from livelake.jobs.lake.registry import Table
+from livelake.jobs.quality.expectation import expectation, with_severity
+from livelake.jobs.quality.history import previous_publication
+
+
+class SuiteFileError(ValueError):
+    """A declared suite file is not valid; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class DeclaredSuite:
+    path: Path
+    expectations: list[dict[str, Any]] = field(default_factory=list)
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+def expectations_dir(cfg: Settings) -> Path:
+    """The suites folder: `expectations_dir` from the config, else the one beside the code."""
+    if cfg.expectations_dir:
+        folder = Path(cfg.expectations_dir)
+        if not folder.is_dir():
+            raise SuiteFileError(f"expectations_dir {folder} does not exist")
+        return folder
+    return Path(livelake.__file__).resolve().parents[1] / "expectations"
+
+
+def suite_path(cfg: Settings, table: Table) -> Path:
+    return expectations_dir(cfg) / table.layer / f"{table.name}.json"
+
+
+def load_declared(cfg: Settings, table: Table) -> DeclaredSuite | None:
+    """The table's declared suite, or None when it has none."""
+    path = suite_path(cfg, table)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SuiteFileError(f"{path}: not valid JSON: {exc}") from None
+    expected_name = f"{table.layer}.{table.name}"
+    if data.get("name") != expected_name:
+        raise SuiteFileError(f"{path}: suite name must be {expected_name!r}")
+    configs = data.get("expectations", [])
+    for i, config in enumerate(configs):
+        if not isinstance(config, dict) or "type" not in config:
+            raise SuiteFileError(f"{path}: expectation #{i + 1} has no 'type'")
+    rules = (data.get("meta") or {}).get("livelake", {})
+    return DeclaredSuite(path, [with_severity(c) for c in configs], rules)
+
+
+def history_expectations(
+    cfg: Settings, table: Table, day: date, rules: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Turn a declared suite's history rules into GE expectations for a run of `day`."""
+    out = []
+    ratio = rules.get("min_rows_vs_previous_day")
+    if ratio is not None:
+        previous = previous_publication(cfg.lake_root, table.qualified_name, day)
+        if previous is not None and previous.rows:
+            out.append(
+                expectation(
+                    "expect_table_row_count_to_be_between",
+                    rule=(
+                        f"row count at least {ratio:.0%} of the previous publication "
+                        f"({previous.rows} rows for {previous.day})"
+                    ),
+                    min_value=math.ceil(previous.rows * ratio),
+                )
+            )
+    return out

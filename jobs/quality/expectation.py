@@ -1,0 +1,42 @@
+"""Expectations as plain GE configuration dicts, and the livelake severity they carry.
+
+Every suite livelake builds is a list of `{"type", "kwargs", "meta", "severity"}` dicts, the
+same shape GE writes in suite JSON, so derived, declared and feature expectations mix freely.
+Severity lives in `meta.severity`: `error` blocks publishing, `warn` is recorded only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Severity = Literal["error", "warn"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warn")
+_GE_SEVERITY = {"error": "critical", "warn": "warning"}
+
+
+def expectation(
+    type_: str, severity: Severity = "error", rule: str = "", **kwargs: Any
+) -> dict[str, Any]:
+    """One GE expectation config with livelake severity (mirrored into GE's own field)."""
+    meta: dict[str, Any] = {"severity": severity}
+    if rule:
+        meta["rule"] = rule
+    return {"type": type_, "kwargs": kwargs, "meta": meta, "severity": _GE_SEVERITY[severity]}
+
+
+def severity_of(meta: dict[str, Any] | None, ge_severity: str | None = None) -> Severity:
+    """The livelake severity of an expectation: `meta.severity`, else GE's, else `error`."""
+    declared = (meta or {}).get("severity")
+    if declared in SEVERITIES:
+        return declared
+    if declared is not None:
+        raise ValueError(f"expectation meta.severity must be 'error' or 'warn' (got {declared!r})")
+    return "warn" if ge_severity in ("warning", "info") else "error"
+
+
+def with_severity(config: dict[str, Any]) -> dict[str, Any]:
+    """Normalise a declared expectation: meta.severity set, GE severity mirrored."""
+    meta = dict(config.get("meta") or {})
+    level = severity_of(meta, config.get("severity"))
+    meta["severity"] = level
+    return {**config, "meta": meta, "severity": _GE_SEVERITY[level]}

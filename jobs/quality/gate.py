@@ -1,0 +1,92 @@
+"""The default quality gate of every stage: validate each staged table, record, decide.
+
+`quality_gate` has the `Gate` signature of `livelake.jobs.publish`, which calls it for every
+`publish()` unless a stage passes its own gate. It builds each staged table's suite, runs it
+on exactly the staged rows (persisted once per table), measures the table's drift metrics in
+one more pass over the same cached rows, renders Data Docs, appends every result to
+`audit/quality_results` and the metrics to `audit/metric_history` (also when the gate fails:
+auditors see what was refused; drift baselines only use runs that published), and returns the
+verdict: any failed `error` expectation blocks the whole stage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from livelake.jobs.lake import StagedWrite
+from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
+from livelake.jobs.quality.gx_context import docs_index, gx_context
+from livelake.jobs.quality.metrics import compute_metrics, history_rows
+from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
+from livelake.jobs.quality.suites import build_suite
+from livelake.jobs.quality.validate import build_docs, validate
+from livelake.jobs.report import GateSummary
+
+if TYPE_CHECKING:
+    from livelake.jobs.context import JobContext
+
+
+def summarise(found: list[Outcome], suites: int, report_path: str | None) -> GateSummary:
+    failed = [o for o in found if not o.success]
+    return GateSummary(
+        suites=suites,
+        expectations=len(found),
+        failed_blocking=sum(1 for o in failed if o.severity == "error"),
+        failed_warning=sum(1 for o in failed if o.severity == "warn"),
+        report_path=report_path,
+        failures=[o.describe() for o in sorted(failed, key=lambda o: o.severity != "error")],
+    )
+
+
+def quality_gate(
+    ctx: JobContext, stage: str, day: date, staged: Sequence[StagedWrite]
+) -> GateSummary:
+    """Validate every staged table of `stage` for `day`; record the results; return the verdict."""
+    from pyspark import StorageLevel
+
+    started = time.monotonic()
+    lake_root = ctx.settings.lake_root
+    context = gx_context(lake_root)
+    run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
+    validations = []
+    measured = []
+    for write in staged:
+        suite = build_suite(ctx.settings, write.table, day)
+        df = write.dataframe.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            measured += history_rows(
+                compute_metrics(df, write.table),
+                run_id=ctx.run.run_id,
+                day=day,
+                stage=stage,
+                table_name=write.table.qualified_name,
+            )
+            validations.append(validate(context, suite, df, run_name))
+        finally:
+            df.unpersist()
+    pages = build_docs(context, validations)
+    found = [
+        outcome
+        for v in validations
+        for outcome in outcomes(v.suite.table.qualified_name, v.suite.name, v.result)
+    ]
+    versions = {w.table.qualified_name: ctx.lake.version(w.table) for w in staged}
+    rows = audit_rows(
+        found,
+        run_id=ctx.run.run_id,
+        day=day,
+        stage=stage,
+        versions=versions,
+        docs_pages=pages,
+        validated_at=datetime.now(UTC),
+    )
+    if rows:
+        ctx.lake.append_records(QUALITY_RESULTS, rows, ctx.run)
+    if measured:
+        ctx.lake.append_records(METRIC_HISTORY, measured, ctx.run)
+    summary = summarise(found, len(validations), str(docs_index(lake_root)))
+    summary.seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,67 @@
+"""The Great Expectations project of one lake: suites, results and Data Docs live beside it.
+
+The GE context is a file context rooted at `<lake_root>/_quality/gx`; Data Docs are written to
+`<lake_root>/reports/data_docs/` so an auditor finds the HTML next to the data it describes.
+Only a lake on a local (or mounted) filesystem is supported for the GE project in this version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+DOCS_SITE = "livelake"
+DATASOURCE = "livelake_spark"
+
+
+def _local_path(lake_root: str) -> Path:
+    if lake_root.startswith("file://"):
+        return Path(lake_root.removeprefix("file://"))
+    if "://" in lake_root:
+        raise ValueError(
+            f"quality gates keep their GE project and Data Docs beside the lake, but {lake_root} "
+            "is remote; set lake_root to a local or mounted path for gated runs"
+        )
+    return Path(lake_root)
+
+
+def docs_dir(lake_root: str) -> Path:
+    """Where the Data Docs HTML site is built."""
+    return _local_path(lake_root) / "reports" / "data_docs"
+
+
+def docs_index(lake_root: str) -> Path:
+    return docs_dir(lake_root) / "index.html"
+
+
+def gx_context(lake_root: str) -> AbstractDataContext:
+    """Open (creating on first use) the lake's GE file context with its Data Docs site."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    project = _local_path(lake_root) / "_quality"
+    project.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(docs_dir(lake_root)),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    sites = context.list_data_docs_sites()
+    if sites.get(DOCS_SITE) != site or len(sites) != 1:
+        for name in list(sites):
+            context.delete_data_docs_site(name)
+        context.add_data_docs_site(DOCS_SITE, site)
+    bars = context.variables.progress_bars
+    shown = bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", None)
+    if shown is not False:
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+    return context

@@ -1,0 +1,89 @@
+"""Metrics of a staged table, computed in one Spark pass: the input of drift checks.
+
+Per table: row count. Per numeric column: mean and null fraction. Per id column (`*_id`):
+distinct count (HyperLogLog estimate, 5% error) and null fraction. Lineage columns say where
+rows came from, not what they mean, so they are not tracked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from livelake.jobs.lake.registry import Table
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+TABLE_LEVEL = "*"
+LINEAGE = {"source", "delivery_date", "source_file", "line_number", "extra_fields", "run_id"}
+NUMERIC = ("long", "int", "double")
+
+
+@dataclass(frozen=True)
+class Metric:
+    column: str
+    metric: str
+    value: float | None
+
+
+def _numeric(type_name: str) -> bool:
+    return type_name in NUMERIC or type_name.startswith("decimal")
+
+
+def tracked(table: Table) -> list[tuple[str, str]]:
+    """(column, metric) pairs tracked for `table`, besides the row count."""
+    out = []
+    for column in table.columns:
+        if column.name in LINEAGE:
+            continue
+        if _numeric(column.type) and column.name not in table.keys:
+            out += [(column.name, "mean"), (column.name, "null_fraction")]
+        elif column.type == "string" and column.name.endswith("_id"):
+            out += [(column.name, "distinct_count"), (column.name, "null_fraction")]
+    return out
+
+
+def compute_metrics(df: DataFrame, table: Table) -> list[Metric]:
+    """All tracked metrics of `df` in a single aggregation."""
+    from pyspark.sql import functions as F
+
+    pairs = tracked(table)
+    expressions = [F.count(F.lit(1)).alias("0")]
+    for i, (name, metric) in enumerate(pairs, start=1):
+        column = F.col(name)
+        if metric == "mean":
+            expr = F.avg(column.cast("double"))
+        elif metric == "distinct_count":
+            expr = F.approx_count_distinct(column, 0.05).cast("double")
+        else:
+            expr = F.avg(F.when(column.isNull(), 1.0).otherwise(0.0))
+        expressions.append(expr.alias(str(i)))
+    row = df.agg(*expressions).first()
+    values = [row[str(i)] for i in range(len(pairs) + 1)]
+    metrics = [Metric(TABLE_LEVEL, "row_count", float(values[0]))]
+    metrics += [
+        Metric(name, metric, None if v is None else float(v))
+        for (name, metric), v in zip(pairs, values[1:], strict=True)
+    ]
+    return metrics
+
+
+def history_rows(
+    metrics: list[Metric], *, run_id: str, day: date, stage: str, table_name: str
+) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {
+            "run_id": run_id,
+            "day": day,
+            "stage": stage,
+            "table_name": table_name,
+            "column_name": m.column,
+            "metric": m.metric,
+            "value": m.value,
+            "recorded_at": now,
+        }
+        for m in metrics
+    ]

@@ -1,0 +1,115 @@
+"""Run one table's suite on its staged Spark DataFrame through a GE Checkpoint.
+
+The caller persists the DataFrame once for the whole gate (GE computes many metrics over it);
+nothing is collected to pandas. Each table has its own data asset,
+validation definition and checkpoint in the lake's GE project, so Data Docs list every table's
+history. Data Docs are rebuilt once per gate, not per table (`build_docs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from livelake.jobs.quality.suites import TableSuite
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.data_context.types.resource_identifiers import (
+        ValidationResultIdentifier,
+    )
+    from pyspark.sql import DataFrame
+
+from livelake.jobs.quality.gx_context import DATASOURCE
+
+BATCH = "staged"
+# Where a failing row came from, when the table carries lineage: shown in the failure text.
+LINEAGE_COLUMNS = ("source_file", "line_number")
+EXAMPLES = 5
+
+
+@dataclass
+class Validation:
+    suite: TableSuite
+    result: ExpectationSuiteValidationResult
+    identifier: ValidationResultIdentifier
+
+
+def _batch_definition(context: AbstractDataContext, asset_name: str) -> Any:
+    source = context.data_sources.add_or_update_spark(name=DATASOURCE)
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=asset_name)
+    try:
+        return asset.get_batch_definition(BATCH)
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe(BATCH)
+
+
+def result_format(suite: TableSuite, detailed: bool) -> dict[str, Any]:
+    """Verdicts only (aggregates GE bundles into few Spark jobs), or the details of failures.
+
+    Details (observed values, example rows with their landing file and line) cost one extra
+    Spark job per expectation, so they are computed only for a table that failed.
+    """
+    if not detailed:
+        return {"result_format": "BOOLEAN_ONLY"}
+    fmt: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+    if all(name in suite.table.column_names for name in LINEAGE_COLUMNS):
+        fmt["unexpected_index_column_names"] = list(LINEAGE_COLUMNS)
+    return fmt
+
+
+def validate(
+    context: AbstractDataContext, suite: TableSuite, df: DataFrame, run_name: str
+) -> Validation:
+    """Run `suite` on `df` (persisted by the caller) and return GE's result.
+
+    A first pass decides; a table that fails is validated again with details for the report.
+    """
+    import great_expectations as gx
+
+    gx_suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
+    )
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=suite.name, data=_batch_definition(context, suite.name), suite=gx_suite
+        )
+    )
+    for detailed in (False, True):
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                actions=[],
+                result_format=result_format(suite, detailed),
+            )
+        )
+        outcome = checkpoint.run(
+            batch_parameters={"dataframe": df},
+            run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
+        )
+        identifier, result = next(iter(outcome.run_results.items()))
+        if result.success:
+            break
+    return Validation(suite, result, identifier)
+
+
+def build_docs(context: AbstractDataContext, validations: list[Validation]) -> dict[str, str]:
+    """Render the validations' Data Docs pages and the index; page path per suite name."""
+    from livelake.jobs.quality.gx_context import DOCS_SITE
+
+    identifiers = [v.identifier for v in validations]
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
+    pages = {}
+    for validation in validations:
+        urls = context.get_docs_sites_urls(
+            resource_identifier=validation.identifier, site_name=DOCS_SITE
+        )
+        if urls and urls[0]["site_url"]:
+            pages[validation.suite.name] = urls[0]["site_url"].removeprefix("file://")
+    return pages

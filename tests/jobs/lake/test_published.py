@@ -1,0 +1,73 @@
+"""Readers resolve versions through audit/published_runs (JVM-free)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from livelake.jobs.lake import LakeError, RunContext
+from livelake.jobs.lake.published import published_versions
+from livelake.jobs.lake.read import read_table
+from livelake.jobs.lake.tables.audit import DIRTY_DAYS, PUBLISHED_RUNS
+
+DAY = date(2026, 1, 2)
+
+
+def _dirty(lake, rows: int) -> int:
+    record = {
+        "run_id": "r",
+        "delivery_date": DAY,
+        "table_name": "silver/views",
+        "event_date": DAY,
+        "rows": rows,
+        "recorded_at": datetime.now(UTC),
+    }
+    return lake.append_records(DIRTY_DAYS, [record], RunContext(job="test")).version
+
+
+def _published(lake, day: date, version: int) -> None:
+    lake.append_records(
+        PUBLISHED_RUNS,
+        [
+            {
+                "run_id": f"run-{version}",
+                "day": day,
+                "stage": "silver",
+                "table_name": "audit/dirty_days",
+                "table_version": version,
+                "rows": 1,
+                "published_at": datetime.now(UTC),
+            }
+        ],
+        RunContext(job="test"),
+    )
+
+
+def test_a_consistent_read_sees_the_last_published_version_not_a_later_commit(lake, lake_root):
+    first = _dirty(lake, 1)
+    _published(lake, DAY, first)
+    _dirty(lake, 2)  # committed, but its run never recorded a publication
+
+    assert published_versions(str(lake_root)) == {"audit/dirty_days": first}
+    rows = read_table("audit/dirty_days", engine="arrow", consistent=True)
+    assert rows.column("rows").to_pylist() == [1]
+    assert sorted(read_table("audit/dirty_days", engine="arrow").column("rows").to_pylist()) == [
+        1,
+        2,
+    ]
+
+
+def test_published_versions_as_of_a_day_ignore_later_days(lake, lake_root):
+    first = _dirty(lake, 1)
+    _published(lake, DAY, first)
+    second = _dirty(lake, 2)
+    _published(lake, date(2026, 1, 3), second)
+    assert published_versions(str(lake_root), day=DAY) == {"audit/dirty_days": first}
+    assert published_versions(str(lake_root)) == {"audit/dirty_days": second}
+
+
+def test_a_table_never_published_is_refused_by_a_consistent_read(lake, lake_root):
+    _dirty(lake, 1)
+    with pytest.raises(LakeError, match="no gated publication"):
+        read_table("audit/dirty_days", consistent=True)

@@ -1,0 +1,58 @@
+"""Tiny silver frames for the gate tests: 3-5 rows of `silver/views`, built from its declaration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+DAY = date(2026, 1, 2)
+
+
+def view_row(event_id: str | None, **changes: Any) -> dict[str, Any]:
+    """One valid `silver/views` leave event of DAY; `changes` override single fields."""
+    row = {
+        "event_id": event_id,
+        "event_type": "leave",
+        "event_time": datetime(2026, 1, 2, 10, 0, tzinfo=UTC),
+        "event_date": DAY,
+        "user_id": "u1",
+        "session_id": "s1",
+        "visit_id": f"v-{event_id}",
+        "dwell_seconds": 42,
+        "channel": "feed",
+        "device_pseudonym": None,
+        "ip_pseudonym": None,
+        "source": "platform",
+        "delivery_date": DAY,
+        "source_file": "platform/dt=2026-01-02/events/views/views-2026-01-02T10.jsonl.gz",
+        "line_number": 1,
+        "extra_fields": None,
+        "run_id": "test",
+    }
+    row.update(changes)
+    return row
+
+
+@pytest.fixture
+def views_frame(spark):
+    """Build a DataFrame of `silver/views` rows (nullable schema so bad rows can be staged)."""
+    from pyspark.sql.types import StructField, StructType
+
+    from livelake.jobs.lake.tables.silver import VIEWS
+
+    schema = StructType([StructField(f.name, f.dataType, True) for f in VIEWS.spark_schema()])
+
+    def build(rows: list[dict[str, Any]]):
+        return spark.createDataFrame([[r[c] for c in VIEWS.column_names] for r in rows], schema)
+
+    return build
+
+
+@pytest.fixture
+def job_ctx(spark, lake_root):
+    from livelake.config import settings
+    from livelake.jobs.context import JobContext
+
+    return JobContext.create(settings(), job="test.gates", spark=spark).job("silver", DAY)

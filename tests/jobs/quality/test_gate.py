@@ -1,0 +1,107 @@
+"""The default gate on real Spark, GE and Delta: bad staged data publishes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from livelake.jobs.lake.read import read_arrow
+from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.jobs.lake.tables.silver import VIEWS
+from livelake.jobs.publish import GateFailedError, publish
+
+from .conftest import DAY, view_row
+
+
+def _publish_views(ctx, rows, views_frame, day=DAY):
+    staged = ctx.lake.stage(VIEWS, views_frame(rows), "replace_partitions", [day])
+    return publish(ctx.job("silver", day), "silver", day, [staged])
+
+
+def _refused(ctx, rows, views_frame, day=DAY) -> str:
+    staged = ctx.lake.stage(VIEWS, views_frame(rows), "replace_partitions", [day])
+    before = ctx.lake.version(VIEWS)  # staging creates the table (empty) on first use
+    with pytest.raises(GateFailedError) as refused:
+        publish(ctx.job("silver", day), "silver", day, [staged])
+    assert ctx.lake.version(VIEWS) == before, "a refused stage must not publish"
+    assert not refused.value.verdict.passed
+    return "\n".join(refused.value.verdict.failures)
+
+
+def test_a_clean_stage_publishes_one_version_and_records_every_result(job_ctx, views_frame):
+    rows = [view_row(f"e{i}", line_number=i) for i in range(1, 5)]
+    staged = job_ctx.lake.stage(VIEWS, views_frame(rows), "replace_partitions", [DAY])
+    before = job_ctx.lake.version(VIEWS)
+    publication = publish(job_ctx, "silver", DAY, [staged])
+
+    assert publication.gate.passed and publication.gate.suites == 1
+    assert job_ctx.lake.version(VIEWS) == before + 1
+    assert [c.rows_added for c in publication.commits] == [4]
+    runs = read_arrow(PUBLISHED_RUNS).to_pylist()
+    assert [(r["table_name"], r["rows"]) for r in runs] == [("silver/views", 4)]
+    results = read_arrow(QUALITY_RESULTS).to_pylist()
+    assert len(results) == publication.gate.expectations == 16
+    assert {r["suite"] for r in results} == {"silver.views"}
+    assert all(r["success"] for r in results)
+    assert {r["run_id"] for r in results} == {job_ctx.run.run_id}
+
+
+def test_duplicated_keys_block_the_stage_and_name_the_key(job_ctx, views_frame):
+    rows = [view_row("e1"), view_row("e1", line_number=7), view_row("e2")]
+    failures = _refused(job_ctx, rows, views_frame)
+    assert "silver/views: expect_column_values_to_be_unique(event_id) [error]" in failures
+    assert "2 rows of 3" in failures and "'e1'" in failures
+    assert "views-2026-01-02T10.jsonl.gz:7" in failures
+
+
+def test_a_null_key_blocks_the_stage(job_ctx, views_frame):
+    failures = _refused(job_ctx, [view_row("e1"), view_row(None)], views_frame)
+    assert "expect_column_values_to_not_be_null(event_id) [error]" in failures
+
+
+def test_a_value_out_of_range_blocks_the_stage(job_ctx, views_frame):
+    rows = [view_row("e1"), view_row("e2", dwell_seconds=-5), view_row("e3", event_type="teleport")]
+    failures = _refused(job_ctx, rows, views_frame)
+    assert "expect_column_values_to_be_between(dwell_seconds) [error]" in failures
+    assert "-5" in failures
+    assert "expect_column_values_to_be_in_set(event_type) [error]" in failures
+
+
+def test_a_collapsed_day_is_refused_against_the_previous_publication(job_ctx, views_frame):
+    day1 = DAY - timedelta(days=1)
+    full = [
+        view_row(
+            f"d1-{i}", event_date=day1, event_time=view_row("x")["event_time"] - timedelta(days=1)
+        )
+        for i in range(20)
+    ]
+    _publish_views(job_ctx, full, views_frame, day1)
+    failures = _refused(job_ctx, [view_row("e1"), view_row("e2")], views_frame)
+    assert "expect_table_row_count_to_be_between [error]" in failures
+    assert "observed 2" in failures and "20 rows for 2026-01-01" in failures
+
+
+def test_a_warning_is_recorded_but_publishes(job_ctx, views_frame, monkeypatch, tmp_path):
+    folder = tmp_path / "suites" / "silver"
+    folder.mkdir(parents=True)
+    (folder / "views.json").write_text(
+        '{"name": "silver.views", "expectations": [{"type": "expect_column_values_to_be_in_set",'
+        ' "kwargs": {"column": "channel", "value_set": ["feed"]}, "meta": {"severity": "warn"}}]}'
+    )
+    monkeypatch.setenv("LIVELAKE_EXPECTATIONS_DIR", str(tmp_path / "suites"))
+    from livelake.config import settings
+    from livelake.jobs.context import JobContext
+
+    settings.cache_clear()
+    ctx = JobContext.create(settings(), job="test.gates", spark=job_ctx.spark).job("silver", DAY)
+    publication = _publish_views(
+        ctx, [view_row("e1"), view_row("e2", channel="search")], views_frame
+    )
+    assert publication.gate.passed
+    assert publication.gate.failed_warning == 1
+    assert ctx.lake.version(VIEWS) is not None
+    warned = [r for r in read_arrow(QUALITY_RESULTS).to_pylist() if not r["success"]]
+    assert [(r["expectation"], r["severity"], r["unexpected_count"]) for r in warned] == [
+        ("expect_column_values_to_be_in_set", "warn", 1)
+    ]
