@@ -344,7 +344,8 @@ def check(bronze: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
     for broken, code, text in reversed(rules):
         reason = F.when(broken, F.lit(code)).otherwise(reason)
         rule = F.when(broken, text).otherwise(rule)
-    return joined.select("*", reason.alias("_reason"), rule.alias("_rule"))
+    # Persisted: the clean rows and the quarantine both come from this one parse.
+    return joined.select("*", reason.alias("_reason"), rule.alias("_rule")).persist()
 
 
 def split(checked: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, DataFrame]:

@@ -184,23 +184,28 @@ def conform_table(
         return outcome, None
     conformed = module.transform(bronze, env)
     incoming = conformed.silver.persist()
-    outcome.quarantined = conformed.quarantine.count()
-    outcome.writes.append(
-        ctx.lake.stage(QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day])
+    quarantine = ctx.lake.stage(
+        QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day]
     )
+    outcome.writes.append(quarantine)
+    outcome.quarantined = quarantine.rows
     if table.partition_by:
         write, lost = _merged_partitions(ctx, module, incoming, env)
     else:
         write, lost = _merged_history(ctx, module, incoming, day)
-    outcome.duplicates = conformed.duplicates.count() + lost.count()
+    outcome.duplicates = (
+        conformed.duplicates.select("line_number").unionByName(lost.select("line_number")).count()
+    )
     if write is not None:
         outcome.writes.append(write)
         mine = write.dataframe.where(F.col("delivery_date") == F.lit(day))
-        outcome.published = mine.count()
         if table.partition_by:
             part = table.partition_by[0]
-            late = mine.where(F.col(part) < F.lit(day)).groupBy(part).count().collect()
-            outcome.dirty_days = {r[0]: r[1] for r in late}
+            per_partition = {r[0]: r[1] for r in mine.groupBy(part).count().collect()}
+            outcome.published = sum(per_partition.values())
+            outcome.dirty_days = {p: n for p, n in per_partition.items() if p < day}
+        else:
+            outcome.published = mine.count()
     return outcome, incoming
 
 

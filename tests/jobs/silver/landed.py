@@ -70,3 +70,35 @@ class Delivery:
         (folder / "_manifest.json").parent.mkdir(parents=True, exist_ok=True)
         (folder / "_manifest.json").write_text(json.dumps({"source": self.source}))
         return folder
+
+
+def bronze_frame(spark, stream: str, lines: list[str], day: date, hour: int = 10, header=None):
+    """Bronze rows of one landed file, as bronze ingest would have written them."""
+    from datetime import datetime
+
+    from livelake.jobs.lake.tables.bronze import BRONZE
+
+    if stream in HEADERS or header is not None:
+        name = f"platform/dt={day.isoformat()}/exports/{stream}.csv"
+        header = header or HEADERS[stream]
+        first_line = 2
+    else:
+        folder = f"platform/dt={day.isoformat()}/events/{stream}"
+        name = f"{folder}/{stream}-{day.isoformat()}T{hour:02d}.jsonl.gz"
+        first_line = 1
+    now = datetime(2026, 1, 1)
+    rows = [
+        ("platform", day, name, first_line + i, line, header, "sha", now, "bronze-run")
+        for i, line in enumerate(lines)
+    ]
+    return spark.createDataFrame(rows, BRONZE[stream].spark_schema())
+
+
+def outcome(conformed, *columns: str):
+    """(silver rows as tuples of `columns`, quarantine (line, reason) pairs, duplicate lines)."""
+    silver = sorted(
+        (tuple(r) for r in conformed.silver.select(*columns).collect()), key=lambda t: str(t)
+    )
+    quarantine = sorted((r["line_number"], r["reason"]) for r in conformed.quarantine.collect())
+    duplicates = sorted(r["line_number"] for r in conformed.duplicates.collect())
+    return silver, quarantine, duplicates
