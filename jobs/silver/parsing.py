@@ -25,6 +25,8 @@ MAX_AMOUNT_CNY = 1_000_000
 # The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
 FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
 
+# RFC 4180: a quote inside a quoted field is written twice.
+RFC4180 = {"quote": '"', "escape": '"', "mode": "PERMISSIVE"}
 _CASTS = {
     "string": None,
     "timestamp": "timestamp",
@@ -145,7 +147,7 @@ def _parse_csv(bronze: DataFrame, spec: Spec) -> DataFrame:
         columns = header_columns(header)
         schema = ", ".join(f"`c{j}` string" for j in range(len(columns)))
         is_h = F.col("header") == F.lit(header)
-        parsed_cols.append(F.when(is_h, F.from_csv("raw", schema)).alias(f"_csv{i}"))
+        parsed_cols.append(F.when(is_h, F.from_csv("raw", schema, RFC4180)).alias(f"_csv{i}"))
         for j, name in enumerate(columns):
             if name in texts:
                 texts[name] = F.when(is_h, F.col(f"_csv{i}")[f"c{j}"]).otherwise(texts[name])
