@@ -145,7 +145,7 @@ def _merged_history(
 
 def _merged_partitions(
     ctx: JobContext, module: ModuleType, incoming: DataFrame, env: SilverEnv
-) -> tuple[StagedWrite | None, DataFrame]:
+) -> tuple[StagedWrite, DataFrame]:
     """Partitioned table: rewrite the partitions this delivery's rows are (or were) in."""
     from pyspark.sql import functions as F
 
@@ -161,8 +161,8 @@ def _merged_partitions(
             existing = existing.where(F.col(part).between(oldest, day + timedelta(days=1)))
         owned = existing.where(F.col("delivery_date") == F.lit(day))
         touched |= {r[0] for r in owned.select(part).distinct().collect()}
-    if not touched:
-        return None, incoming.limit(0)
+    if not touched:  # nothing clean: an empty append still creates the table for readers
+        return ctx.lake.stage(table, incoming, "append"), incoming.limit(0)
     others = existing.where(
         F.col(part).isin(sorted(touched)) & (F.col("delivery_date") != F.lit(day))
     )
@@ -181,6 +181,11 @@ def conform_table(
     bronze = bronze_of_day(ctx, table.name, day)
     outcome.landed = bronze.count()
     if outcome.landed == 0:
+        # Nothing delivered: leave the table as it is, but make sure readers find it.
+        for declared in (table, QUARANTINE[table.name]):
+            if not ctx.lake.exists(declared):
+                empty = ctx.spark.createDataFrame([], declared.spark_schema())
+                outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
         return outcome, None
     conformed = module.transform(bronze, env)
     incoming = conformed.silver.persist()
@@ -196,16 +201,15 @@ def conform_table(
     outcome.duplicates = (
         conformed.duplicates.select("line_number").unionByName(lost.select("line_number")).count()
     )
-    if write is not None:
-        outcome.writes.append(write)
-        mine = write.dataframe.where(F.col("delivery_date") == F.lit(day))
-        if table.partition_by:
-            part = table.partition_by[0]
-            per_partition = {r[0]: r[1] for r in mine.groupBy(part).count().collect()}
-            outcome.published = sum(per_partition.values())
-            outcome.dirty_days = {p: n for p, n in per_partition.items() if p < day}
-        else:
-            outcome.published = mine.count()
+    outcome.writes.append(write)
+    mine = write.dataframe.where(F.col("delivery_date") == F.lit(day))
+    if table.partition_by:
+        part = table.partition_by[0]
+        per_partition = {r[0]: r[1] for r in mine.groupBy(part).count().collect()}
+        outcome.published = sum(per_partition.values())
+        outcome.dirty_days = {p: n for p, n in per_partition.items() if p < day}
+    else:
+        outcome.published = mine.count()
     return outcome, incoming
 
 
@@ -277,7 +281,9 @@ def run(ctx: JobContext, day: date) -> StageReport:
             if module.TABLE.name in DIMENSION_KEYS:
                 known[module.TABLE.name] = known_keys(ctx, module, incoming)
         staged = [w for o in outcomes for w in o.writes]
-        if not staged:
+        if not any(o.landed for o in outcomes):
+            for write in staged:
+                write.abort()
             return StageReport(
                 "silver", day, "nothing_to_do", message=f"bronze holds no lines delivered {day}"
             )
