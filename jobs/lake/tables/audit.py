@@ -121,3 +121,23 @@ METRIC_HISTORY = Table(
 )
 
 register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS, DIRTY_DAYS, METRIC_HISTORY)
+
+
+BRONZE_PURGES = Table(
+    layer="audit",
+    name="bronze_purges",
+    grain="one row per bronze table per delivery day removed by the retention purge",
+    columns=(
+        key("run_id"),
+        key("bronze_table"),
+        key("delivery_date", "date", "delivery day whose partition was removed"),
+        col("rows_removed", "long"),
+        col("retention_days", "long", "retention the purge applied"),
+        key("purged_at", "timestamp"),
+    ),
+    partition_by=("delivery_date",),
+    append_only=True,
+    description="What `livelake maintenance --purge-bronze-older-than` removed (raw PII).",
+)
+
+register(BRONZE_PURGES)

@@ -1,0 +1,39 @@
+"""silver/interactions: comment, like, share or gift events (互动), one row per event.
+
+Dedup: by `event_id`, last write wins by (delivery_date, source_file, line_number); exact
+copies and earlier versions of a re-sent event are counted as duplicates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from livelake.jobs.lake.tables.silver import INTERACTIONS as TABLE
+from livelake.jobs.silver import events
+from livelake.jobs.silver.parsing import Conformed, Field, ForeignKey, SilverEnv, Spec
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+ORDER = events.ORDER
+SPEC = Spec(
+    table="interactions",
+    csv=False,
+    event_time="event_time",
+    fields=(
+        *events.common_fields(("comment", "like", "share", "gift")),
+        Field("session_id"),
+        Field("product_id"),
+        Field("gift_value_cny", "amount"),
+    ),
+    foreign_keys=(
+        ForeignKey("user_id", "users"),
+        ForeignKey("session_id", "live_sessions"),
+        ForeignKey("product_id", "products"),
+    ),
+)
+
+
+def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
+    """bronze/interactions lines of one delivery -> (interactions, quarantine, duplicates)."""
+    return events.conform_events(bronze, SPEC, TABLE, env)

@@ -1,0 +1,389 @@
+"""Shared by every silver table: landed line -> typed row, or a quarantine reason and rule.
+
+A table module declares its landed fields once (`Spec`); this module parses the line (JSON
+lines with `from_json`, CSV lines with `from_csv` against the header of the file they came
+from), types every field with `try_cast` (a value that does not parse is a finding, not a
+crash), and evaluates the rules of docs/landing-format.md in a fixed order: the first rule a
+line breaks is its reason. Everything is built from Spark's own functions, so 2M events a day
+never pass through Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from livelake.jobs.silver.pii import PiiKey, pseudonym
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+AMOUNT = "decimal(18,2)"
+MAX_AMOUNT_CNY = 1_000_000
+# The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
+FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
+
+# RFC 4180: a quote inside a quoted field is written twice.
+RFC4180 = {"quote": '"', "escape": '"', "mode": "PERMISSIVE"}
+_CASTS = {
+    "string": None,
+    "timestamp": "timestamp",
+    "long": "long",
+    "double": "double",
+    "amount": AMOUNT,
+    "boolean": "boolean",
+}
+_TYPE_WORDS = {
+    "timestamp": "an ISO-8601 timestamp",
+    "long": "a whole number",
+    "double": "a number",
+    "amount": "a decimal CNY amount",
+    "boolean": "true or false",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One landed field: how to type it and which rules it must keep."""
+
+    name: str
+    type: str = "string"  # string | timestamp | long | double | amount | boolean
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    pseudonym: str | None = None  # PII: silver keeps only this HMAC column
+    range: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in _CASTS:
+            raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`column` must be a key of `dimension` (when `only_if`, a SQL condition, holds)."""
+
+    column: str
+    dimension: str
+    only_if: str | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a stream or export carries: its fields, foreign keys and time rules."""
+
+    table: str
+    fields: tuple[Field, ...]
+    csv: bool
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    event_time: str | None = None  # late / clock-skew rules apply to this field
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class SilverEnv:
+    """Everything a transform needs besides its bronze rows (no I/O behind it)."""
+
+    day: date
+    run_id: str
+    pii: PiiKey
+    watermark_days: int = 3
+    clock_skew_minutes: int = 15
+    known: Mapping[str, DataFrame] = field(default_factory=dict)  # dimension -> DF(key)
+    now: datetime | None = None
+
+
+class Conformed(NamedTuple):
+    """A transform's result: rows to publish, rows rejected, rows dropped as duplicates."""
+
+    silver: DataFrame
+    quarantine: DataFrame
+    duplicates: DataFrame
+
+
+def _strip_quoted(raw: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.regexp_replace(raw, r'"([^"]|"")*"', "")
+
+
+def header_columns(header: str) -> list[str]:
+    """Column names of a CSV header line (BOM, quotes and blanks removed)."""
+    return [c.strip().strip('"') for c in header.lstrip("\ufeff").split(",")]
+
+
+def _parse_json(bronze: DataFrame, spec: Spec) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    schema = ", ".join(f"`{name}` string" for name in spec.names)
+    parsed = F.from_json("raw", schema)
+    as_map = F.from_json("raw", "map<string,string>")
+    declared = F.array(*[F.lit(n) for n in spec.names])
+    extra = F.map_filter(as_map, lambda k, _v: ~F.array_contains(declared, k))
+    return bronze.select(
+        "*",
+        F.json_object_keys("raw").isNotNull().alias("_syntax_ok"),
+        F.lit("line is not a JSON object").alias("_syntax_rule"),
+        F.when(F.size(extra) > 0, F.to_json(extra)).alias("extra_fields"),
+        *[parsed[n].alias(f"_text_{n}") for n in spec.names],
+    )
+
+
+def _parse_csv(bronze: DataFrame, spec: Spec) -> DataFrame:
+    """Parse each line against its own file's header (files may order columns differently)."""
+    from pyspark.sql import functions as F
+
+    headers = sorted(r[0] for r in bronze.select("header").distinct().collect() if r[0])
+    field_count = F.size(F.split(_strip_quoted(F.col("raw")), ",", -1))
+    texts: dict[str, Column] = {n: F.lit(None).cast("string") for n in spec.names}
+    extra: Column = F.lit(None).cast("string")
+    expected: Column = F.lit(None).cast("int")
+    parsed_cols = []
+    for i, header in enumerate(headers):
+        columns = header_columns(header)
+        schema = ", ".join(f"`c{j}` string" for j in range(len(columns)))
+        is_h = F.col("header") == F.lit(header)
+        parsed_cols.append(F.when(is_h, F.from_csv("raw", schema, RFC4180)).alias(f"_csv{i}"))
+        for j, name in enumerate(columns):
+            if name in texts:
+                texts[name] = F.when(is_h, F.col(f"_csv{i}")[f"c{j}"]).otherwise(texts[name])
+        undeclared = [(j, n) for j, n in enumerate(columns) if n not in texts]
+        if undeclared:
+            as_map = F.map_from_arrays(
+                F.array(*[F.lit(n) for _, n in undeclared]),
+                F.array(*[F.col(f"_csv{i}")[f"c{j}"] for j, _ in undeclared]),
+            )
+            extra = F.when(is_h, F.to_json(as_map)).otherwise(extra)
+        expected = F.when(is_h, F.lit(len(columns))).otherwise(expected)
+    with_parsed = bronze.select("*", *parsed_cols)
+    rule = F.concat(
+        F.lit("line has "),
+        field_count.cast("string"),
+        F.lit(" fields but the header has "),
+        F.coalesce(expected.cast("string"), F.lit("none")),
+    )
+    return with_parsed.select(
+        *bronze.columns,
+        (expected.isNotNull() & (field_count == expected)).alias("_syntax_ok"),
+        rule.alias("_syntax_rule"),
+        extra.alias("extra_fields"),
+        *[texts[n].alias(f"_text_{n}") for n in spec.names],
+    )
+
+
+def _typed(text: Column, type_: str) -> Column:
+    from pyspark.sql import functions as F
+
+    target = _CASTS[type_]
+    if target is None:
+        return text
+    if type_ == "boolean":
+        return F.lower(F.trim(text)).try_cast("boolean")
+    return F.trim(text).try_cast(target)
+
+
+def _quoted(value: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.concat(F.lit("'"), F.substring(value, 1, 80), F.lit("'"))
+
+
+def _rules(df: DataFrame, spec: Spec, env: SilverEnv) -> list[tuple[Column, str, Column]]:
+    """(broken?, reason, rule text) in priority order: the first one a line breaks wins."""
+    from pyspark.sql import functions as F
+
+    rules: list[tuple[Column, str, Column]] = [
+        (~F.col("_syntax_ok"), "malformed", F.col("_syntax_rule"))
+    ]
+    for f in spec.fields:
+        text, value = F.col(f"_text_{f.name}"), F.col(f.name)
+        if f.type != "string":
+            rules.append(
+                (
+                    text.isNotNull() & value.isNull(),
+                    "malformed",
+                    F.concat(
+                        F.lit(f"{f.name} "), _quoted(text), F.lit(f" is not {_TYPE_WORDS[f.type]}")
+                    ),
+                )
+            )
+    for f in spec.fields:
+        if f.required:
+            reason = "null_key" if f.name.endswith("_id") else "malformed"
+            rules.append((F.col(f.name).isNull(), reason, F.lit(f"{f.name} is missing (null)")))
+    for f in spec.fields:
+        value = F.col(f.name)
+        if f.allowed:
+            rules.append(
+                (
+                    value.isNotNull() & ~value.isin(*f.allowed),
+                    "invalid_value",
+                    F.concat(
+                        F.lit(f"{f.name} "),
+                        _quoted(value),
+                        F.lit(f" is not one of {'|'.join(f.allowed)}"),
+                    ),
+                )
+            )
+        if f.type == "amount":
+            shown = value.cast("string")
+            rules.append(
+                (value < 0, "negative_amount", F.concat(F.lit(f"{f.name} "), shown, F.lit(" < 0")))
+            )
+            rules.append(
+                (
+                    value > MAX_AMOUNT_CNY,
+                    "out_of_range",
+                    F.concat(F.lit(f"{f.name} "), shown, F.lit(f" > {MAX_AMOUNT_CNY:,} CNY")),
+                )
+            )
+        if f.range is not None:
+            low, high = f.range
+            rules.append(
+                (
+                    (value < low) | (value > high),
+                    "out_of_range",
+                    F.concat(
+                        F.lit(f"{f.name} "),
+                        value.cast("string"),
+                        F.lit(f" outside {low:g}-{high:g}"),
+                    ),
+                )
+            )
+    if spec.event_time is not None:
+        rules += _time_rules(spec.event_time, env)
+    for fk in spec.foreign_keys:
+        broken = F.col(fk.column).isNotNull() & F.col(_marker(fk)).isNull()
+        if fk.only_if:
+            broken = broken & F.expr(fk.only_if)
+        rules.append(
+            (
+                broken,
+                "unknown_fk",
+                F.concat(
+                    F.lit(f"{fk.column} "),
+                    _quoted(F.col(fk.column)),
+                    F.lit(f" is not a known {fk.dimension} key"),
+                ),
+            )
+        )
+    return rules
+
+
+def _time_rules(name: str, env: SilverEnv) -> list[tuple[Column, str, Column]]:
+    """Too late: event day older than the watermark. Clock skew: after the file's hour ends."""
+    from pyspark.sql import functions as F
+
+    value = F.col(name)
+    oldest = F.date_sub(F.col("delivery_date"), env.watermark_days)
+    hour_day = F.regexp_extract("source_file", FILE_HOUR, 1)
+    hour = F.regexp_extract("source_file", FILE_HOUR, 2)
+    file_end = F.when(
+        hour_day != "",
+        F.to_timestamp(F.concat(hour_day, F.lit(" "), hour, F.lit(":00:00")))
+        + F.expr("INTERVAL 1 HOUR"),
+    ).otherwise(F.col("delivery_date").cast("timestamp") + F.expr("INTERVAL 1 DAY"))
+    latest = file_end + F.expr(f"INTERVAL {env.clock_skew_minutes} MINUTES")
+    shown = F.date_format(value, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+    return [
+        (
+            F.to_date(value) < oldest,
+            "too_late",
+            F.concat(
+                F.lit(f"{name} "),
+                shown,
+                F.lit(" is older than the watermark: delivered "),
+                F.col("delivery_date").cast("string"),
+                F.lit(f", kept back to {env.watermark_days} day(s) earlier"),
+            ),
+        ),
+        (
+            value > latest,
+            "clock_skew",
+            F.concat(
+                F.lit(f"{name} "),
+                shown,
+                F.lit(f" is more than {env.clock_skew_minutes} min after its file's period ends ("),
+                F.date_format(file_end, "yyyy-MM-dd'T'HH:mm'Z'"),
+                F.lit(")"),
+            ),
+        ),
+    ]
+
+
+def _marker(fk: ForeignKey) -> str:
+    return f"_known_{fk.column}_{fk.dimension}"
+
+
+def _join_known(df: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    for fk in spec.foreign_keys:
+        if fk.dimension not in env.known:
+            raise KeyError(f"{spec.table}: no known keys given for dimension {fk.dimension!r}")
+        marker = _marker(fk)
+        keys = env.known[fk.dimension].select(F.col("key").alias(marker)).distinct()
+        df = df.join(F.broadcast(keys), df[fk.column] == keys[marker], "left")
+    return df
+
+
+def check(bronze: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
+    """Bronze rows with typed fields, `extra_fields`, `_reason` and `_rule` (null when clean)."""
+    from pyspark.sql import functions as F
+
+    parsed = _parse_csv(bronze, spec) if spec.csv else _parse_json(bronze, spec)
+    typed = parsed.select(
+        "*", *[_typed(F.col(f"_text_{f.name}"), f.type).alias(f.name) for f in spec.fields]
+    )
+    joined = _join_known(typed, spec, env)
+    rules = _rules(joined, spec, env)
+    reason: Column = F.lit(None).cast("string")
+    rule: Column = F.lit(None).cast("string")
+    for broken, code, text in reversed(rules):
+        reason = F.when(broken, F.lit(code)).otherwise(reason)
+        rule = F.when(broken, text).otherwise(rule)
+    # Persisted: the clean rows and the quarantine both come from this one parse.
+    return joined.select("*", reason.alias("_reason"), rule.alias("_rule")).persist()
+
+
+def split(checked: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, DataFrame]:
+    """(clean rows with PII replaced by pseudonyms and lineage, quarantine rows)."""
+    from pyspark.sql import functions as F
+
+    now = env.now or datetime.now(UTC)
+    quarantine = checked.where(F.col("_reason").isNotNull()).select(
+        "source",
+        "delivery_date",
+        "source_file",
+        "line_number",
+        "raw",
+        F.col("_reason").alias("reason"),
+        F.col("_rule").alias("rule"),
+        F.lit(env.run_id).alias("run_id"),
+        F.lit(now).cast("timestamp").alias("quarantined_at"),
+    )
+    columns = []
+    for f in spec.fields:
+        if f.pseudonym:
+            columns.append(pseudonym(F.col(f.name), env.pii).alias(f.pseudonym))
+        else:
+            columns.append(F.col(f.name))
+    clean = checked.where(F.col("_reason").isNull()).select(
+        *columns,
+        "source",
+        "delivery_date",
+        "source_file",
+        "line_number",
+        "extra_fields",
+        F.lit(env.run_id).alias("run_id"),
+    )
+    return clean, quarantine
+
+
+def conform_lines(bronze: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, DataFrame]:
+    """check + split: the part every table's transform shares."""
+    return split(check(bronze, spec, env), spec, env)

@@ -1,0 +1,333 @@
+"""The silver stage for delivery day D: bronze lines of D -> twelve silver tables, all or none.
+
+Dimensions first (users, anchors, products, live sessions, prices, explanation segments), so
+the events of D can be checked against every key known after this run (published rows plus
+this run's); then the events, after-sales cases and social edges.
+
+Idempotency: the run of D *owns* the silver rows that came from D's delivery. It re-derives
+them from bronze and replaces the partitions they live in (or would live in), keeping rows
+of other deliveries and letting last-write-wins decide between them by (…, delivery_date,
+source_file, line_number). Rerunning D, or running days in any order, gives the same rows.
+
+Every landed line of D ends published, quarantined (with reason) or counted as a duplicate;
+per table `landed = published + quarantined + duplicates_dropped` is written to
+`audit/reconciliation`, and a run that does not balance publishes nothing and says why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from livelake.jobs.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
+from livelake.jobs.lake.tables.bronze import BRONZE
+from livelake.jobs.lake.tables.silver import QUARANTINE
+from livelake.jobs.publish import publish
+from livelake.jobs.report import StageReport, TableCounts
+from livelake.jobs.silver import (
+    after_sales,
+    anchors,
+    cart_events,
+    interactions,
+    live_sessions,
+    orders,
+    prices,
+    products,
+    session_products,
+    social,
+    users,
+    views,
+)
+from livelake.jobs.silver.history import merge_latest
+from livelake.jobs.silver.parsing import SilverEnv
+from livelake.jobs.silver.pii import MissingPiiKeyError, PiiKey
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from livelake.jobs.context import JobContext
+    from livelake.jobs.lake import StagedWrite
+
+JOB = "silver.stage"
+# Dependency order: a table's foreign keys point only at tables earlier in this list.
+TABLES: tuple[ModuleType, ...] = (
+    users,
+    anchors,
+    products,
+    live_sessions,
+    prices,
+    session_products,
+    views,
+    interactions,
+    cart_events,
+    orders,
+    after_sales,
+    social,
+)
+# Dimensions other tables reference, and the column that is their key.
+DIMENSION_KEYS = {
+    "users": "user_id",
+    "anchors": "anchor_id",
+    "products": "product_id",
+    "live_sessions": "session_id",
+}
+
+
+@dataclass
+class TableOutcome:
+    """One table's staged writes and its reconciliation figures for this run."""
+
+    name: str
+    landed: int = 0
+    published: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    writes: list[StagedWrite] = field(default_factory=list)
+    dirty_days: dict[date, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.landed == self.published + self.quarantined + self.duplicates
+
+    def imbalance(self, day: date) -> str:
+        total = self.published + self.quarantined + self.duplicates
+        return (
+            f"silver/{self.name} for delivery {day} does not reconcile: landed {self.landed} "
+            f"!= published {self.published} + quarantined {self.quarantined} + duplicates "
+            f"{self.duplicates} (= {total})"
+        )
+
+
+def bronze_of_day(ctx: JobContext, name: str, day: date) -> DataFrame:
+    """The lines of `bronze/<name>` delivered on `day` (empty if none)."""
+    from pyspark.sql import functions as F
+
+    table = BRONZE[name]
+    if not ctx.lake.exists(table):
+        return ctx.spark.createDataFrame([], table.spark_schema())
+    return ctx.lake.read(table).where(F.col("delivery_date") == F.lit(day))
+
+
+def known_keys(ctx: JobContext, module: ModuleType, incoming: DataFrame | None) -> DataFrame:
+    """Keys of a dimension after this run: published rows plus this run's clean rows."""
+    from pyspark.sql import functions as F
+
+    key = DIMENSION_KEYS[module.TABLE.name]
+    parts = []
+    if ctx.lake.exists(module.TABLE):
+        parts.append(ctx.lake.read(module.TABLE).select(F.col(key).alias("key")))
+    if incoming is not None:
+        parts.append(incoming.select(F.col(key).alias("key")))
+    if not parts:
+        return ctx.spark.createDataFrame([], "key string")
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.unionByName(part)
+    return union.distinct()
+
+
+def _merged_history(
+    ctx: JobContext, module: ModuleType, incoming: DataFrame, day: date
+) -> tuple[StagedWrite, DataFrame]:
+    """SCD2 table: all versions of other deliveries + this delivery's, history recomputed."""
+    from pyspark.sql import functions as F
+
+    table = module.TABLE
+    existing = incoming.limit(0)
+    if ctx.lake.exists(table):
+        existing = ctx.lake.read(table).where(F.col("delivery_date") != F.lit(day))
+    merged, lost = merge_latest(existing, incoming, table.keys, module.ORDER)
+    return ctx.lake.stage(table, module.history(merged), "overwrite"), lost
+
+
+def _merged_partitions(
+    ctx: JobContext, module: ModuleType, incoming: DataFrame, env: SilverEnv
+) -> tuple[StagedWrite, DataFrame]:
+    """Partitioned table: rewrite the partitions this delivery's rows are (or were) in."""
+    from pyspark.sql import functions as F
+
+    table, day = module.TABLE, env.day
+    part = table.partition_by[0]
+    touched = {r[0] for r in incoming.select(part).distinct().collect()}
+    existing = incoming.limit(0)
+    if ctx.lake.exists(table):
+        existing = ctx.lake.read(table)
+        if module.SPEC.event_time is not None:
+            # Events of one delivery lie between the watermark and the day after (skew).
+            oldest = day - timedelta(days=env.watermark_days)
+            existing = existing.where(F.col(part).between(oldest, day + timedelta(days=1)))
+        owned = existing.where(F.col("delivery_date") == F.lit(day))
+        touched |= {r[0] for r in owned.select(part).distinct().collect()}
+    if not touched:  # nothing clean: an empty append still creates the table for readers
+        return ctx.lake.stage(table, incoming, "append"), incoming.limit(0)
+    others = existing.where(
+        F.col(part).isin(sorted(touched)) & (F.col("delivery_date") != F.lit(day))
+    )
+    merged, lost = merge_latest(others, incoming, table.keys, module.ORDER)
+    return ctx.lake.stage(table, merged, "replace_partitions", sorted(touched)), lost
+
+
+def conform_table(
+    ctx: JobContext, module: ModuleType, env: SilverEnv
+) -> tuple[TableOutcome, DataFrame | None]:
+    """Transform, merge and stage one table; returns its outcome and its clean rows."""
+    from pyspark.sql import functions as F
+
+    table, day = module.TABLE, env.day
+    outcome = TableOutcome(table.name)
+    bronze = bronze_of_day(ctx, table.name, day)
+    outcome.landed = bronze.count()
+    if outcome.landed == 0:
+        # Nothing delivered: leave the table as it is, but make sure readers find it.
+        for declared in (table, QUARANTINE[table.name]):
+            if not ctx.lake.exists(declared):
+                empty = ctx.spark.createDataFrame([], declared.spark_schema())
+                outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
+        return outcome, None
+    conformed = module.transform(bronze, env)
+    incoming = conformed.silver.persist()
+    quarantine = ctx.lake.stage(
+        QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day]
+    )
+    outcome.writes.append(quarantine)
+    outcome.quarantined = quarantine.rows
+    if table.partition_by:
+        write, lost = _merged_partitions(ctx, module, incoming, env)
+    else:
+        write, lost = _merged_history(ctx, module, incoming, day)
+    outcome.duplicates = (
+        conformed.duplicates.select("line_number").unionByName(lost.select("line_number")).count()
+    )
+    outcome.writes.append(write)
+    mine = write.dataframe.where(F.col("delivery_date") == F.lit(day))
+    if table.partition_by:
+        part = table.partition_by[0]
+        per_partition = {r[0]: r[1] for r in mine.groupBy(part).count().collect()}
+        outcome.published = sum(per_partition.values())
+        outcome.dirty_days = {p: n for p, n in per_partition.items() if p < day}
+    else:
+        outcome.published = mine.count()
+    return outcome, incoming
+
+
+def _audit_rows(ctx: JobContext, day: date, outcomes: list[TableOutcome]) -> list[StagedWrite]:
+    """Stage the reconciliation and dirty-day rows so they publish with the tables."""
+    now = datetime.now(UTC)
+    run_id = ctx.run.run_id
+    reconciliation = [
+        {
+            "run_id": run_id,
+            "delivery_date": day,
+            "table_name": f"silver/{o.name}",
+            "landed": o.landed,
+            "published": o.published,
+            "quarantined": o.quarantined,
+            "duplicates_dropped": o.duplicates,
+            "balanced": o.balanced,
+            "recorded_at": now,
+        }
+        for o in outcomes
+    ]
+    dirty = [
+        {
+            "run_id": run_id,
+            "delivery_date": day,
+            "table_name": f"silver/{o.name}",
+            "event_date": event_date,
+            "rows": rows,
+            "recorded_at": now,
+        }
+        for o in outcomes
+        for event_date, rows in sorted(o.dirty_days.items())
+    ]
+    writes = [
+        ctx.lake.stage(
+            RECONCILIATION,
+            ctx.spark.createDataFrame(reconciliation, RECONCILIATION.spark_schema()),
+            "append",
+        )
+    ]
+    if dirty:
+        frame = ctx.spark.createDataFrame(dirty, DIRTY_DAYS.spark_schema())
+        writes.append(ctx.lake.stage(DIRTY_DAYS, frame, "append"))
+    return writes
+
+
+def run(ctx: JobContext, day: date) -> StageReport:
+    """Conform every table for delivery day `day` and publish them all, or none."""
+    started = time.monotonic()
+    ctx = ctx.job(JOB, day)
+    try:
+        pii = PiiKey.from_secret(ctx.settings.pii_key)
+    except MissingPiiKeyError as exc:
+        return StageReport("silver", day, "failed", message=str(exc))
+    env = SilverEnv(
+        day=day,
+        run_id=ctx.run.run_id,
+        pii=pii,
+        watermark_days=ctx.settings.watermark_days,
+        clock_skew_minutes=ctx.settings.clock_skew_minutes,
+        now=datetime.now(UTC),
+    )
+    outcomes: list[TableOutcome] = []
+    known: dict[str, DataFrame] = {}
+    try:
+        for module in TABLES:
+            outcome, incoming = conform_table(ctx, module, replace(env, known=dict(known)))
+            outcomes.append(outcome)
+            if module.TABLE.name in DIMENSION_KEYS:
+                known[module.TABLE.name] = known_keys(ctx, module, incoming)
+        staged = [w for o in outcomes for w in o.writes]
+        if not any(o.landed for o in outcomes):
+            for write in staged:
+                write.abort()
+            return StageReport(
+                "silver", day, "nothing_to_do", message=f"bronze holds no lines delivered {day}"
+            )
+        unbalanced = [o.imbalance(day) for o in outcomes if not o.balanced]
+        if unbalanced:
+            for write in staged:
+                write.abort()
+            return StageReport("silver", day, "failed", message="; ".join(unbalanced))
+        staged += _audit_rows(ctx, day, outcomes)
+    except Exception:
+        for write in (w for o in outcomes for w in o.writes):
+            write.abort()
+        raise
+    finally:
+        ctx.spark.catalog.clearCache()
+    publication = publish(ctx, "silver", day, staged)
+    versions = {c.table: c.version for c in publication.commits}
+    counts = [
+        TableCounts(
+            f"silver/{o.name}",
+            o.landed,
+            o.published,
+            o.quarantined,
+            o.duplicates,
+            versions.get(f"silver/{o.name}"),
+        )
+        for o in outcomes
+    ]
+    late = sum(len(o.dirty_days) for o in outcomes)
+    message = (
+        f"{sum(o.landed for o in outcomes):,} lines: {sum(o.published for o in outcomes):,} "
+        f"published, {sum(o.quarantined for o in outcomes):,} quarantined, "
+        f"{sum(o.duplicates for o in outcomes):,} duplicates; {late} earlier partition(s) "
+        "updated by late data"
+    )
+    status = "ok" if publication.published else "failed"
+    if not publication.published:
+        message = f"silver gate failed, nothing published; {message}"
+    return StageReport(
+        "silver",
+        day,
+        status,
+        counts,
+        gate=publication.gate,
+        message=message,
+        seconds=time.monotonic() - started,
+    )

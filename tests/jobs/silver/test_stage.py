@@ -1,0 +1,264 @@
+"""The silver stage end to end on hand-written deliveries: bronze -> silver -> audit.
+
+One lake is built for the module (days 1 and 2 ingested and conformed) because a stage run
+costs seconds; tests that change it run last and assert only what they add.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from deltalake import DeltaTable
+
+from livelake.config import load_settings
+from livelake.jobs.bronze import ingest
+from livelake.jobs.context import JobContext
+from livelake.jobs.lake import RunContext, open_lake
+from livelake.jobs.lake.read import read_table
+from livelake.jobs.lake.tables.silver import QUARANTINE, SILVER
+from livelake.jobs.silver import stage
+from tests.jobs.silver.landed import Delivery, event
+
+D1, D2, D3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
+REG = "2025-12-01T00:00:00.000Z"
+PII = ["Ann Li", "13800000001", "dev-ann", "10.0.0.7", "13900000002", "Road 7, Hangzhou"]
+
+
+def day_one() -> Delivery:
+    u = "2026-01-01T01:00:00.000Z"
+    d = Delivery(D1)
+    d.rows(
+        "users",
+        f"u1,Ann Li,13800000001,east,{REG},silver,ios,dev-ann,{u}",
+        f"u2,Bo Wang,13800000003,west,{REG},none,web,dev-bo,{u}",
+        f",Nobody,1,west,{REG},none,web,,{u}",
+    )
+    d.rows("anchors", f"a1,Star,head,1000,beauty,88.5,{REG},{u}")
+    d.rows("products", f"p1,Lipstick,beauty,Mac,99.00,{{}},{u}")
+    d.rows("live_sessions", f"s1,a1,beauty,Show,2026-01-01T09:00:00.000Z,,{u}")
+    d.rows("prices", f"p1,2026-01-01T00:00:00.000Z,,99,79,5,false,,,,{u}")
+    d.rows("session_products", f"g1,s1,p1,2026-01-01T09:10:00.000Z,2026-01-01T09:15:00.000Z,{u}")
+    d.rows("after_sales", f"c1,o1,u1,p1,refund,quality,10,2026-01-01T12:00:00.000Z,,requested,{u}")
+    d.rows("social", f"follow,u1,a1,{u},{u}", f"follow,u1,a404,{u},{u}")
+    t = "2026-01-01T10:05:00.000Z"
+    view = {"session_id": "s1", "visit_id": "v1", "device_id": "dev-ann", "ip": "10.0.0.7"}
+    d.lines(
+        "views",
+        10,
+        event("e1", t, **view),
+        event("e1", t, **view),
+        "{broken",
+        event("e2", t, user_id=None),
+        event("e3", t, user_id="u404"),
+        event("e4", "2026-01-01T11:30:00.000Z"),
+        event("e5", "2025-12-20T10:00:00.000Z"),
+        event("e6", t, event_type="leave", visit_id="v1", dwell_seconds=-1, channel="feed"),
+        event("e7", t, surprise="new field"),
+    )
+    d.lines("interactions", 10, event("i1", t, event_type="gift", gift_value_cny=-3))
+    d.lines("cart_events", 10, event("k1", t, event_type="add", product_id="p1", quantity=1))
+    d.lines(
+        "orders",
+        10,
+        event(
+            "o1",
+            t,
+            event_type="created",
+            order_id="o1",
+            product_id="p1",
+            amount_cny=2_000_000,
+            receiver_phone="13900000002",
+            receiver_address="Road 7, Hangzhou",
+        ),
+        event(
+            "o2",
+            t,
+            event_type="created",
+            order_id="o2",
+            product_id="p1",
+            amount_cny=79,
+            receiver_phone="13900000002",
+            receiver_address="Road 7, Hangzhou",
+        ),
+    )
+    return d
+
+
+def day_two() -> Delivery:
+    d = Delivery(D2)
+    d.rows("users", f"u1,Ann Li,13800000001,east,{REG},gold,ios,dev-ann,2026-01-02T01:00:00.000Z")
+    d.lines(
+        "views",
+        10,
+        event("e10", "2026-01-02T10:00:00.000Z"),
+        event("e6", "2026-01-01T10:05:00.000Z", event_type="leave", dwell_seconds=60),
+        event("e11", "2026-01-01T20:00:00.000Z"),
+    )
+    return d
+
+
+def late_file_for_day_one() -> Delivery:
+    return Delivery(D3).lines(
+        "views",
+        8,
+        event("e20", "2026-01-01T08:00:00.000Z"),
+        event("e21", "2026-01-01T09:00:00.000Z"),
+    )
+
+
+@pytest.fixture(scope="module")
+def lake(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("silver_stage")
+    cfg = load_settings(
+        lake_root=str(root / "lake"),
+        landing_root=str(root / "landing"),
+        pii_key="test-pii-key-not-secret",
+    )
+    ctx = JobContext(spark, open_lake(spark, cfg), cfg, RunContext(job="test"))
+    for delivery in (day_one(), day_two()):
+        delivery.write(root / "landing")
+        assert ingest.run(ctx, delivery.day).status == "ok"
+        report = stage.run(ctx, delivery.day)
+        assert report.status == "ok", report.message
+    return ctx, root
+
+
+def table(ctx, name: str) -> pl.DataFrame:
+    return read_table(name, lake_root=ctx.settings.lake_root)
+
+
+def snapshot(ctx) -> dict[str, pl.DataFrame]:
+    """Every silver and quarantine table, without the columns that name the run."""
+    out = {}
+    for declared in (*SILVER.values(), *QUARANTINE.values()):
+        frame = table(ctx, declared.qualified_name).drop("run_id", "quarantined_at", strict=False)
+        out[declared.qualified_name] = frame.sort(frame.columns, nulls_last=True)
+    return out
+
+
+def test_every_landed_line_is_published_quarantined_or_a_counted_duplicate(lake):
+    ctx, _ = lake
+    recon = table(ctx, "audit/reconciliation")
+    assert recon["balanced"].all()
+    views = recon.filter(pl.col("table_name") == "silver/views").sort("delivery_date")
+    assert views.select("landed", "published", "quarantined", "duplicates_dropped").rows() == [
+        (9, 3, 5, 1),
+        (3, 3, 0, 0),
+    ]
+    reasons = table(ctx, "quarantine/views").sort("line_number")
+    assert reasons.select("line_number", "reason").rows() == [
+        (3, "malformed"),
+        (4, "null_key"),
+        (5, "unknown_fk"),
+        (6, "clock_skew"),
+        (7, "too_late"),
+    ]
+    assert table(ctx, "quarantine/orders")["reason"].to_list() == ["out_of_range"]
+    assert table(ctx, "quarantine/interactions")["reason"].to_list() == ["negative_amount"]
+    assert table(ctx, "quarantine/social")["reason"].to_list() == ["unknown_fk"]
+    assert table(ctx, "quarantine/users")["reason"].to_list() == ["null_key"]
+    drift = table(ctx, "silver/views").filter(pl.col("event_id") == "e7")["extra_fields"]
+    assert drift.to_list() == ['{"surprise":"new field"}']
+
+
+def test_a_resent_event_from_a_later_delivery_wins_and_late_events_reach_their_day(lake):
+    ctx, _ = lake
+    views = table(ctx, "silver/views").sort("event_id")
+    assert views.select("event_id", "event_date", "delivery_date", "dwell_seconds").rows() == [
+        ("e1", D1, D1, None),
+        ("e10", D2, D2, None),
+        ("e11", D1, D2, None),
+        ("e6", D1, D2, 60),
+        ("e7", D1, D1, None),
+    ]
+    dirty = table(ctx, "audit/dirty_days").filter(pl.col("table_name") == "silver/views")
+    assert dirty.select("delivery_date", "event_date", "rows").rows() == [(D2, D1, 2)]
+
+
+def test_membership_as_of_day_one_reads_the_old_level(lake):
+    ctx, _ = lake
+    users = table(ctx, "silver/users").filter(pl.col("user_id") == "u1")
+
+    def level_as_of(instant: datetime) -> list[str]:
+        valid = (pl.col("valid_from") <= instant) & (
+            pl.col("valid_to").is_null() | (pl.col("valid_to") > instant)
+        )
+        return users.filter(valid)["membership_level"].to_list()
+
+    assert level_as_of(datetime(2026, 1, 1, 12, tzinfo=UTC)) == ["silver"]
+    assert level_as_of(datetime(2026, 1, 2, 12, tzinfo=UTC)) == ["gold"]
+    assert users.filter(pl.col("is_current"))["membership_level"].to_list() == ["gold"]
+
+
+def test_no_silver_parquet_file_holds_a_raw_phone_name_device_or_ip(lake):
+    _, root = lake
+    files = list((root / "lake" / "silver").rglob("*.parquet"))
+    assert files
+    found = []
+    for path in files:
+        data = pq.read_table(path)
+        for column in data.column_names:
+            values = {str(v) for v in data.column(column).to_pylist() if v is not None}
+            found += [(path.name, column, v) for v in values if any(p in v for p in PII)]
+    assert found == []
+
+
+def test_rerunning_an_earlier_day_changes_nothing(lake):
+    ctx, _ = lake
+    before = snapshot(ctx)
+    assert stage.run(ctx, D1).status == "ok"
+    after = snapshot(ctx)
+    for name, frame in before.items():
+        assert frame.equals(after[name]), f"{name} changed on rerun"
+
+
+def test_a_late_file_for_d_minus_2_updates_only_that_day_and_a_redelivery_nothing(lake):
+    ctx, root = lake
+    views_uri = f"{ctx.settings.lake_root}/silver/views"
+    day_two_files = {f for f in DeltaTable(views_uri).file_uris() if "event_date=2026-01-02" in f}
+    late = late_file_for_day_one()
+    folder = late.write(root / "landing")
+    resent = root / "landing/platform/dt=2026-01-01/events/views/views-2026-01-01T10.jsonl.gz"
+    (folder / "events/views" / resent.name).write_bytes(resent.read_bytes())
+
+    assert ingest.run(ctx, D3).status == "ok"
+    report = stage.run(ctx, D3)
+
+    assert report.status == "ok", report.message
+    views = {c.table: c for c in report.tables}["silver/views"]
+    assert (views.rows_in, views.rows_out) == (2, 2), "the re-delivered file is not ingested again"
+    after = {f for f in DeltaTable(views_uri).file_uris() if "event_date=2026-01-02" in f}
+    assert after == day_two_files
+    new = table(ctx, "silver/views").filter(pl.col("delivery_date") == D3)
+    assert new.select("event_id", "event_date").sort("event_id").rows() == [
+        ("e20", D1),
+        ("e21", D1),
+    ]
+    dirty = table(ctx, "audit/dirty_days").filter(pl.col("delivery_date") == D3)
+    assert dirty.select("table_name", "event_date", "rows").rows() == [("silver/views", D1, 2)]
+
+
+def test_the_stage_refuses_to_run_without_a_pii_key(spark, tmp_path: Path):
+    cfg = load_settings(lake_root=str(tmp_path / "lake"), landing_root=str(tmp_path / "l"))
+    ctx = JobContext(
+        spark,
+        open_lake(spark, cfg),
+        cfg.model_copy(update={"pii_key": None}),
+        RunContext(job="test"),
+    )
+    report = stage.run(ctx, D1)
+    assert report.status == "failed"
+    assert "LIVELAKE_PII_KEY" in report.message
+
+
+def test_an_unbalanced_table_names_all_four_numbers():
+    outcome = stage.TableOutcome("views", landed=10, published=6, quarantined=2, duplicates=1)
+    assert not outcome.balanced
+    assert outcome.imbalance(D1) == (
+        "silver/views for delivery 2026-01-01 does not reconcile: landed 10 != published 6 "
+        "+ quarantined 2 + duplicates 1 (= 9)"
+    )

@@ -1,0 +1,83 @@
+"""silver/views: every event-stream defect kind of docs/landing-format.md gets its outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+
+from livelake.jobs.silver import views
+from tests.jobs.silver.conftest import DAY, KEY
+from tests.jobs.silver.landed import bronze_frame, event, outcome
+
+T = "2026-01-02T10:05:00.000Z"
+
+
+def test_each_defect_kind_is_published_quarantined_or_dropped_as_duplicate(spark, env):
+    lines = [
+        event(
+            "e1", T, session_id="s1", visit_id="v1", channel="feed", device_id="d1", ip="1.2.3.4"
+        ),
+        event("e2", T, event_type="leave", session_id="s1", visit_id="v1", dwell_seconds=30),
+        event("e2", T, event_type="leave", session_id="s1", visit_id="v1", dwell_seconds=45),
+        event(
+            "e1", T, session_id="s1", visit_id="v1", channel="feed", device_id="d1", ip="1.2.3.4"
+        ),
+        '{"event_id":"e3","event_ty',
+        event("e4", T, user_id=None),
+        event("e5", T, user_id="u404"),
+        event("e6", "2026-01-01T23:00:00.000Z"),
+        event("e7", "2025-12-29T23:59:59.000Z"),
+        event("e8", "2026-01-02T11:15:01.000Z"),
+        event("e9", T, promo_code="X1"),
+        event("e10", "yesterday"),
+        event("e11", T, event_type="hover"),
+        event("e12", T, session_id="s404"),
+        event("e13", "2026-01-02T11:15:00.000Z", session_id=None),
+    ]
+    result = views.transform(bronze_frame(spark, "views", lines, DAY, hour=10), env)
+
+    silver, quarantine, duplicates = outcome(
+        result, "event_id", "event_date", "dwell_seconds", "line_number", "extra_fields"
+    )
+    assert silver == [
+        ("e1", DAY, None, 4, None),
+        ("e13", DAY, None, 15, None),
+        ("e2", DAY, 45, 3, None),
+        ("e6", date(2026, 1, 1), None, 8, None),
+        ("e9", DAY, None, 11, '{"promo_code":"X1"}'),
+    ]
+    assert quarantine == [
+        (5, "malformed"),
+        (6, "null_key"),
+        (7, "unknown_fk"),
+        (9, "too_late"),
+        (10, "clock_skew"),
+        (12, "malformed"),
+        (13, "invalid_value"),
+        (14, "unknown_fk"),
+    ]
+    assert duplicates == [1, 2]
+
+
+def test_device_id_and_ip_become_keyed_pseudonyms(spark, env):
+    line = event("e1", T, session_id="s1", device_id="d1", ip="1.2.3.4")
+    row = views.transform(bronze_frame(spark, "views", [line], DAY), env).silver.first()
+
+    def mac(value: str) -> str:
+        return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+    assert (row["device_pseudonym"], row["ip_pseudonym"]) == (mac("d1"), mac("1.2.3.4"))
+    assert "device_id" not in row.asDict() and "ip" not in row.asDict()
+
+
+def test_quarantine_rules_name_the_field_and_value(spark, env):
+    lines = [event("e1", T, user_id="u404"), event("e2", "yesterday")]
+    rules = sorted(
+        r["rule"]
+        for r in views.transform(bronze_frame(spark, "views", lines, DAY), env).quarantine.collect()
+    )
+    assert rules == [
+        "event_time 'yesterday' is not an ISO-8601 timestamp",
+        "user_id 'u404' is not a known users key",
+    ]
