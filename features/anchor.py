@@ -87,7 +87,9 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 visits_7d, visits_30d = windows(VISITS, (7, 30), "room entries, last {days} days")
-(viewer_days_30d,) = windows(VIEWERS, (30,), "sum of daily distinct viewers, last {days} days")
+(viewer_days_30d,) = windows(
+    VIEWERS, (30,), "sum of daily distinct viewers, last {days} days", name="viewer_days_{days}d"
+)
 (dwell_seconds_30d,) = windows(
     DWELL_SECONDS, (30,), "viewer seconds in the rooms, last {days} days"
 )
@@ -103,7 +105,11 @@ paid_orders_7d, paid_orders_30d = windows(PAID_ORDERS, (7, 30), "orders paid, la
     EXPLAIN_SECONDS, (30,), "seconds explaining products, last {days} days"
 )
 (net_new_followers_30d,) = windows(
-    NET_FOLLOWS, (30,), "followers gained minus lost, last {days} days", min_value=None
+    NET_FOLLOWS,
+    (30,),
+    "followers gained minus lost, last {days} days",
+    name="net_new_followers_{days}d",
+    min_value=None,
 )
 
 ANCHOR_FEATURES = [

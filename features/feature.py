@@ -143,16 +143,17 @@ def windows(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    name: str = "{measure}_{days}d",
 ) -> list[Feature]:
-    """`<measure>_<n>d` for each window: the measure rolled up over the last n days.
+    """`<measure>_<n>d` (or `name` formatted with {measure} and {days}) for each window:
+    the measure rolled up over the last n days.
 
     `description` may use `{days}`. Sums and day counts of an entity without activity are 0;
     min / max are null.
     """
-    suffix = "_days" if aggregation == "active_days" else ""
     return [
         Feature(
-            name=f"{measure.name}{suffix}_{n}d",
+            name=name.format(measure=measure.name, days=n),
             entity=measure.entity,
             table=feature_table(measure.entity),
             dtype=dtype or ("long" if aggregation == "active_days" else measure.dtype),

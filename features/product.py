@@ -97,7 +97,9 @@ paid_orders_7d, paid_orders_30d, paid_orders_90d = windows(
 )
 (paid_units_30d,) = windows(PAID_UNITS, (30,), "units paid, last {days} days")
 (paid_gmv_cny_30d,) = windows(PAID_GMV, (30,), "CNY paid, last {days} days")
-(buyer_days_30d,) = windows(BUYERS, (30,), "sum of daily distinct buyers, last {days} days")
+(buyer_days_30d,) = windows(
+    BUYERS, (30,), "sum of daily distinct buyers, last {days} days", name="buyer_days_{days}d"
+)
 (refund_cases_90d,) = windows(REFUND_CASES, (90,), "refund / return cases, last {days} days")
 (min_live_price_cny_30d,) = windows(
     MIN_LIVE_PRICE,

@@ -182,6 +182,7 @@ paid_gmv_cny_30d, paid_gmv_cny_90d = windows(
     (90,),
     "days with at least one paid order in the last {days} days (repurchase)",
     aggregation="active_days",
+    name="purchase_days_{days}d",
     max_value=90,
 )
 lifetime_paid_orders = carried(
