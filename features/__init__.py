@@ -18,6 +18,7 @@ from livelake.features.declarations import (
     resolve,
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
+from livelake.features.pit import TrainingSet, read, rebuild_training_set, training_set
 
 __all__ = [
     "ENTITIES",
@@ -26,8 +27,12 @@ __all__ = [
     "MEASURES",
     "Feature",
     "Measure",
+    "TrainingSet",
     "UnknownFeatureError",
     "feature",
     "features_of",
+    "read",
+    "rebuild_training_set",
     "resolve",
+    "training_set",
 ]
