@@ -54,6 +54,8 @@ def _complete(name: str, row: dict[str, Any]) -> dict[str, Any]:
     }
     if name == "session_products" and row.get("explain_end"):
         row["explain_seconds"] = int((row["explain_end"] - row["explain_start"]).total_seconds())
+    if name == "users":
+        defaults["valid_from"] = row["registered_at"]
     for column in table.columns:
         if column.name not in row:
             row[column.name] = defaults.get(column.name)
