@@ -32,7 +32,7 @@ def _labels() -> pl.DataFrame:
         # the D2 snapshot becomes usable exactly at D3 00:00
         ("u1", "p1", "a1", "beauty", at(D3, "00:00")),
         ("u1", "p1", "a1", "beauty", at(D3, "00:00") - timedelta(microseconds=1)),
-        ("u3", "p2", "a2", "food", at(D2, "12:00")),  # u3 registered on D2: no D1 features
+        ("u3", "p2", "a2", "food", at(D2, "12:00")),  # u3 registered on D2: no D1 user features
         ("u9", "p9", None, None, at(D3, "12:00")),  # unknown everywhere
     ]
     return pl.DataFrame(
@@ -61,7 +61,7 @@ def test_read_returns_the_latest_snapshot_or_the_one_as_of_a_day(built_ctx):
 def test_a_label_sees_only_snapshots_usable_strictly_before_it(built_ctx):
     out = lf.training_set(_labels(), FEATURES).to_dicts()
     assert [r["user__paid_orders_7d"] for r in out] == [1, 2, 1, 1, None, None]
-    assert [r["product__live_price_cny"] for r in out] == [70.0, 90.0, 70.0, 80.0, None, None]
+    assert [r["product__live_price_cny"] for r in out] == [70.0, 90.0, 70.0, 80.0, 45.0, None]
     assert [r["user__days_since_last_paid_order"] for r in out][:4] == [1, 0, 1, 0]
     assert out[0]["user_category__visits_decayed"] == pytest.approx(2 ** (-1 / 14))
     assert out[0]["anchor__visits_30d"] == 2
