@@ -208,6 +208,7 @@ def _join(labels: pa.Table, frames: dict[str, pa.Table], engine: str) -> pa.Tabl
                     right_on=_AVAILABLE,
                     by=list(ENTITY_KEYS[entity]),
                     strategy="backward",
+                    check_sortedness=False,  # both sides were just sorted on the asof keys
                 )
                 .drop(_AVAILABLE)
             )
