@@ -300,6 +300,58 @@ def maintenance(
     )
 
 
+features_app = typer.Typer(
+    help="Feature declarations: list them, write the catalog.", no_args_is_help=True
+)
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("list")
+def features_list(
+    entity: Annotated[
+        str | None, typer.Option(help="Only this entity: user, product, anchor, user_category")
+    ] = None,
+) -> None:
+    """List the declared features: reference, type, aggregation, window, range, description."""
+    from rich.table import Table as RichTable
+
+    from livelake.features import ENTITIES, FEATURES
+
+    if entity is not None and entity not in ENTITIES:
+        raise fail(f"--entity must be one of {', '.join(ENTITIES)} (got {entity!r})")
+    chosen = [f for f in FEATURES if entity is None or f.entity == entity]
+    out = RichTable(title=f"{len(chosen)} features" + (f" of {entity}" if entity else ""))
+    out.add_column("feature", no_wrap=True)
+    for name in ("type", "aggregation", "window", "range", "sources", "description"):
+        out.add_column(name, overflow="fold")
+    for f in chosen:
+        low = "" if f.min_value is None else f"{f.min_value:g}"
+        high = "" if f.max_value is None else f"{f.max_value:g}"
+        out.add_row(
+            f.reference,
+            f.dtype,
+            f.aggregation,
+            f"{f.window_days} d" if f.window_days else "",
+            f"{low}..{high}" if low or high else "",
+            ", ".join(f.source),
+            f.description,
+        )
+    console.print(out)
+
+
+@features_app.command("catalog")
+def features_catalog(
+    out: Annotated[Path, typer.Option(help="Folder for features.md and features.html")] = Path(
+        "docs/features"
+    ),
+) -> None:
+    """Write the feature catalog (definitions and lineage) as Markdown and HTML."""
+    from livelake.features.catalog import write_catalog
+
+    for path in write_catalog(out):
+        console.print(f"wrote {path}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

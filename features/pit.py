@@ -1,0 +1,323 @@
+"""The point-in-time API data scientists use, without a JVM.
+
+`read(entity, as_of=...)` returns one feature snapshot. `training_set(labels, features)` joins
+each label row with, per entity, the latest snapshot usable strictly before the label's
+timestamp: the snapshot of day S holds events before S+1 00:00 UTC, so it is usable from
+then on (`available_at`), and a label at t takes the latest S with available_at <= t. An
+event at t therefore never reaches a label at t (DuckDB ASOF JOIN or Polars `join_asof`).
+
+Reproducible and bitemporal: every call resolves one Delta version per feature table
+first — the latest, or the one committed by `known_as_of` — and `save_to=` writes the result
+with the labels and a manifest pinning those versions, so `rebuild_training_set` gives the
+same rows after any later backfill or late-data fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from livelake.features.declarations import features_of, resolve
+from livelake.features.feature import ENTITY_KEYS, Feature, feature_table
+
+Engine = Literal["polars", "pandas", "duckdb", "arrow"]
+ENGINES: tuple[str, ...] = ("polars", "pandas", "duckdb", "arrow")
+MANIFEST = "manifest.json"
+LABELS_FILE = "labels.parquet"
+DATA_FILE = "training_set.parquet"
+_ROW = "__livelake_row"
+_TS = "__livelake_ts_us"
+_AVAILABLE = "__livelake_available_us"
+_MICROS_PER_DAY = 86_400_000_000
+
+
+def _table(entity: str):
+    from livelake.jobs.lake.registry import table
+
+    return table(feature_table(entity))
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+
+
+def _convert(data: pa.Table, engine: str) -> Any:
+    _check_engine(engine)
+    if engine == "arrow":
+        return data
+    if engine == "polars":
+        import polars as pl
+
+        return pl.from_arrow(data)
+    if engine == "pandas":
+        return data.to_pandas()
+    import duckdb
+
+    return duckdb.connect().from_arrow(data)
+
+
+def to_arrow(frame: Any) -> pa.Table:
+    """Accept a pandas / Polars / Arrow frame or a DuckDB relation."""
+    if isinstance(frame, pa.Table):
+        return frame
+    module = type(frame).__module__
+    if module.startswith("polars"):
+        return frame.to_arrow()
+    if module.startswith("pandas"):
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    if module.startswith("duckdb"):
+        return frame.to_arrow_table()
+    raise TypeError(f"labels must be a pandas, Polars or Arrow frame (got {type(frame).__name__})")
+
+
+def table_version(
+    entity: str, known_as_of: datetime | None = None, lake_root: str | None = None
+) -> int:
+    """The Delta version of the entity's feature table now, or as committed by `known_as_of`."""
+    from livelake.jobs.lake.read import delta_table
+
+    return delta_table(_table(entity), as_of=known_as_of, lake_root=lake_root).version()
+
+
+def _snapshots(
+    entity: str,
+    columns: list[str] | None,
+    version: int | None,
+    known_as_of: datetime | None,
+    lake_root: str | None,
+    filter: pc.Expression | None = None,
+) -> pa.Table:
+    from livelake.jobs.lake.read import read_arrow
+
+    keys = list(ENTITY_KEYS[entity])
+    wanted = None if columns is None else [*keys, "as_of_date", *columns]
+    return read_arrow(
+        _table(entity), version, known_as_of, wanted, filter=filter, lake_root=lake_root
+    )
+
+
+def read(
+    entity: str,
+    as_of: date | None = None,
+    columns: list[str] | None = None,
+    engine: Engine = "polars",
+    *,
+    known_as_of: datetime | None = None,
+    version: int | None = None,
+    lake_root: str | None = None,
+) -> Any:
+    """One snapshot of an entity's features: the latest one, or the latest as of `as_of`.
+
+    `known_as_of` reads the table as it was committed at that instant (before a later fix);
+    `version` pins a Delta version. Columns default to every declared feature.
+    """
+    _check_engine(engine)
+    names = [f.name for f in features_of(entity)]
+    unknown = sorted(set(columns or ()) - set(names))
+    if unknown:
+        raise ValueError(f"{entity} has no features {unknown}; `livelake features list` shows them")
+    days = _snapshots(entity, [], version, known_as_of, lake_root).column("as_of_date")
+    if as_of is not None:
+        days = pc.filter(days, pc.less_equal(days, pa.scalar(as_of, pa.date32())))
+    chosen = None if len(days) == 0 else pc.max(days).as_py()
+    if chosen is None:
+        when = f" on or before {as_of}" if as_of else ""
+        raise LookupError(f"{feature_table(entity)} has no snapshot{when}: run the features stage")
+    data = _snapshots(
+        entity,
+        columns or names,
+        version,
+        known_as_of,
+        lake_root,
+        filter=pc.field("as_of_date") == pa.scalar(chosen, pa.date32()),
+    )
+    return _convert(data, engine)
+
+
+def _label_times(labels: pa.Table, timestamp_column: str) -> pa.Array:
+    """Label timestamps as UTC microseconds (naive timestamps are taken as UTC)."""
+    if timestamp_column not in labels.column_names:
+        raise KeyError(
+            f"labels have no timestamp column {timestamp_column!r} (columns: "
+            f"{', '.join(labels.column_names)}); pass timestamp_column="
+        )
+    column = labels.column(timestamp_column)
+    if pa.types.is_date(column.type):
+        column = pc.cast(column, pa.timestamp("us"))
+    if not pa.types.is_timestamp(column.type):
+        raise TypeError(f"labels.{timestamp_column} must be a timestamp or date, not {column.type}")
+    return pc.cast(pc.cast(column, pa.timestamp("us", tz=column.type.tz)), pa.int64())
+
+
+def _feature_frame(
+    entity: str, chosen: list[Feature], version: int, lake_root: str | None
+) -> pa.Table:
+    """Snapshots with `available_at` (as_of_date + 1 day) and `<entity>__<feature>` names."""
+    data = _snapshots(entity, [f.name for f in chosen], version, None, lake_root)
+    keys = list(ENTITY_KEYS[entity])
+    days = pc.cast(pc.cast(data.column("as_of_date"), pa.timestamp("us")), pa.int64())
+    available = pc.add(days, _MICROS_PER_DAY)
+    columns = {k: data.column(k) for k in keys}
+    columns[_AVAILABLE] = available
+    columns.update({f.column: data.column(f.name) for f in chosen})
+    return pa.table(columns)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What a saved training set records: features, timestamp column and pinned versions."""
+
+    features: tuple[str, ...]
+    timestamp_column: str
+    versions: dict[str, int]
+    known_as_of: str | None
+    created_at: str
+    rows: int
+    data_sha256: str
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__ | {"features": list(self.features)}, indent=2)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TrainingSet:
+        raw = json.loads((Path(directory) / MANIFEST).read_text())
+        return cls(**raw | {"features": tuple(raw["features"])})
+
+
+def _join(labels: pa.Table, frames: dict[str, pa.Table], engine: str) -> pa.Table:
+    if engine == "polars":
+        import polars as pl
+
+        out = pl.from_arrow(labels).sort(_TS)
+        for entity, frame in frames.items():
+            right = pl.from_arrow(frame).sort(_AVAILABLE)
+            out = (
+                out.sort(_TS)
+                .join_asof(
+                    right,
+                    left_on=_TS,
+                    right_on=_AVAILABLE,
+                    by=list(ENTITY_KEYS[entity]),
+                    strategy="backward",
+                    check_sortedness=False,  # both sides were just sorted on the asof keys
+                )
+                .drop(_AVAILABLE)
+            )
+        return out.sort(_ROW).to_arrow()
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("labels", labels)
+    current = "labels"
+    for i, (entity, frame) in enumerate(frames.items()):
+        con.register(f"f{i}", frame)
+        on = " AND ".join(f'l."{k}" = f."{k}"' for k in ENTITY_KEYS[entity])
+        columns = ", ".join(
+            f'f."{c}"' for c in frame.column_names if "__" in c and not c.startswith("__")
+        )
+        con.execute(
+            f"CREATE TEMP TABLE j{i} AS SELECT l.*, {columns} FROM {current} l "
+            f"ASOF LEFT JOIN f{i} f ON {on} AND l.{_TS} >= f.{_AVAILABLE}"
+        )
+        current = f"j{i}"
+    return con.sql(f"SELECT * FROM {current} ORDER BY {_ROW}").to_arrow_table()
+
+
+def training_set(
+    labels: Any,
+    features: list[str],
+    *,
+    timestamp_column: str = "event_timestamp",
+    engine: Engine = "polars",
+    known_as_of: datetime | None = None,
+    versions: dict[str, int] | None = None,
+    save_to: str | Path | None = None,
+    lake_root: str | None = None,
+) -> Any:
+    """Join every label row with features as known strictly before its timestamp.
+
+    `labels`: any pandas / Polars / Arrow frame with the entity keys the features need
+    (`user_id`, `product_id`, `anchor_id`, `category`) and `timestamp_column`.
+    `features`: references like `user:visits_7d` or `product:*`.
+    Returns the labels (same rows, same order) plus one `<entity>__<feature>` column each.
+    `known_as_of`: use the feature tables as committed at that instant; `versions` pins
+    them explicitly (table -> Delta version). `save_to`: a folder to write the labels, the
+    result and a manifest to (see `rebuild_training_set`).
+    """
+    _check_engine(engine)
+    chosen = resolve(features)
+    table = to_arrow(labels)
+    by_entity: dict[str, list[Feature]] = {}
+    for f in chosen:
+        by_entity.setdefault(f.entity, []).append(f)
+    for entity in by_entity:
+        missing = [k for k in ENTITY_KEYS[entity] if k not in table.column_names]
+        if missing:
+            raise KeyError(f"labels need column(s) {missing} for the {entity} features")
+    pinned = dict(versions or {})
+    for entity in by_entity:
+        name = feature_table(entity)
+        if name not in pinned:
+            pinned[name] = table_version(entity, known_as_of, lake_root)
+    keyed = table.append_column(_ROW, pa.array(range(table.num_rows), pa.int64())).append_column(
+        _TS, _label_times(table, timestamp_column)
+    )
+    frames = {
+        e: _feature_frame(e, fs, pinned[feature_table(e)], lake_root) for e, fs in by_entity.items()
+    }
+    joined = _join(keyed, frames, "polars" if engine == "polars" else "duckdb")
+    result = joined.drop_columns([_ROW, _TS]).select(
+        [*table.column_names, *(f.column for f in chosen)]
+    )
+    if save_to is not None:
+        _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of)
+    return _convert(result, engine)
+
+
+def _save(
+    directory: Path,
+    labels: pa.Table,
+    result: pa.Table,
+    chosen: list[Feature],
+    timestamp_column: str,
+    versions: dict[str, int],
+    known_as_of: datetime | None,
+) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    pq.write_table(labels, directory / LABELS_FILE)
+    pq.write_table(result, directory / DATA_FILE)
+    manifest = TrainingSet(
+        features=tuple(f.reference for f in chosen),
+        timestamp_column=timestamp_column,
+        versions=versions,
+        known_as_of=None if known_as_of is None else known_as_of.isoformat(),
+        created_at=datetime.now(UTC).isoformat(),
+        rows=result.num_rows,
+        data_sha256=hashlib.sha256((directory / DATA_FILE).read_bytes()).hexdigest(),
+    )
+    (directory / MANIFEST).write_text(manifest.to_json())
+
+
+def rebuild_training_set(
+    directory: str | Path, engine: Engine = "polars", lake_root: str | None = None
+) -> Any:
+    """Recompute a saved training set from its labels and the Delta versions it pinned."""
+    manifest = TrainingSet.load(directory)
+    labels = pq.read_table(Path(directory) / LABELS_FILE)
+    return training_set(
+        labels,
+        list(manifest.features),
+        timestamp_column=manifest.timestamp_column,
+        engine=engine,
+        versions=manifest.versions,
+        lake_root=lake_root,
+    )

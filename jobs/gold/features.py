@@ -1,0 +1,100 @@
+"""Gold feature snapshots: `gold/<entity>_features`, one row per entity per as_of_date.
+
+Day D's snapshot reads only gold — the daily aggregates of the longest window ending on D and
+the snapshot of D-1 (carried features) — plus the four dimensions as they stood at the end
+of D. Without a snapshot of D-1 (the first run, or a gap) it folds the whole aggregate
+history instead; both paths give the same values (tests/jobs/gold/test_features.py).
+Late data: when `audit/dirty_days` lists earlier days for this delivery, each affected
+entity's snapshots from the earliest such day up to D are rebuilt in order (each from the
+rebuilt one before it); snapshots of unaffected entities and earlier days stay untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from livelake.features.declarations import features_of
+from livelake.features.feature import ENTITIES
+from livelake.jobs.gold import inputs
+from livelake.jobs.gold.snapshots import longest_window, snapshot
+from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS
+from livelake.jobs.publish import publish
+from livelake.jobs.report import StageReport, TableCounts
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from livelake.jobs.context import JobContext
+
+JOB = "gold.features"
+STAGE = "features"
+HISTORY_START = date(1970, 1, 1)
+
+
+def previous_snapshot(ctx: JobContext, entity: str, day: date) -> DataFrame | None:
+    """The published snapshot of `day - 1`, or None when there is none."""
+    before = day - timedelta(days=1)
+    rows = inputs.read_partitions(ctx, SNAPSHOTS[entity], before, before)
+    return None if rows.isEmpty() else rows
+
+
+def build(ctx: JobContext, entity: str, day: date, previous: DataFrame | None) -> DataFrame:
+    """Read the inputs of one snapshot and compute it (incremental when `previous` exists)."""
+    first = day - timedelta(days=longest_window(entity) - 1) if previous is not None else None
+    aggregates = inputs.read_partitions(ctx, AGGREGATES[entity], first or HISTORY_START, day)
+    dimensions = {
+        name: inputs.dimension_as_of(ctx, name, day)
+        for name in {f.inputs[0] for f in features_of(entity) if f.aggregation == "profile"}
+    }
+    return snapshot(entity, day, aggregates, previous, dimensions, ctx.run.run_id)
+
+
+def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
+    """Snapshot every entity as of D (and rebuild the snapshots late data changed).
+
+    `full=True` ignores yesterday's snapshot and folds the whole aggregate history (a repair
+    or a check of the incremental path).
+    """
+    started = time.monotonic()
+    ctx = ctx.job(JOB, day)
+    late = inputs.recompute_from(ctx, day)
+    staged = []
+    rebuilt: dict[str, list[date]] = {}
+    for entity in ENTITIES:
+        first = late.get(entity, day)
+        previous = None if full else previous_snapshot(ctx, entity, first)
+        current = first
+        while current <= day:
+            write = ctx.lake.stage(
+                SNAPSHOTS[entity],
+                build(ctx, entity, current, previous),
+                "replace_partitions",
+                [current],
+            )
+            staged.append(write)
+            previous = write.dataframe
+            current += timedelta(days=1)
+        if first < day:
+            rebuilt[entity] = [first, day - timedelta(days=1)]
+    publication = publish(ctx, STAGE, day, staged)
+    counts = [TableCounts(w.table.qualified_name, None, w.rows) for w in staged]
+    message = (
+        "late data: rebuilt "
+        + "; ".join(
+            f"{e}_features {a.isoformat()}..{b.isoformat()}"
+            for e, (a, b) in sorted(rebuilt.items())
+        )
+        if rebuilt
+        else f"snapshots as of {day}"
+    )
+    if not publication.published:
+        return StageReport(
+            STAGE, day, "failed", counts, publication.gate, "gate failed: " + message
+        )
+    for count, commit in zip(counts, publication.commits, strict=True):
+        count.version = commit.version
+    return StageReport(
+        STAGE, day, "ok", counts, publication.gate, message, time.monotonic() - started
+    )

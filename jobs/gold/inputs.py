@@ -1,0 +1,127 @@
+"""How the gold stages read their inputs: one day of a silver table, a dimension as it stood
+at the end of a day, a window of daily aggregates, and the days late data changed.
+
+Every read goes through `ctx.lake` and filters on the partition column, so Spark prunes to
+the day's files: a gold run never scans silver history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from livelake.features.declarations import MEASURES
+from livelake.features.feature import ENTITIES, ENTITY_KEYS
+from livelake.jobs.lake.registry import Table
+from livelake.jobs.lake.tables.audit import DIRTY_DAYS
+from livelake.jobs.lake.tables.silver import SILVER
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from livelake.jobs.context import JobContext
+
+# Silver tables that only enrich others: late rows in them change these entities' days.
+ENRICHES: dict[str, tuple[str, ...]] = {
+    "live_sessions": ("anchor", "user_category"),
+    "products": ("user_category",),
+}
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` (UTC): a snapshot of `day` holds events before it."""
+    return datetime.combine(day + timedelta(days=1), time.min)
+
+
+def _empty(ctx: JobContext, table: Table) -> DataFrame:
+    return ctx.spark.createDataFrame([], table.spark_schema())
+
+
+def read_partitions(ctx: JobContext, table: Table, first: date, last: date) -> DataFrame:
+    """Rows of `table` whose (date) partition is in [first, last]; empty if it does not exist."""
+    from pyspark.sql import functions as F
+
+    if not ctx.lake.exists(table):
+        return _empty(ctx, table)
+    part = F.col(table.partition_by[0])
+    return ctx.lake.read(table).where((part >= F.lit(first)) & (part <= F.lit(last)))
+
+
+def silver_day(ctx: JobContext, name: str, day: date) -> DataFrame:
+    """One day's partition of a partitioned silver table."""
+    return read_partitions(ctx, SILVER[name], day, day)
+
+
+def dimension_as_of(ctx: JobContext, name: str, day: date) -> DataFrame:
+    """The SCD2 version of each entity valid at the end of `day` (one row per key).
+
+    `prices` may hold several versions valid at once (one per session); the latest
+    `valid_from` wins.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    table = SILVER[name]
+    if not ctx.lake.exists(table):
+        return _empty(ctx, table)
+    cutoff = F.lit(end_of_day(day))
+    valid = ctx.lake.read(table).where(
+        (F.col("valid_from") < cutoff)
+        & (F.col("valid_to").isNull() | (F.col("valid_to") >= cutoff))
+    )
+    key = table.keys[0]
+    latest = Window.partitionBy(key).orderBy(F.col("valid_from").desc(), F.col("updated_at").desc())
+    return valid.withColumn("_rank", F.row_number().over(latest)).where("_rank = 1").drop("_rank")
+
+
+def dimension_during(ctx: JobContext, name: str, day: date) -> DataFrame:
+    """Every SCD2 version of a dimension that was valid at some instant of `day`."""
+    from pyspark.sql import functions as F
+
+    table = SILVER[name]
+    if not ctx.lake.exists(table):
+        return _empty(ctx, table)
+    start, end = F.lit(end_of_day(day - timedelta(days=1))), F.lit(end_of_day(day))
+    return ctx.lake.read(table).where(
+        (F.col("valid_from") < end) & (F.col("valid_to").isNull() | (F.col("valid_to") > start))
+    )
+
+
+def dirty_days(ctx: JobContext, day: date) -> dict[date, set[str]]:
+    """Earlier event days that late data delivered on `day` changed -> silver tables."""
+    from pyspark.sql import functions as F
+
+    if not ctx.lake.exists(DIRTY_DAYS):
+        return {}
+    rows = (
+        ctx.lake.read(DIRTY_DAYS)
+        .where((F.col("delivery_date") == F.lit(day)) & (F.col("event_date") < F.lit(day)))
+        .select("event_date", "table_name")
+        .distinct()
+        .collect()
+    )
+    found: dict[date, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["event_date"], set()).add(row["table_name"].removeprefix("silver/"))
+    return found
+
+
+def affected_entities(tables: set[str]) -> set[str]:
+    """Entities whose daily aggregates read any of these silver tables."""
+    hit = {e for e in ENTITIES for m in MEASURES[e] if m.source in tables}
+    for name in tables:
+        hit.update(ENRICHES.get(name, ()))
+    return hit
+
+
+def recompute_from(ctx: JobContext, day: date) -> dict[str, date]:
+    """Per entity, the earliest day late data changed (only entities it touched)."""
+    start: dict[str, date] = {}
+    for dirty, tables in sorted(dirty_days(ctx, day).items()):
+        for entity in affected_entities(tables):
+            start.setdefault(entity, dirty)
+    return start
+
+
+def entity_keys(entity: str) -> list[str]:
+    return list(ENTITY_KEYS[entity])
