@@ -191,6 +191,38 @@ def demo(
     raise typer.Exit(code)
 
 
+@app.command()
+def train(
+    min_auc: Annotated[float, typer.Option(help="Refuse to publish below this test AUC")] = 0.60,
+    max_auc_drop: Annotated[
+        float, typer.Option(help="Refuse to publish when this much worse than the current model")
+    ] = 0.02,
+    seed: Annotated[int, typer.Option(help="Random seed of the estimator")] = 7,
+) -> None:
+    """Train the baseline conversion model on the latest gated training set; write its card."""
+    from livelake.model.card import summary_lines
+    from livelake.model.train import (
+        ModelRejectedError,
+        TrainingConfig,
+        TrainingRefusedError,
+        train_and_publish,
+    )
+
+    _settings()
+    config = TrainingConfig(min_auc=min_auc, max_auc_drop=max_auc_drop, seed=seed)
+    try:
+        with console.status("Training…"):
+            result = train_and_publish(config)
+    except TrainingRefusedError as exc:
+        raise fail(str(exc), 1) from None
+    except ModelRejectedError as exc:
+        for line in summary_lines(exc.card):
+            console.print(line)
+        raise fail(str(exc), 1) from None
+    for line in summary_lines(result.card):
+        console.print(line)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()
