@@ -64,8 +64,10 @@ def record(
     )
 
 
-def completed_stages(lake_root: str, days: Iterable[date], version: str) -> dict[date, set[str]]:
-    """For each day, the stages that last finished successfully with code `version`."""
+def completed_stages(
+    lake_root: str, days: Iterable[date], version: str | None
+) -> dict[date, set[str]]:
+    """For each day, the stages whose latest run succeeded (with code `version`, if given)."""
     from livelake.jobs.lake.base import LakeError
     from livelake.jobs.lake.read import read_arrow
 
@@ -86,6 +88,6 @@ def completed_stages(lake_root: str, days: Iterable[date], version: str) -> dict
     for row in sorted(rows, key=lambda r: r["finished_at"]):
         latest[(row["day"], row["stage"])] = row
     for (day, stage), row in latest.items():
-        if row["status"] in DONE and row["code_version"] == version:
+        if row["status"] in DONE and version in (None, row["code_version"]):
             done[day].add(stage)
     return done
