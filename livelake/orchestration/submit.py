@@ -61,6 +61,15 @@ def spark_submit_command(cfg: Settings, stage: str, day: date, report_path: Path
     ]
 
 
+def settings_env(cfg: Settings) -> dict[str, str]:
+    """`cfg` as LIVELAKE_* variables, so the submitted driver resolves the same settings."""
+    return {
+        f"LIVELAKE_{name.upper()}": str(value)
+        for name, value in cfg.model_dump().items()
+        if value is not None
+    }
+
+
 def submit_stage(cfg: Settings, stage: str, day: date) -> StageReport:
     """Run `stage` for `day` on `cfg.spark_master`; stream the driver's log to ours."""
     from livelake.orchestration.report_json import loads
@@ -70,7 +79,7 @@ def submit_stage(cfg: Settings, stage: str, day: date) -> StageReport:
         command = spark_submit_command(cfg, stage, day, report_path)
         print("livelake: " + " ".join(command), flush=True)
         tail: deque[str] = deque(maxlen=TAIL_LINES)
-        env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+        env = {**os.environ, **settings_env(cfg), "PYSPARK_PYTHON": sys.executable}
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         ) as proc:
