@@ -352,6 +352,95 @@ def features_catalog(
         console.print(f"wrote {path}")
 
 
+@app.command()
+def backfill(
+    start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First logical day")],
+    end: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="Last logical day")],
+    rerun: Annotated[
+        bool, typer.Option(help="Recompute days even if every stage already succeeded")
+    ] = False,
+    window_days: Annotated[
+        int, typer.Option(help="Longest feature window: later snapshots to recompute")
+    ] = 90,
+) -> None:
+    """Run START..END in order; resume where a previous backfill stopped; safe to re-run."""
+    from livelake.orchestration.backfill import backfill as run_backfill
+    from livelake.summary import print_failures, run_summary, stage_line
+
+    if end < start:
+        raise fail(f"--end {end} is before --start {start}")
+    cfg = _settings()
+    ctx = _context("cli.backfill") if cfg.is_local else None
+    try:
+        result = run_backfill(
+            start,
+            end,
+            rerun=rerun,
+            window_days=window_days,
+            cfg=cfg,
+            ctx=ctx,
+            on_report=lambda r: console.print(stage_line(r)),
+            on_skip=lambda d: console.print(f"{d} already done with this code: skipped"),
+        )
+    except Exception as exc:
+        raise fail(
+            f"backfill crashed: {type(exc).__name__}: {exc}. Run the same command again to "
+            "resume (finished days are skipped).",
+            1,
+        ) from None
+    console.print(run_summary(result.reports, cfg.lake_root))
+    if result.recomputed_days:
+        days = ", ".join(str(d) for d in result.recomputed_days)
+        console.print(
+            f"Recomputed feature snapshots (and later stages) whose windows include "
+            f"the rerun days: {days}"
+        )
+    print_failures(err, result.reports)
+    if not result.ok:
+        assert result.failed is not None
+        raise fail(
+            f"stopped at {result.failed.day} (stage {result.failed.stage}); fix it and run the "
+            "same command again to resume there",
+            1,
+        )
+    console.print(
+        f"Backfill {start}..{end}: {len(result.ran_days)} day(s) run, "
+        f"{len(result.skipped_days)} already done, {len(result.recomputed_days)} recomputed."
+    )
+
+
+@app.command()
+def train(
+    min_auc: Annotated[float, typer.Option(help="Refuse to publish below this test AUC")] = 0.60,
+    max_auc_drop: Annotated[
+        float, typer.Option(help="Refuse to publish when this much worse than the current model")
+    ] = 0.02,
+    seed: Annotated[int, typer.Option(help="Random seed of the estimator")] = 7,
+) -> None:
+    """Train the baseline conversion model on the latest gated training set; write its card."""
+    from livelake.model.card import summary_lines
+    from livelake.model.train import (
+        ModelRejectedError,
+        TrainingConfig,
+        TrainingRefusedError,
+        train_and_publish,
+    )
+
+    _settings()
+    config = TrainingConfig(min_auc=min_auc, max_auc_drop=max_auc_drop, seed=seed)
+    try:
+        with console.status("Training…"):
+            result = train_and_publish(config)
+    except TrainingRefusedError as exc:
+        raise fail(str(exc), 1) from None
+    except ModelRejectedError as exc:
+        for line in summary_lines(exc.card):
+            console.print(line)
+        raise fail(str(exc), 1) from None
+    for line in summary_lines(result.card):
+        console.print(line)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

@@ -40,10 +40,15 @@ class Settings(BaseSettings):
     watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")
     clock_skew_minutes: int = Field(15, ge=0, description="How far in the future an event may be")
     expectations_dir: str | None = Field(None, description="Override the bundled suites folder")
+    models_root: str | None = Field(
+        None, description="Where trained models and cards go (default: <lake_root>/../models)"
+    )
 
-    @field_validator("lake_root", "landing_root")
+    @field_validator("lake_root", "landing_root", "models_root")
     @classmethod
-    def _normalise_root(cls, value: str) -> str:
+    def _normalise_root(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if value.startswith(REMOTE_SCHEMES):
             return value.rstrip("/")
         return str(Path(value).expanduser().resolve())
@@ -56,6 +61,13 @@ class Settings(BaseSettings):
         ):
             raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://…")
         return value
+
+    @property
+    def resolved_models_root(self) -> str:
+        """`models_root`, else a `models` folder next to the lake root."""
+        if self.models_root:
+            return self.models_root
+        return self.lake_root.rsplit("/", 1)[0] + "/models"
 
     @property
     def is_local(self) -> bool:

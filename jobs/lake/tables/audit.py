@@ -141,3 +141,25 @@ BRONZE_PURGES = Table(
 )
 
 register(BRONZE_PURGES)
+
+# Written by livelake.orchestration for every stage it runs (DAG task, backfill, spark-submit).
+STAGE_RUNS = Table(
+    layer="audit",
+    name="stage_runs",
+    grain="one row per stage attempt per logical day",
+    columns=(
+        key("run_id"),
+        key("day", "date"),
+        key("stage"),
+        key("status", doc="ok | failed | skipped | nothing_to_do | error (an exception)"),
+        key("code_version", doc="livelake version + git commit that ran the stage"),
+        col("message", "string"),
+        col("seconds", "double"),
+        key("finished_at", "timestamp"),
+    ),
+    partition_by=("day",),
+    append_only=True,
+    description="Lets backfills resume: a day is done when every stage has an ok row.",
+)
+
+register(STAGE_RUNS)

@@ -1,0 +1,105 @@
+"""The model card: one JSON document (for machines) rendered as Markdown (for people)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def render_markdown(card: dict[str, Any]) -> str:
+    data, m, gate = card["data"], card["metrics"], card["metric_gate"]
+    drivers = card["drivers"]
+    missing = drivers["missing"]
+    lines = [
+        f"# Model card · {card['model_name']} · {card['model_id']}",
+        "",
+        f"**Status: {card['status']}** · trained {card['created_at']} with livelake "
+        f"{card['code_version']} · {card['estimator']}",
+        "",
+        "## Data",
+        "",
+        f"- Training set: `{data['table']}` Delta version **{data['table_version']}** "
+        f"(published by run `{data['published_run_id']}` for day {data['published_day']})",
+        f"- Training gate: run `{data['gate_run_id']}` for day {data['gate_day']}: passed",
+        f"- Train window: {data['train_start']} … {data['train_end']} "
+        f"({data['train_rows']:,} rows, {data['train_positives']:,} positives)",
+        f"- Test window: {data['test_start']} … {data['test_end']} "
+        f"({data['test_rows']:,} rows, {data['test_positives']:,} positives) — time-based split",
+        "- Tables read (Delta versions): "
+        + ", ".join(f"`{t}` v{v}" for t, v in card["table_versions"].items()),
+        f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
+        "",
+        "## Metrics (test window)",
+        "",
+        "| AUC | log-loss | Brier | base rate | mean predicted |",
+        "|---|---|---|---|---|",
+        f"| {_fmt(m['auc'])} | {_fmt(m['log_loss'])} | {_fmt(m['brier'])} | "
+        f"{_fmt(m['base_rate'])} | {_fmt(m['mean_predicted'])} |",
+        "",
+        "### Calibration (equal-count bins of predicted probability)",
+        "",
+        "| bin | rows | mean predicted | observed rate |",
+        "|---|---|---|---|",
+        *(
+            f"| {b['bin']} | {b['rows']} | {_fmt(b['mean_predicted'])} | "
+            f"{_fmt(b['observed_rate'])} |"
+            for b in m["calibration"]
+        ),
+        "",
+        "## Metric gate",
+        "",
+        f"- Floor: AUC ≥ {_fmt(gate['min_auc'])}; previous model: "
+        f"{gate['previous_model_id'] or 'none'} (AUC {_fmt(gate['previous_auc'])}); "
+        f"allowed drop {_fmt(gate['max_auc_drop'])}",
+        f"- Verdict: **{'passed' if gate['passed'] else 'REJECTED'}**"
+        + ("" if gate["passed"] else ": " + "; ".join(gate["reasons"])),
+        "",
+        "## Feature importances (permutation, drop in test AUC)",
+        "",
+        "| rank | feature | importance | std |",
+        "|---|---|---|---|",
+        *(
+            f"| {r['rank']} | `{r['feature']}` | {_fmt(r['importance_auc'])} | {_fmt(r['std'])} |"
+            for r in card["feature_importances"]
+        ),
+        "",
+        "## The plan's four drivers",
+        "",
+        f"Planned order (weights 35/28/22/15): {' > '.join(drivers['planned_order'])}  ",
+        f"Observed order: {' > '.join(drivers['observed_order']) or '—'}  ",
+        f"**Rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}**"
+        + (f" (no feature found for: {', '.join(missing)})" if missing else ""),
+        "",
+        "| driver | planned weight | best feature | importance | feature rank |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {d['driver']} | {d['planned_weight_pct']}% | "
+            f"{'`' + d['best_feature'] + '`' if d['best_feature'] else '—'} | "
+            f"{_fmt(d['importance_auc'])} | {_fmt(d['feature_rank'])} |"
+            for d in drivers["drivers"]
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def summary_lines(card: dict[str, Any]) -> list[str]:
+    """A few lines for the CLI and the Airflow log."""
+    m, drivers = card["metrics"], card["drivers"]
+    return [
+        f"model {card['model_id']}: {card['status']} · AUC {m['auc']:.3f} · "
+        f"log-loss {m['log_loss']:.4f} · base rate {m['base_rate']:.4f}",
+        f"trained on {card['data']['table']} v{card['data']['table_version']} "
+        f"({card['data']['train_start']}…{card['data']['test_end']})",
+        "drivers (planned 35/28/22/15): "
+        + (" > ".join(drivers["observed_order"]) or "none found")
+        + f" · rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}",
+        f"card: {card['paths']['markdown']}",
+    ]

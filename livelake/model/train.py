@@ -1,0 +1,274 @@
+"""Train the baseline conversion model on gated data, judge it, and publish it or refuse.
+
+Steps: refuse unless the latest training gate passed (`data.check_trainable`); read the
+latest published version of gold/training_examples; split by `example_date` (the last days
+are the test window, so the model is judged on days it never saw); fit a
+HistGradientBoostingClassifier on every `__` feature column; evaluate (AUC, log-loss,
+calibration, permutation importances, driver ranking); then the metric gate: publish only
+when AUC clears the floor and is not worse than the current model's by more than the margin.
+
+Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`):
+`conversion_baseline/<model_id>/{model.joblib, metrics.json, model_card.json,
+model_card.md}` for every trained model (rejected ones too, for inspection) and
+`conversion_baseline/current.json` naming the published one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from livelake.config import Settings, settings
+from livelake.model.data import (
+    TRAINING_TABLE,
+    TrainingRefusedError,
+    check_trainable,
+    read_training_examples,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MODEL_NAME = "conversion_baseline"
+LABEL = "label"
+DATE_COLUMN = "example_date"
+
+__all__ = ["ModelRejectedError", "TrainingConfig", "TrainingRefusedError", "train_and_publish"]
+
+
+class ModelRejectedError(RuntimeError):
+    """The trained model failed the metric gate; it was written but not published."""
+
+    def __init__(self, message: str, card: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.card = card
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    min_auc: float = 0.60  # below this a model is no better than a coarse rule
+    max_auc_drop: float = 0.02  # tolerated AUC loss against the current model
+    test_fraction: float = 0.2  # share of the distinct example days held out (at least one)
+    seed: int = 7
+    max_importance_rows: int = 20_000  # permutation importance on a sample of the test days
+
+
+@dataclass
+class TrainingResult:
+    card: dict[str, Any]
+
+    @property
+    def published(self) -> bool:
+        return self.card["status"] == "published"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "model_id": self.card["model_id"],
+            "status": self.card["status"],
+            "auc": self.card["metrics"]["auc"],
+            "log_loss": self.card["metrics"]["log_loss"],
+            "ranks_as_generated": self.card["drivers"]["ranks_as_generated"],
+            "card": self.card["paths"]["markdown"],
+        }
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """Every column named `<entity>__<feature>`, in table order."""
+    return [c for c in frame.columns if "__" in c]
+
+
+def _prepare(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Numeric as float, booleans as 0/1, text as pandas categories (native in HGB)."""
+    import pandas as pd
+
+    x = frame[features].copy()
+    for name in features:
+        column = x[name]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            x[name] = column.astype("float64")
+        else:
+            x[name] = column.map(lambda v: None if pd.isna(v) else str(v)).astype("category")
+    return x
+
+
+def time_split(frame: pd.DataFrame, test_fraction: float) -> tuple[list, list]:
+    """Distinct example days, oldest first: (train days, test days)."""
+    days = sorted(frame[DATE_COLUMN].unique())
+    if len(days) < 2:
+        raise TrainingRefusedError(
+            f"{TRAINING_TABLE} holds {len(days)} example day(s); a time-based split needs 2+"
+        )
+    n_test = max(1, math.floor(len(days) * test_fraction))
+    return days[:-n_test], days[-n_test:]
+
+
+class _ModelStore:
+    """Files under the models root (local path or s3:// / hdfs:// via pyarrow.fs)."""
+
+    def __init__(self, root: str) -> None:
+        from livelake.jobs.lake import storage
+
+        self.root = root.rstrip("/")
+        self.fs, self.base = storage.filesystem(self.root)
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, MODEL_NAME, *parts])
+
+    def _inner(self, *parts: str) -> str:
+        return "/".join([self.base.rstrip("/"), MODEL_NAME, *parts])
+
+    def write(self, data: bytes, *parts: str) -> str:
+        inner = self._inner(*parts)
+        self.fs.create_dir(inner.rsplit("/", 1)[0], recursive=True)
+        with self.fs.open_output_stream(inner) as out:
+            out.write(data)
+        return self.path(*parts)
+
+    def read_json(self, *parts: str) -> dict[str, Any] | None:
+        from pyarrow.fs import FileType
+
+        inner = self._inner(*parts)
+        if self.fs.get_file_info(inner).type != FileType.File:
+            return None
+        with self.fs.open_input_stream(inner) as handle:
+            return json.loads(handle.read())
+
+    def publish(self, card: dict[str, Any]) -> None:
+        """Point current.json at the model (write then move: readers never see half)."""
+        pointer = {
+            "model_id": card["model_id"],
+            "auc": card["metrics"]["auc"],
+            "published_at": card["created_at"],
+        }
+        tmp = self.write(json.dumps(pointer).encode(), f".current-{card['model_id']}.json")
+        self.fs.move(self._inner(tmp.rsplit("/", 1)[1]), self._inner("current.json"))
+
+
+def metric_gate(auc: float, previous: dict[str, Any] | None, cfg: TrainingConfig) -> dict:
+    reasons = []
+    if auc < cfg.min_auc:
+        reasons.append(f"AUC {auc:.4f} is below the floor {cfg.min_auc:.4f}")
+    if previous is not None and auc < previous["auc"] - cfg.max_auc_drop:
+        reasons.append(
+            f"AUC {auc:.4f} is worse than the current model {previous['model_id']} "
+            f"({previous['auc']:.4f}) by more than {cfg.max_auc_drop:.4f}"
+        )
+    return {
+        "min_auc": cfg.min_auc,
+        "max_auc_drop": cfg.max_auc_drop,
+        "previous_model_id": previous["model_id"] if previous else None,
+        "previous_auc": previous["auc"] if previous else None,
+        "passed": not reasons,
+        "reasons": reasons,
+    }
+
+
+def train_and_publish(
+    config: TrainingConfig | None = None, cfg: Settings | None = None
+) -> TrainingResult:
+    """Train on the latest gated training set; publish if the metric gate passes.
+
+    Raises TrainingRefusedError (nothing trained) or ModelRejectedError (trained, written,
+    not published); neither is worth retrying.
+    """
+    import joblib
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from livelake.model.card import render_markdown
+    from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
+    from livelake.orchestration.stage_runs import code_version
+
+    config = config or TrainingConfig()
+    cfg = cfg or settings()
+    gate, published = check_trainable(cfg.lake_root)
+    frame = read_training_examples(cfg.lake_root, published.version)
+    features = feature_columns(frame)
+    if not features or LABEL not in frame.columns:
+        raise TrainingRefusedError(
+            f"{TRAINING_TABLE} v{published.version} needs a `{LABEL}` column and feature "
+            f"columns named <entity>__<name>; it has {list(frame.columns)}"
+        )
+    train_days, test_days = time_split(frame, config.test_fraction)
+    train = frame[frame[DATE_COLUMN].isin(train_days)]
+    test = frame[frame[DATE_COLUMN].isin(test_days)]
+    y_train = train[LABEL].to_numpy(dtype="int64")
+    y_test = test[LABEL].to_numpy(dtype="int64")
+    for name, y in (("train", y_train), ("test", y_test)):
+        if len(np.unique(y)) < 2:
+            raise TrainingRefusedError(
+                f"the {name} window of {TRAINING_TABLE} v{published.version} has only one label "
+                "value; AUC is undefined — train on more days"
+            )
+
+    x_train, x_test = _prepare(train, features), _prepare(test, features)
+    model = HistGradientBoostingClassifier(
+        categorical_features="from_dtype", random_state=config.seed, early_stopping=False
+    )
+    model.fit(x_train, y_train)
+    p_test = model.predict_proba(x_test)[:, 1]
+    scores = metrics(y_test, p_test)
+
+    sample = x_test.sample(n=min(len(x_test), config.max_importance_rows), random_state=config.seed)
+    importances = permutation_importances(
+        model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
+    )
+    store = _ModelStore(cfg.resolved_models_root)
+    previous = store.read_json("current.json")
+    verdict = metric_gate(scores["auc"], previous, config)
+
+    created = datetime.now(UTC)
+    model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"
+    card: dict[str, Any] = {
+        "model_name": MODEL_NAME,
+        "model_id": model_id,
+        "status": "published" if verdict["passed"] else "rejected",
+        "created_at": created.isoformat(),
+        "code_version": code_version(),
+        "estimator": "sklearn HistGradientBoostingClassifier",
+        "data": {
+            "table": TRAINING_TABLE,
+            "table_version": published.version,
+            "published_run_id": published.run_id,
+            "published_day": str(published.day),
+            "gate_run_id": gate.run_id,
+            "gate_day": str(gate.day),
+            "train_start": str(train_days[0]),
+            "train_end": str(train_days[-1]),
+            "test_start": str(test_days[0]),
+            "test_end": str(test_days[-1]),
+            "train_rows": len(train),
+            "test_rows": len(test),
+            "train_positives": int(y_train.sum()),
+            "test_positives": int(y_test.sum()),
+        },
+        "table_versions": {TRAINING_TABLE: published.version},
+        "features": features,
+        "metrics": scores,
+        "metric_gate": verdict,
+        "feature_importances": importances,
+        "drivers": driver_ranking(importances),
+    }
+    buffer = io.BytesIO()
+    joblib.dump({"model": model, "features": features}, buffer)
+    card["paths"] = {
+        "model": store.path(model_id, "model.joblib"),
+        "markdown": store.path(model_id, "model_card.md"),
+        "json": store.path(model_id, "model_card.json"),
+    }
+    store.write(buffer.getvalue(), model_id, "model.joblib")
+    store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
+    store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
+    store.write(render_markdown(card).encode(), model_id, "model_card.md")
+    if not verdict["passed"]:
+        raise ModelRejectedError(
+            f"model {model_id} not published: {'; '.join(verdict['reasons'])} "
+            f"(card: {card['paths']['markdown']})",
+            card,
+        )
+    store.publish(card)
+    return TrainingResult(card)

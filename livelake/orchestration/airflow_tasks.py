@@ -1,0 +1,45 @@
+"""Airflow task bodies: call the package entry points, turn deterministic failures into
+AirflowFailException (no retry) and let transient ones raise (retried with backoff).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_stage(stage: str, day: str) -> dict[str, Any]:
+    """Task body of every stage task of `livelake_daily`."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from livelake.orchestration.tasks import StageFailedError, run_stage_task
+
+    try:
+        return run_stage_task(stage, day)
+    except StageFailedError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def train_model() -> dict[str, Any]:
+    """Task body of `livelake_weekly_train`: train, gate, publish (or refuse, no retry)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from livelake.model.train import ModelRejectedError, TrainingRefusedError, train_and_publish
+
+    try:
+        return train_and_publish().summary()
+    except (TrainingRefusedError, ModelRejectedError) as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def compact_tables() -> dict[str, int]:
+    """Task body: compact small files of every table that exists."""
+    from livelake.orchestration.maintenance import compact_all
+
+    return compact_all()
+
+
+def vacuum_tables(retention_hours: int) -> dict[str, int]:
+    """Task body: delete files older than the retention that no version references."""
+    from livelake.orchestration.maintenance import vacuum_all
+
+    return vacuum_all(retention_hours)

@@ -1,0 +1,85 @@
+"""The one entry point every scheduler calls: run stage S for day D, here or on a cluster.
+
+`execute_stage` decides by `Settings.spark_master` alone: `local[*]` runs the stage in this
+process on local Spark; `spark://…`, `yarn` or `k8s://…` submits the very same code with
+`spark-submit` (see `submit.py`) and reads back its report. Either way the outcome is
+recorded in `audit/stage_runs`, and a stage whose report says `failed` (a failed gate or bad
+input: retrying cannot help) raises `StageFailedError`, while crashes raise as they are (a
+scheduler may retry those).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from livelake.config import Settings, settings
+from livelake.jobs.report import StageReport
+
+if TYPE_CHECKING:
+    from livelake.jobs.context import JobContext
+
+
+class StageFailedError(RuntimeError):
+    """A stage finished with status `failed`: deterministic, so it must not be retried."""
+
+    def __init__(self, report: StageReport) -> None:
+        self.report = report
+        gate = ""
+        if report.gate is not None and not report.gate.passed:
+            failures = "; ".join(report.gate.failures[:5])
+            gate = f" gate failed: {report.gate.failed_blocking} blocking expectation(s)"
+            gate += f" ({failures})" if failures else ""
+            if report.gate.report_path:
+                gate += f"; report: {report.gate.report_path}"
+        super().__init__(f"stage {report.stage} for {report.day} failed:{gate} {report.message}")
+
+
+def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
+    """Run one stage in this process and append its outcome to `audit/stage_runs`."""
+    from livelake.jobs.runner import run_stage
+    from livelake.orchestration.stage_runs import record
+
+    started = time.monotonic()
+    try:
+        report = run_stage(ctx, stage, day)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        record(ctx, stage, day, "error", message, time.monotonic() - started)
+        raise
+    record(ctx, stage, day, report.status, report.message, report.seconds)
+    return report
+
+
+def execute_stage(
+    stage: str, day: date, cfg: Settings | None = None, ctx: JobContext | None = None
+) -> StageReport:
+    """Run `stage` for `day` where the settings say (local Spark or a cluster)."""
+    cfg = cfg or settings()
+    if cfg.is_local:
+        from livelake.jobs.context import JobContext
+
+        ctx = ctx or JobContext.create(cfg, job=f"orchestration.{stage}")
+        return run_and_record(ctx.job(f"orchestration.{stage}", day), stage, day)
+    from livelake.orchestration.submit import submit_stage
+
+    return submit_stage(cfg, stage, day)
+
+
+def raise_for_status(report: StageReport) -> StageReport:
+    if report.status == "failed":
+        raise StageFailedError(report)
+    return report
+
+
+def run_stage_task(stage: str, day: str | date) -> dict[str, Any]:
+    """What a DAG task calls: run, fail loudly on `failed`, return a small summary."""
+    from livelake.orchestration.report_json import to_dict
+
+    one_day = day if isinstance(day, date) else date.fromisoformat(day)
+    report = raise_for_status(execute_stage(stage, one_day))
+    summary = to_dict(report)
+    summary["tables"] = {t["table"]: t["version"] for t in summary["tables"]}
+    return summary

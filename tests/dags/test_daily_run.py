@@ -1,0 +1,60 @@
+"""`dag.test()` of livelake_daily for one logical day on tiny landing files (real Airflow,
+real Spark, real Delta): tasks succeed and the tables exist; a bad delivery fails its stage
+task once, without retry, and nothing downstream publishes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from livelake.jobs.lake.read import read_table
+from tests.jobs.bronze.test_ingest import deliver
+
+DAY = date(2026, 1, 1)
+LOGICAL_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def daily(dagbag, airflow_db, spark, lake_root):
+    return dagbag.dags["livelake_daily"]
+
+
+def states(dag_run) -> dict[str, str]:
+    return {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+
+
+def test_one_logical_day_runs_every_present_stage(daily, lake_root, tmp_path):
+    deliver(tmp_path / "landing", DAY)
+
+    dag_run = daily.test(logical_date=LOGICAL_DATE)
+
+    assert dag_run.state == "success"
+    assert set(states(dag_run).values()) == {"success"}
+    assert read_table("bronze/views").height == 3
+    assert read_table("bronze/users")["raw"].sort().to_list() == ["u1,east", "u2,"]
+    runs = read_table("audit/stage_runs").sort("stage")
+    assert runs.select("day", "stage", "status").rows() == [
+        (DAY, stage, "ok") for stage in sorted(states(dag_run))
+    ]
+
+
+def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs(
+    daily, lake_root, tmp_path
+):
+    folder = deliver(tmp_path / "landing", DAY)
+    (folder / "exports/mystery.csv").write_text("a\n1\n")  # fits no bronze table
+
+    dag_run = daily.test(logical_date=LOGICAL_DATE)
+
+    assert dag_run.state == "failed"
+    by_task = {ti.task_id: ti for ti in dag_run.get_task_instances()}
+    assert by_task["bronze"].state == "failed", "a deterministic failure is not up_for_retry"
+    assert by_task["bronze"].try_number == 1
+    assert {ti.state for tid, ti in by_task.items() if tid != "bronze"} <= {"upstream_failed"}
+    from livelake.jobs.lake.tables.bronze import BRONZE
+
+    assert not any((lake_root / t.qualified_name).exists() for t in BRONZE.values())
+    runs = read_table("audit/stage_runs")
+    assert runs.select("stage", "status").rows() == [("bronze", "failed")]
+    assert "platform/dt=2026-01-01/exports/mystery.csv" in runs["message"][0]

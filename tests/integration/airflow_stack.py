@@ -1,0 +1,122 @@
+"""A real Airflow 3 on 127.0.0.1: api-server + scheduler + dag-processor, SQLite, temp home."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.integration.spark_cluster import free_port
+
+BIN = Path(sys.executable).parent
+DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+
+
+@dataclass
+class Airflow:
+    url: str
+    home: Path
+    token: str = ""
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        request = urllib.request.Request(
+            self.url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def log_tail(self, lines: int = 60) -> str:
+        out = []
+        for name in ("api-server", "scheduler", "dag-processor"):
+            text = (self.home / f"{name}.log").read_text(errors="replace").splitlines()
+            out.append(f"--- {name}.log ---\n" + "\n".join(text[-lines:]))
+        return "\n".join(out)
+
+
+def airflow_env(home: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
+    return {
+        **os.environ,
+        **extra,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "2",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "livelake-integration-test-only",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+    }
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/api/v2/monitor/health", timeout=5) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+@contextmanager
+def airflow_stack(home: Path, extra_env: dict[str, str], timeout_seconds: float = 300):
+    """Yield a running Airflow; stop the three processes it started (and only those)."""
+    port = free_port()
+    env = airflow_env(home, port, extra_env)
+    home.mkdir(parents=True, exist_ok=True)
+    airflow = str(BIN / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    commands = {
+        "api-server": [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+        "scheduler": [airflow, "scheduler"],
+        "dag-processor": [airflow, "dag-processor"],
+    }
+    procs: list[subprocess.Popen] = []
+    stack = Airflow(f"http://127.0.0.1:{port}", home)
+    try:
+        for name, command in commands.items():
+            procs.append(
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=(home / f"{name}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        deadline = time.monotonic() + timeout_seconds
+        while not _healthy(stack.url):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError("Airflow did not come up:\n" + stack.log_tail())
+            time.sleep(2)
+        with urllib.request.urlopen(stack.url + "/auth/token", timeout=30) as response:
+            stack.token = json.load(response)["access_token"]
+        yield stack
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)

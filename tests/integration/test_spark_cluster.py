@@ -1,0 +1,71 @@
+"""The cluster path for real: one day through a Spark standalone master + worker on
+127.0.0.1 via spark-submit gives the same tables as the in-process local run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from livelake.config import load_settings
+from livelake.jobs.context import JobContext
+from livelake.jobs.lake.read import read_table
+from livelake.jobs.runner import available_stages
+from livelake.orchestration.tasks import execute_stage
+from tests.integration.spark_cluster import standalone_cluster
+from tests.orchestration.landing import deliver_day
+
+DAY = date(2026, 1, 1)
+# Columns that name the run or the moment, not the data.
+RUN_COLUMNS = {"run_id", "ingested_at", "published_at", "recorded_at", "validated_at"}
+
+
+def comparable(name: str, lake_root: str) -> pl.DataFrame:
+    frame = read_table(name, lake_root=lake_root)
+    frame = frame.drop([c for c in frame.columns if c in RUN_COLUMNS])
+    return frame.sort(frame.columns)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_one_day_on_a_standalone_cluster_equals_the_local_run(spark, tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    deliver_day(landing, DAY, views=40)
+    stages = [s.name for s in available_stages()]
+    local = load_settings(
+        lake_root=str(tmp_path / "lake-local"), landing_root=str(landing), spark_master="local[2]"
+    )
+    ctx = JobContext.create(local, spark=spark, job="test.local")
+    local_reports = [execute_stage(stage, DAY, local, ctx) for stage in stages]
+
+    conf_dir = tmp_path / "spark-conf"
+    conf_dir.mkdir()
+    (conf_dir / "spark-defaults.conf").write_text(
+        "spark.executor.memory 512m\nspark.executor.cores 1\nspark.cores.max 1\n"
+        "spark.driver.memory 1g\nspark.sql.shuffle.partitions 2\n"
+    )
+    monkeypatch.setenv("SPARK_CONF_DIR", str(conf_dir))
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    with standalone_cluster(tmp_path / "spark") as master:
+        cluster = load_settings(
+            lake_root=str(tmp_path / "lake-cluster"),
+            landing_root=str(landing),
+            spark_master=master,
+            shuffle_partitions=2,
+        )
+        cluster_reports = [execute_stage(stage, DAY, cluster) for stage in stages]
+
+    assert [r.status for r in cluster_reports] == [r.status for r in local_reports]
+    assert {r.status for r in local_reports} <= {"ok", "nothing_to_do"}
+    tables = sorted({t.table for r in local_reports for t in r.tables})
+    assert "bronze/views" in tables
+    for name in tables:
+        local_rows = comparable(name, local.lake_root)
+        assert local_rows.height > 0, name
+        assert comparable(name, cluster.lake_root).equals(local_rows), name
+    runs = read_table("audit/stage_runs", lake_root=cluster.lake_root)
+    assert runs["stage"].to_list() == stages
+    assert set(runs["run_id"].to_list()) != set(
+        read_table("audit/stage_runs", lake_root=local.lake_root)["run_id"].to_list()
+    )

@@ -1,0 +1,199 @@
+"""Weekly training: refuses ungated data, judges the model, writes an honest model card.
+
+No Spark here: the training set and the audit rows are written with delta-rs directly, shaped
+like the contracts (gold/training_examples from [features], audit tables from the registry).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from deltalake import write_deltalake
+
+from livelake.config import settings
+from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.model.data import TrainingRefusedError
+from livelake.model.train import ModelRejectedError, TrainingConfig, train_and_publish
+
+START = date(2026, 1, 1)
+DAYS = 10
+ROWS_PER_DAY = 600
+
+
+def planted_training_set(seed: int = 3) -> pd.DataFrame:
+    """Conversions driven by the four drivers with clearly separated weights, plus noise."""
+    rng = np.random.default_rng(seed)
+    n = DAYS * ROWS_PER_DAY
+    professionalism = rng.normal(size=n)
+    explain = rng.normal(size=n)
+    interactions = rng.normal(size=n)
+    discount = rng.normal(size=n)
+    logit = -2.0 + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
+    label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
+    days = [START + timedelta(days=i // ROWS_PER_DAY) for i in range(n)]
+    return pd.DataFrame(
+        {
+            "user_id": [f"u{i % 500}" for i in range(n)],
+            "session_id": [f"s{i % 97}" for i in range(n)],
+            "product_id": [f"p{i % 53}" for i in range(n)],
+            "anchor_id": [f"a{i % 11}" for i in range(n)],
+            "example_date": days,
+            "observed_at": [datetime(d.year, d.month, d.day, 12, tzinfo=UTC) for d in days],
+            "label": label,
+            "anchor__professionalism_score": professionalism,
+            "product__explain_seconds_7d": explain,
+            "user__interaction_count_7d": interactions,
+            "product__price_anchor_discount_pct": discount,
+            "user__noise": rng.normal(size=n),
+            "user__membership_level": rng.choice(["none", "gold", None], size=n),
+        }
+    )
+
+
+def write_training_set(lake_root: Path, frame: pd.DataFrame) -> int:
+    uri = str(lake_root / "gold/training_examples")
+    write_deltalake(uri, frame, mode="overwrite", partition_by=["example_date"])
+    from deltalake import DeltaTable
+
+    return DeltaTable(uri).version()
+
+
+def publish_rows(lake_root: Path, version: int, run_id: str = "run-1") -> None:
+    row = {
+        "run_id": run_id,
+        "day": START + timedelta(days=DAYS - 1),
+        "stage": "training",
+        "table_name": "gold/training_examples",
+        "table_version": version,
+        "rows": DAYS * ROWS_PER_DAY,
+        "published_at": datetime(2026, 1, 11, tzinfo=UTC),
+    }
+    _append(lake_root, PUBLISHED_RUNS, [row])
+
+
+def gate_rows(lake_root: Path, run_id: str, day: date, passed: bool, at: datetime) -> None:
+    rows = [
+        {
+            "run_id": run_id,
+            "day": day,
+            "stage": "training",
+            "table_name": "gold/training_examples",
+            "table_version": 0,
+            "suite": "gold.training_examples",
+            "expectation": expectation,
+            "column_name": "label",
+            "severity": "error",
+            "success": success,
+            "observed_value": "null",
+            "unexpected_count": 0 if success else 12,
+            "details": "{}",
+            "validated_at": at,
+        }
+        for expectation, success in (
+            ("expect_column_values_to_not_be_null", True),
+            ("expect_column_mean_to_be_between", passed),
+        )
+    ]
+    _append(lake_root, QUALITY_RESULTS, rows)
+
+
+def _append(lake_root: Path, declared, rows) -> None:
+    data = pa.Table.from_pylist(rows, schema=declared.arrow_schema())
+    write_deltalake(
+        str(lake_root / declared.qualified_name),
+        data,
+        mode="append",
+        partition_by=list(declared.partition_by),
+    )
+
+
+@pytest.fixture
+def gated_lake(lake_root: Path, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("LIVELAKE_MODELS_ROOT", str(tmp_path / "models"))
+    settings.cache_clear()
+    version = write_training_set(lake_root, planted_training_set())
+    publish_rows(lake_root, version)
+    gate_rows(lake_root, "run-1", date(2026, 1, 10), True, datetime(2026, 1, 11, tzinfo=UTC))
+    return lake_root
+
+
+def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_lake, tmp_path):
+    result = train_and_publish(TrainingConfig(seed=7))
+
+    card = result.card
+    assert result.published and card["status"] == "published"
+    assert card["data"]["train_start"] == "2026-01-01"
+    assert card["data"]["train_end"] == "2026-01-08"
+    assert (card["data"]["test_start"], card["data"]["test_end"]) == ("2026-01-09", "2026-01-10")
+    assert card["data"]["test_rows"] == 2 * ROWS_PER_DAY
+    assert card["table_versions"] == {"gold/training_examples": 0}
+    assert card["metrics"]["auc"] > 0.8
+    assert sum(b["rows"] for b in card["metrics"]["calibration"]) == 2 * ROWS_PER_DAY
+    assert len(card["features"]) == 6
+    assert card["feature_importances"][0]["feature"] == "anchor__professionalism_score"
+    drivers = card["drivers"]
+    assert drivers["ranks_as_generated"] is True
+    assert (
+        drivers["observed_order"]
+        == drivers["planned_order"]
+        == [
+            "anchor professionalism",
+            "product explanation time",
+            "interaction frequency",
+            "price anchoring",
+        ]
+    )
+    folder = tmp_path / "models/conversion_baseline" / card["model_id"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "metrics.json",
+        "model.joblib",
+        "model_card.json",
+        "model_card.md",
+    ]
+    markdown = (folder / "model_card.md").read_text()
+    assert "**Rank as generated: yes**" in markdown
+    assert "`gold/training_examples` Delta version **0**" in markdown
+    current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
+    assert current["model_id"] == card["model_id"]
+
+
+def test_training_is_refused_when_the_latest_training_gate_failed(gated_lake, tmp_path):
+    gate_rows(gated_lake, "run-2", date(2026, 1, 11), False, datetime(2026, 1, 12, tzinfo=UTC))
+
+    with pytest.raises(TrainingRefusedError, match=r"latest `training` gate .*run-2.* failed 1"):
+        train_and_publish()
+    assert not (tmp_path / "models").exists()
+
+
+def test_training_is_refused_without_any_training_gate_result(lake_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("LIVELAKE_MODELS_ROOT", str(tmp_path / "models"))
+    settings.cache_clear()
+    publish_rows(lake_root, write_training_set(lake_root, planted_training_set()))
+
+    with pytest.raises(TrainingRefusedError, match="no `training` gate result"):
+        train_and_publish()
+
+
+def test_a_model_below_the_floor_is_written_but_not_published(gated_lake, tmp_path):
+    with pytest.raises(ModelRejectedError, match=r"below the floor 0\.9990") as rejected:
+        train_and_publish(TrainingConfig(min_auc=0.999))
+
+    assert rejected.value.card["status"] == "rejected"
+    assert Path(rejected.value.card["paths"]["markdown"]).exists()
+    assert not (tmp_path / "models/conversion_baseline/current.json").exists()
+
+
+def test_a_model_worse_than_the_current_one_by_the_margin_is_not_published(gated_lake, tmp_path):
+    current = tmp_path / "models/conversion_baseline/current.json"
+    current.parent.mkdir(parents=True)
+    current.write_text(json.dumps({"model_id": "earlier", "auc": 0.999}))
+
+    with pytest.raises(ModelRejectedError, match="worse than the current model earlier"):
+        train_and_publish(TrainingConfig(max_auc_drop=0.01))
+    assert json.loads(current.read_text())["model_id"] == "earlier"
