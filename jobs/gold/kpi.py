@@ -2,8 +2,8 @@
 
 Grain: one row per day per metric per breakdown value. Every number comes from the catalog
 (`livelake.jobs.gold.kpi_catalog`): each fact is read and aggregated once, in one
-GROUPING SETS pass over all its breakdowns, into long `(breakdown, value, measure, amount)`
-rows; metrics are then numerator / denominator joins over those few thousand rows. Day D
+GROUPING SETS pass over all its breakdowns, into `(measure, breakdown, value) -> amount`;
+metrics are then numerator / denominator of those few thousand numbers. Day D
 reads day D's partitions of the silver event tables, plus 30 days of orders for the
 repurchase window, so it costs in proportion to one day.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,13 +32,14 @@ from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
     from livelake.jobs.context import JobContext
 
 JOB = "gold.kpi"
 STAGE = "kpi"
 DECIMALS = 6
+PARALLEL_FACTS = 4
 
 # Which partitions of each silver table day D needs: (first day, last day) offsets from D.
 # None means the table is read whole (the SCD2 dimensions, filtered "as of D" in SQL).
@@ -86,38 +88,87 @@ def dimensions(
     return relations
 
 
-def measures(spark: SparkSession, silver: Mapping[str, DataFrame], day: date) -> DataFrame:
-    """Every fact's measures for every breakdown value: (breakdown, value, measure, amount)."""
+def measures(
+    spark: SparkSession, silver: Mapping[str, DataFrame], day: date
+) -> dict[tuple[str, str, str], float]:
+    """Every fact's measures for every breakdown value: {(measure, breakdown, value): amount}.
+
+    One Spark job per fact (its joins, one GROUPING SETS aggregate), submitted from a few
+    threads so their scheduling overlaps; the result is a few thousand numbers, so it is
+    collected. Separate jobs plan and run far faster than one union of all nine facts.
+    """
     relations = dimensions(spark, silver, day)
     params = query_parameters(day)
-    result = None
-    for fact in FACTS:
+
+    def aggregate(fact: Fact) -> list[Row]:
         rows = spark.sql(fact.query, **relations, **params)
-        aggregated = spark.sql(_aggregate_sql(fact), rows=rows)
-        result = aggregated if result is None else result.unionByName(aggregated)
-    return result
+        return spark.sql(_aggregate_sql(fact), rows=rows).collect()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
+        results = list(pool.map(aggregate, FACTS))
+    return {
+        (r["measure"], r["breakdown"], r["breakdown_value"]): r["amount"]
+        for rows in results
+        for r in rows
+    }
 
 
-def _catalog_frame(spark: SparkSession) -> DataFrame:
-    """One row per (metric, breakdown) the catalog allows, with its formula and target."""
-    rows = [
-        (
-            m.name,
-            m.unit,
-            m.numerator,
-            m.denominator,
-            float(m.scale),
-            m.target.value if m.target else None,
-            breakdown,
-        )
-        for m in METRICS
-        for breakdown in breakdowns_of(m)
-    ]
-    schema = (
-        "metric string, unit string, numerator_measure string, denominator_measure string, "
-        "scale double, target_value double, breakdown string"
-    )
-    return spark.createDataFrame(rows, schema)
+def _round(number: float | None) -> float | None:
+    return None if number is None else round(number, DECIMALS)
+
+
+def metric_rows(
+    amounts: Mapping[tuple[str, str, str], float],
+    day: date,
+    run_id: str,
+    previous: Mapping[tuple[str, str, str], float | None] | None = None,
+) -> list[dict[str, object]]:
+    """The catalog's metrics from the measures: one row per (metric, breakdown, value).
+
+    A value present for the denominator but not the numerator counts as a zero numerator
+    (no paid order among a tier's visitors); a zero denominator gives a null value.
+    """
+    values_of: dict[tuple[str, str], set[str]] = {}
+    for measure, breakdown, value in amounts:
+        values_of.setdefault((measure, breakdown), set()).add(value)
+    previous = previous or {}
+    rows: list[dict[str, object]] = []
+    for metric in METRICS:
+        target = metric.target.value if metric.target else None
+        for breakdown in breakdowns_of(metric):
+            found = values_of.get((metric.numerator, breakdown), set())
+            if metric.denominator is not None:
+                found = found | values_of.get((metric.denominator, breakdown), set())
+            for value in sorted(found):
+                numerator = amounts.get((metric.numerator, breakdown, value), 0.0)
+                denominator = None
+                result: float | None = numerator * metric.scale
+                if metric.denominator is not None:
+                    denominator = amounts.get((metric.denominator, breakdown, value), 0.0)
+                    result = numerator / denominator * metric.scale if denominator else None
+                before = previous.get((metric.name, breakdown, value))
+                rows.append(
+                    {
+                        "day": day,
+                        "metric": metric.name,
+                        "breakdown": breakdown,
+                        "breakdown_value": value,
+                        "unit": metric.unit,
+                        "value": _round(result),
+                        "numerator": _round(numerator),
+                        "denominator": _round(denominator),
+                        "target_value": target,
+                        "gap_to_target": _round(result - target)
+                        if result is not None and target is not None
+                        else None,
+                        "previous_value": before,
+                        "day_over_day_change_pct": _round((result - before) / abs(before) * 100)
+                        if result is not None and before
+                        else None,
+                        "run_id": run_id,
+                    }
+                )
+    return rows
 
 
 def transform(
@@ -130,53 +181,16 @@ def transform(
     """Silver tables (+ the previous day's mart rows) -> `gold/kpi_daily` rows for `day`."""
     from pyspark.sql import functions as F
 
-    amounts = measures(spark, silver, day).cache()
-    catalog = _catalog_frame(spark)
-    key = ["metric", "breakdown", "breakdown_value"]
-    numerators = catalog.join(
-        amounts.withColumnRenamed("measure", "numerator_measure"),
-        ["numerator_measure", "breakdown"],
-    ).select(*key, F.col("amount").alias("numerator"))
-    denominators = catalog.join(
-        amounts.withColumnRenamed("measure", "denominator_measure"),
-        ["denominator_measure", "breakdown"],
-    ).select(*key, F.col("amount").alias("denominator"))
-    joined = (
-        numerators.join(denominators, key, "full")
-        .join(catalog.drop("numerator_measure", "denominator_measure"), ["metric", "breakdown"])
-        .withColumn(
-            "numerator",
-            F.when(F.col("numerator").isNull() & F.col("denominator").isNotNull(), 0.0).otherwise(
-                F.col("numerator")
-            ),
-        )
-    )
-    has_denominator = F.col("denominator").isNotNull()
-    value = F.when(~has_denominator, F.col("numerator") * F.col("scale")).when(
-        F.col("denominator") != 0, F.col("numerator") / F.col("denominator") * F.col("scale")
-    )
-    daily = joined.select(
-        F.lit(day).alias("day"),
-        *key,
-        "unit",
-        F.round(value, DECIMALS).alias("value"),
-        F.round("numerator", DECIMALS).alias("numerator"),
-        F.round("denominator", DECIMALS).alias("denominator"),
-        "target_value",
-    ).withColumn("gap_to_target", F.round(F.col("value") - F.col("target_value"), DECIMALS))
-    if previous is None:
-        daily = daily.withColumn("previous_value", F.lit(None).cast("double"))
-    else:
-        before = previous.where(F.col("day") == day - timedelta(days=1)).select(
-            *key, F.col("value").alias("previous_value")
-        )
-        daily = daily.join(before, key, "left")
-    change = F.when(
-        F.col("previous_value") != 0,
-        (F.col("value") - F.col("previous_value")) / F.abs(F.col("previous_value")) * 100.0,
-    )
-    return daily.withColumn("day_over_day_change_pct", F.round(change, DECIMALS)).withColumn(
-        "run_id", F.lit(run_id)
+    before = {}
+    if previous is not None:
+        yesterday = previous.where(F.col("day") == day - timedelta(days=1))
+        before = {
+            (r["metric"], r["breakdown"], r["breakdown_value"]): r["value"]
+            for r in yesterday.select("metric", "breakdown", "breakdown_value", "value").collect()
+        }
+    rows = metric_rows(measures(spark, silver, day), day, run_id, before)
+    return spark.createDataFrame(
+        [tuple(r[c] for c in KPI_DAILY.column_names) for r in rows], KPI_DAILY.spark_schema()
     )
 
 

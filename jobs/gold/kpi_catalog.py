@@ -128,8 +128,7 @@ class Metric:
 # --- Dimensions as of the end of day D ---------------------------------------------------
 
 _AS_OF = (
-    "valid_from < TIMESTAMP {day_end} "
-    "AND (valid_to IS NULL OR valid_to >= TIMESTAMP {day_end})"
+    "valid_from < TIMESTAMP {day_end} AND (valid_to IS NULL OR valid_to >= TIMESTAMP {day_end})"
 )
 
 DIMENSIONS: dict[str, str] = {
