@@ -43,7 +43,9 @@ HEADLINE = (
     "gmv_cny",
     "aov_cny",
 )
-TIERS = ("head", "mid", "long_tail")
+TIERS = ("head", "mid", "long_tail", "unknown")
+TIER_COLOURS = {"head": "#1565c0", "mid": "#8e24aa", "long_tail": "#00897b", "unknown": "#9e9e9e"}
+DAY_MS = 86_400_000
 STATUS_COLOURS = {"passed": "#2e7d32", "warnings": "#f9a825", "failed": "#c62828"}
 
 
@@ -110,35 +112,49 @@ def _latest(daily: pl.DataFrame, metric: str) -> dict | None:
 
 
 def funnel_figure(daily: pl.DataFrame, day: date) -> go.Figure:
-    """Room visitors -> added to cart -> paid on `day`, overall and per anchor tier."""
+    """Room visitors -> added to cart -> paid on `day`, stacked by anchor tier."""
     import plotly.graph_objects as go
     import polars as pl
 
     of_day = daily.filter(pl.col("day") == day)
     figure = go.Figure()
-    for label, breakdown, value in [("all", "all", "all")] + [
-        (tier, "anchor_tier", tier) for tier in TIERS
-    ]:
+    for tier in TIERS:
         counts = []
         for metric, _ in FUNNEL:
             row = of_day.filter(
                 (pl.col("metric") == metric)
-                & (pl.col("breakdown") == breakdown)
-                & (pl.col("breakdown_value") == value)
+                & (pl.col("breakdown") == "anchor_tier")
+                & (pl.col("breakdown_value") == tier)
             )
             counts.append(row["value"][0] if row.height else 0)
         if not any(counts):
             continue
         figure.add_trace(
             go.Funnel(
-                name=label,
+                name=tier,
                 y=[name for _, name in FUNNEL],
                 x=counts,
                 textinfo="value+percent initial",
+                marker={"color": TIER_COLOURS[tier]},
             )
         )
-    figure.update_layout(title=f"Funnel on {day}: room → cart → paid", height=420, margin={"t": 60})
+    overall = [_value(of_day, metric) for metric, _ in FUNNEL]
+    figure.update_layout(
+        title=(
+            f"Funnel on {day}: {overall[0]:,.0f} room visitors → {overall[1]:,.0f} added to "
+            f"cart → {overall[2]:,.0f} paid (stacked by anchor tier)"
+        ),
+        height=420,
+        margin={"t": 60},
+    )
     return figure
+
+
+def _value(rows: pl.DataFrame, metric: str) -> float:
+    import polars as pl
+
+    found = rows.filter((pl.col("metric") == metric) & (pl.col("breakdown") == "all"))
+    return (found["value"][0] or 0.0) if found.height else 0.0
 
 
 def trends_figure(daily: pl.DataFrame, targets: pl.DataFrame | None) -> go.Figure:
@@ -185,6 +201,7 @@ def trends_figure(daily: pl.DataFrame, targets: pl.DataFrame | None) -> go.Figur
     figure.update_layout(
         title="Trends against plan targets (dashed)", height=320 * rows, margin={"t": 80}
     )
+    figure.update_xaxes(tickformat="%b %d", dtick=DAY_MS)
     return figure
 
 
@@ -211,6 +228,7 @@ def tiers_figure(daily: pl.DataFrame) -> go.Figure:
                     y=one["value"].to_list(),
                     name=tier,
                     legendgroup=tier,
+                    marker={"color": TIER_COLOURS[tier]},
                     showlegend=col == 1,
                     **extra,
                 ),
@@ -218,6 +236,7 @@ def tiers_figure(daily: pl.DataFrame) -> go.Figure:
                 col=col,
             )
     figure.update_layout(title="Anchor tiers", height=420, barmode="stack", margin={"t": 80})
+    figure.update_xaxes(tickformat="%b %d", dtick=DAY_MS)
     return figure
 
 

@@ -194,13 +194,26 @@ def transform(
     )
 
 
-def targets(spark: SparkSession, run_id: str) -> DataFrame:
-    """`gold/kpi_targets`: every plan milestone the catalog declares."""
-    rows = [
-        (m.name, t.milestone, float(t.value), m.unit, m.direction, t.source, run_id)
+def target_rows(run_id: str) -> list[dict[str, object]]:
+    """`gold/kpi_targets` rows: every plan milestone the catalog declares."""
+    return [
+        {
+            "metric": m.name,
+            "milestone": t.milestone,
+            "target_value": float(t.value),
+            "unit": m.unit,
+            "direction": m.direction,
+            "source": t.source,
+            "run_id": run_id,
+        }
         for m in METRICS
         for t in m.targets
     ]
+
+
+def targets(spark: SparkSession, run_id: str) -> DataFrame:
+    """`gold/kpi_targets` as a DataFrame."""
+    rows = [tuple(r[c] for c in KPI_TARGETS.column_names) for r in target_rows(run_id)]
     return spark.createDataFrame(rows, KPI_TARGETS.spark_schema())
 
 

@@ -485,6 +485,7 @@ METRICS: tuple[Metric, ...] = (
         "room_visitors",
         targets=(Target("plan", 3.2, "plan: add-to-cart rate 3.2%"),),
     ),
+    _count("carted_visitors", "room visitors who added a product to the cart in that room"),
     _count("paying_visitors", "room visitors who paid in that room"),
     _share(
         "new_visitor_share_pct",
