@@ -441,6 +441,23 @@ def train(
         console.print(line)
 
 
+@app.command()
+def dashboard(
+    out: Annotated[Path, typer.Option(help="Where to write the HTML page")] = Path(
+        "reports/dashboard.html"
+    ),
+) -> None:
+    """Write the static KPI dashboard (one HTML file, opens offline) from the KPI mart."""
+    from livelake.dashboard import DashboardError, build_dashboard
+
+    cfg = _settings()
+    try:
+        path = build_dashboard(cfg.lake_root, out)
+    except DashboardError as exc:
+        raise fail(str(exc), 1) from None
+    console.print(f"Dashboard: {path.resolve()}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

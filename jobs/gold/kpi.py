@@ -1,0 +1,275 @@
+"""KPI mart (`gold/kpi_daily`, `gold/kpi_targets`): the catalog's metrics for day D.
+
+Grain: one row per day per metric per breakdown value. Every number comes from the catalog
+(`livelake.jobs.gold.kpi_catalog`): each fact is read and aggregated once, in one
+GROUPING SETS pass over all its breakdowns, into `(measure, breakdown, value) -> amount`;
+metrics are then numerator / denominator of those few thousand numbers. Day D
+reads day D's partitions of the silver event tables, plus 30 days of orders for the
+repurchase window, so it costs in proportion to one day.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from livelake.jobs.gold.kpi_catalog import (
+    DIMENSIONS,
+    FACTS,
+    METRICS,
+    OVERALL,
+    REPURCHASE_WINDOW_DAYS,
+    Fact,
+    breakdowns_of,
+    query_parameters,
+)
+from livelake.jobs.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+from livelake.jobs.lake.tables.silver import SILVER
+from livelake.jobs.publish import publish
+from livelake.jobs.report import StageReport, TableCounts
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, Row, SparkSession
+
+    from livelake.jobs.context import JobContext
+
+JOB = "gold.kpi"
+STAGE = "kpi"
+DECIMALS = 6
+PARALLEL_FACTS = 4
+
+# Which partitions of each silver table day D needs: (first day, last day) offsets from D.
+# None means the table is read whole (the SCD2 dimensions, filtered "as of D" in SQL).
+INPUT_WINDOWS: dict[str, tuple[int, int] | None] = {
+    "views": (0, 0),
+    "interactions": (0, 0),
+    "cart_events": (0, 0),
+    "orders": (-REPURCHASE_WINDOW_DAYS, 0),
+    "users": None,
+    "anchors": None,
+    "products": None,
+    "live_sessions": (-1, 0),
+    "session_products": (0, 0),
+    "after_sales": (0, 0),
+    "social": (0, 0),
+}
+
+
+def _aggregate_sql(fact: Fact) -> str:
+    """One GROUPING SETS pass over a fact, unpivoted to (breakdown, value, measure, amount)."""
+    which = " ".join(f"WHEN grouping({b}) = 0 THEN '{b}'" for b in fact.breakdowns)
+    value = " ".join(f"WHEN grouping({b}) = 0 THEN {b}" for b in fact.breakdowns)
+    sets = ", ".join(["()", *(f"({b})" for b in fact.breakdowns)])
+    measures = ", ".join(f"{expr} AS {name}" for name, expr in fact.measures.items())
+    stacked = ", ".join(f"'{name}', CAST(coalesce({name}, 0) AS DOUBLE)" for name in fact.measures)
+    return f"""
+    SELECT breakdown, breakdown_value,
+           stack({len(fact.measures)}, {stacked}) AS (measure, amount)
+    FROM (
+        SELECT CASE {which} ELSE '{OVERALL}' END AS breakdown,
+               CASE {value} ELSE '{OVERALL}' END AS breakdown_value,
+               {measures}
+        FROM {{rows}}
+        GROUP BY GROUPING SETS ({sets})
+    )"""
+
+
+def dimensions(
+    spark: SparkSession, silver: Mapping[str, DataFrame], day: date
+) -> dict[str, DataFrame]:
+    """The user / anchor / product / session dimensions as known at the end of `day`."""
+    relations = dict(silver)
+    params = query_parameters(day)
+    for name, sql in DIMENSIONS.items():  # ordered: session_dim uses anchor_dim
+        relations[name] = spark.sql(sql, **relations, **params)
+    return relations
+
+
+def measures(
+    spark: SparkSession, silver: Mapping[str, DataFrame], day: date
+) -> dict[tuple[str, str, str], float]:
+    """Every fact's measures for every breakdown value: {(measure, breakdown, value): amount}.
+
+    One Spark job per fact (its joins, one GROUPING SETS aggregate), submitted from a few
+    threads so their scheduling overlaps; the result is a few thousand numbers, so it is
+    collected. Separate jobs plan and run far faster than one union of all nine facts.
+    """
+    relations = dimensions(spark, silver, day)
+    params = query_parameters(day)
+
+    def aggregate(fact: Fact) -> list[Row]:
+        rows = spark.sql(fact.query, **relations, **params)
+        return spark.sql(_aggregate_sql(fact), rows=rows).collect()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
+        results = list(pool.map(aggregate, FACTS))
+    return {
+        (r["measure"], r["breakdown"], r["breakdown_value"]): r["amount"]
+        for rows in results
+        for r in rows
+    }
+
+
+def _round(number: float | None) -> float | None:
+    return None if number is None else round(number, DECIMALS)
+
+
+def metric_rows(
+    amounts: Mapping[tuple[str, str, str], float],
+    day: date,
+    run_id: str,
+    previous: Mapping[tuple[str, str, str], float | None] | None = None,
+) -> list[dict[str, object]]:
+    """The catalog's metrics from the measures: one row per (metric, breakdown, value).
+
+    A value present for the denominator but not the numerator counts as a zero numerator
+    (no paid order among a tier's visitors); a zero denominator gives a null value.
+    """
+    values_of: dict[tuple[str, str], set[str]] = {}
+    for measure, breakdown, value in amounts:
+        values_of.setdefault((measure, breakdown), set()).add(value)
+    previous = previous or {}
+    rows: list[dict[str, object]] = []
+    for metric in METRICS:
+        target = metric.target.value if metric.target else None
+        for breakdown in breakdowns_of(metric):
+            found = values_of.get((metric.numerator, breakdown), set())
+            if metric.denominator is not None:
+                found = found | values_of.get((metric.denominator, breakdown), set())
+            for value in sorted(found):
+                numerator = amounts.get((metric.numerator, breakdown, value), 0.0)
+                denominator = None
+                result: float | None = numerator * metric.scale
+                if metric.denominator is not None:
+                    denominator = amounts.get((metric.denominator, breakdown, value), 0.0)
+                    result = numerator / denominator * metric.scale if denominator else None
+                before = previous.get((metric.name, breakdown, value))
+                rows.append(
+                    {
+                        "day": day,
+                        "metric": metric.name,
+                        "breakdown": breakdown,
+                        "breakdown_value": value,
+                        "unit": metric.unit,
+                        "value": _round(result),
+                        "numerator": _round(numerator),
+                        "denominator": _round(denominator),
+                        "target_value": target,
+                        "gap_to_target": _round(result - target)
+                        if result is not None and target is not None
+                        else None,
+                        "previous_value": before,
+                        "day_over_day_change_pct": _round((result - before) / abs(before) * 100)
+                        if result is not None and before
+                        else None,
+                        "run_id": run_id,
+                    }
+                )
+    return rows
+
+
+def transform(
+    spark: SparkSession,
+    silver: Mapping[str, DataFrame],
+    day: date,
+    run_id: str,
+    previous: DataFrame | None = None,
+) -> DataFrame:
+    """Silver tables (+ the previous day's mart rows) -> `gold/kpi_daily` rows for `day`."""
+    from pyspark.sql import functions as F
+
+    before = {}
+    if previous is not None:
+        yesterday = previous.where(F.col("day") == day - timedelta(days=1))
+        before = {
+            (r["metric"], r["breakdown"], r["breakdown_value"]): r["value"]
+            for r in yesterday.select("metric", "breakdown", "breakdown_value", "value").collect()
+        }
+    rows = metric_rows(measures(spark, silver, day), day, run_id, before)
+    return spark.createDataFrame(
+        [tuple(r[c] for c in KPI_DAILY.column_names) for r in rows], KPI_DAILY.spark_schema()
+    )
+
+
+def target_rows(run_id: str) -> list[dict[str, object]]:
+    """`gold/kpi_targets` rows: every plan milestone the catalog declares."""
+    return [
+        {
+            "metric": m.name,
+            "milestone": t.milestone,
+            "target_value": float(t.value),
+            "unit": m.unit,
+            "direction": m.direction,
+            "source": t.source,
+            "run_id": run_id,
+        }
+        for m in METRICS
+        for t in m.targets
+    ]
+
+
+def targets(spark: SparkSession, run_id: str) -> DataFrame:
+    """`gold/kpi_targets` as a DataFrame."""
+    rows = [tuple(r[c] for c in KPI_TARGETS.column_names) for r in target_rows(run_id)]
+    return spark.createDataFrame(rows, KPI_TARGETS.spark_schema())
+
+
+def read_silver(ctx: JobContext, day: date) -> dict[str, DataFrame] | None:
+    """The silver partitions day D needs; None when silver has not been published at all."""
+    from pyspark.sql import functions as F
+
+    if not any(ctx.lake.exists(SILVER[name]) for name in INPUT_WINDOWS):
+        return None
+    inputs: dict[str, DataFrame] = {}
+    for name, window in INPUT_WINDOWS.items():
+        declared = SILVER[name]
+        if not ctx.lake.exists(declared):
+            inputs[name] = ctx.spark.createDataFrame([], declared.spark_schema())
+            continue
+        df = ctx.lake.read(declared)
+        if window is not None:
+            first, last = (day + timedelta(days=offset) for offset in window)
+            df = df.where(F.col(declared.partition_by[0]).between(first, last))
+        inputs[name] = df
+    return inputs
+
+
+def run(ctx: JobContext, day: date) -> StageReport:
+    """Compute day D's KPI rows, gate them with the KPI suite and publish them."""
+    started = time.monotonic()
+    ctx = ctx.job(JOB, day)
+    silver = read_silver(ctx, day)
+    if silver is None:
+        return StageReport(STAGE, day, "nothing_to_do", message="no silver table published yet")
+    previous = ctx.lake.read(KPI_DAILY) if ctx.lake.exists(KPI_DAILY) else None
+    daily = transform(ctx.spark, silver, day, ctx.run.run_id, previous)
+    staged = [
+        ctx.lake.stage(KPI_DAILY, daily, "replace_partitions", [day]),
+        ctx.lake.stage(KPI_TARGETS, targets(ctx.spark, ctx.run.run_id), "overwrite"),
+    ]
+    publication = publish(ctx, STAGE, day, staged)
+    if not publication.published:
+        return StageReport(
+            STAGE,
+            day,
+            "failed",
+            gate=publication.gate,
+            message="KPI gate failed: nothing published",
+            seconds=time.monotonic() - started,
+        )
+    counts = [
+        TableCounts(c.table, write.rows, c.rows_added, version=c.version)
+        for write, c in zip(staged, publication.commits, strict=True)
+    ]
+    return StageReport(
+        STAGE,
+        day,
+        "ok",
+        counts,
+        gate=publication.gate,
+        message=f"{staged[0].rows:,} series rows from {len(METRICS)} catalog metrics",
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,407 @@
+"""`livelake dashboard`: one static HTML page over the KPI mart, openable without a server.
+
+Marketing, operations and customer service open a file, not a service: the page embeds
+plotly.js (from the installed plotly package, so it works offline) and reads only published
+tables, without a JVM: `gold/kpi_daily`, `gold/kpi_targets` and, when the quality gates have
+run, `audit/quality_results` (one status cell per day and stage, linking to Data Docs).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from livelake.jobs.lake.base import LakeError
+from livelake.jobs.lake.read import read_table
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    import polars as pl
+
+FUNNEL = (
+    ("room_visitors", "Room visitors"),
+    ("carted_visitors", "Added to cart"),
+    ("paying_visitors", "Paid"),
+)
+TREND_METRICS = (
+    ("live_room_conversion_pct", "Live-room conversion (%)"),
+    ("add_to_cart_rate_pct", "Add-to-cart rate (%)"),
+    ("avg_dwell_minutes", "Average dwell (minutes)"),
+    ("repurchase_rate_30d_pct", "30-day repurchase (%)"),
+    ("gmv_cny", "GMV (CNY)"),
+    ("short_visit_share_pct", "Visits under 3 minutes (%)"),
+)
+HEADLINE = (
+    "live_room_conversion_pct",
+    "add_to_cart_rate_pct",
+    "cart_to_pay_pct",
+    "avg_dwell_minutes",
+    "repurchase_rate_30d_pct",
+    "gmv_cny",
+    "aov_cny",
+)
+TIERS = ("head", "mid", "long_tail", "unknown")
+TIER_COLOURS = {"head": "#1565c0", "mid": "#8e24aa", "long_tail": "#00897b", "unknown": "#9e9e9e"}
+DAY_MS = 86_400_000
+STATUS_COLOURS = {"passed": "#2e7d32", "warnings": "#f9a825", "failed": "#c62828"}
+
+
+class DashboardError(LakeError):
+    """The dashboard cannot be built; the message says which table is missing and why."""
+
+
+@dataclass(frozen=True)
+class GateCell:
+    day: date
+    stage: str
+    status: str
+    failed: int
+    warned: int
+    evaluated: int
+
+
+def _read(name: str, lake_root: str) -> pl.DataFrame | None:
+    try:
+        return read_table(name, lake_root=lake_root)
+    except LakeError:
+        return None
+
+
+def gate_status(results: pl.DataFrame) -> list[GateCell]:
+    """One cell per (day, stage): the latest gate run's verdict (failed > warnings > passed)."""
+    import polars as pl
+
+    latest = results.join(
+        results.group_by("day", "stage").agg(pl.col("validated_at").max().alias("latest_at")),
+        on=["day", "stage"],
+    )
+    latest_runs = latest.filter(pl.col("validated_at") == pl.col("latest_at")).select(
+        "day", "stage", "run_id"
+    )
+    runs = results.join(latest_runs.unique(), on=["day", "stage", "run_id"])
+    summary = runs.group_by("day", "stage").agg(
+        (~pl.col("success") & (pl.col("severity") == "error")).sum().alias("failed"),
+        (~pl.col("success") & (pl.col("severity") != "error")).sum().alias("warned"),
+        pl.len().alias("evaluated"),
+    )
+    cells = []
+    for row in summary.sort("day", "stage").iter_rows(named=True):
+        status = "failed" if row["failed"] else "warnings" if row["warned"] else "passed"
+        cells.append(
+            GateCell(
+                row["day"], row["stage"], status, row["failed"], row["warned"], row["evaluated"]
+            )
+        )
+    return cells
+
+
+def _series(daily: pl.DataFrame, metric: str, breakdown: str = "all") -> pl.DataFrame:
+    import polars as pl
+
+    return daily.filter((pl.col("metric") == metric) & (pl.col("breakdown") == breakdown)).sort(
+        "day"
+    )
+
+
+def _latest(daily: pl.DataFrame, metric: str) -> dict | None:
+    rows = _series(daily, metric).tail(1).to_dicts()
+    return rows[0] if rows else None
+
+
+def funnel_figure(daily: pl.DataFrame, day: date) -> go.Figure:
+    """Room visitors -> added to cart -> paid on `day`, stacked by anchor tier."""
+    import plotly.graph_objects as go
+    import polars as pl
+
+    of_day = daily.filter(pl.col("day") == day)
+    figure = go.Figure()
+    for tier in TIERS:
+        counts = []
+        for metric, _ in FUNNEL:
+            row = of_day.filter(
+                (pl.col("metric") == metric)
+                & (pl.col("breakdown") == "anchor_tier")
+                & (pl.col("breakdown_value") == tier)
+            )
+            counts.append(row["value"][0] if row.height else 0)
+        if not any(counts):
+            continue
+        figure.add_trace(
+            go.Funnel(
+                name=tier,
+                y=[name for _, name in FUNNEL],
+                x=counts,
+                textinfo="value+percent initial",
+                marker={"color": TIER_COLOURS[tier]},
+            )
+        )
+    overall = [_value(of_day, metric) for metric, _ in FUNNEL]
+    figure.update_layout(
+        title=(
+            f"Funnel on {day}: {overall[0]:,.0f} room visitors → {overall[1]:,.0f} added to "
+            f"cart → {overall[2]:,.0f} paid (stacked by anchor tier)"
+        ),
+        height=420,
+        margin={"t": 60},
+    )
+    return figure
+
+
+def _value(rows: pl.DataFrame, metric: str) -> float:
+    import polars as pl
+
+    found = rows.filter((pl.col("metric") == metric) & (pl.col("breakdown") == "all"))
+    return (found["value"][0] or 0.0) if found.height else 0.0
+
+
+def trends_figure(daily: pl.DataFrame, targets: pl.DataFrame | None) -> go.Figure:
+    """Daily trend of the headline metrics, with every plan milestone as a dashed line."""
+    import plotly.graph_objects as go
+    import polars as pl
+    from plotly.subplots import make_subplots
+
+    columns = 2
+    rows = (len(TREND_METRICS) + columns - 1) // columns
+    figure = make_subplots(
+        rows=rows, cols=columns, subplot_titles=[title for _, title in TREND_METRICS]
+    )
+    for i, (metric, title) in enumerate(TREND_METRICS):
+        row, col = i // columns + 1, i % columns + 1
+        series = _series(daily, metric)
+        figure.add_trace(
+            go.Scatter(
+                x=series["day"].to_list(),
+                y=series["value"].to_list(),
+                mode="lines+markers",
+                name=title,
+                showlegend=False,
+            ),
+            row=row,
+            col=col,
+        )
+        if targets is None or not series.height:
+            continue
+        for target in targets.filter(pl.col("metric") == metric).iter_rows(named=True):
+            figure.add_trace(
+                go.Scatter(
+                    x=[series["day"].min(), series["day"].max()],
+                    y=[target["target_value"]] * 2,
+                    mode="lines",
+                    line={"dash": "dash"},
+                    name=f"{metric} target {target['milestone']}",
+                    hovertext=target["source"],
+                    showlegend=False,
+                ),
+                row=row,
+                col=col,
+            )
+    figure.update_layout(
+        title="Trends against plan targets (dashed)", height=320 * rows, margin={"t": 80}
+    )
+    figure.update_xaxes(tickformat="%b %d", dtick=DAY_MS)
+    return figure
+
+
+def tiers_figure(daily: pl.DataFrame) -> go.Figure:
+    """Conversion and GMV per anchor tier, day by day."""
+    import plotly.graph_objects as go
+    import polars as pl
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(
+        rows=1, cols=2, subplot_titles=["Live-room conversion (%) by tier", "GMV (CNY) by tier"]
+    )
+    for col, metric in ((1, "live_room_conversion_pct"), (2, "gmv_cny")):
+        by_tier = _series(daily, metric, "anchor_tier")
+        for tier in TIERS:
+            one = by_tier.filter(pl.col("breakdown_value") == tier)
+            if not one.height:
+                continue
+            kind = go.Scatter if col == 1 else go.Bar
+            extra = {"mode": "lines+markers"} if col == 1 else {}
+            figure.add_trace(
+                kind(
+                    x=one["day"].to_list(),
+                    y=one["value"].to_list(),
+                    name=tier,
+                    legendgroup=tier,
+                    marker={"color": TIER_COLOURS[tier]},
+                    showlegend=col == 1,
+                    **extra,
+                ),
+                row=1,
+                col=col,
+            )
+    figure.update_layout(title="Anchor tiers", height=420, barmode="stack", margin={"t": 80})
+    figure.update_xaxes(tickformat="%b %d", dtick=DAY_MS)
+    return figure
+
+
+def _figure_div(figure: go.Figure, div_id: str) -> str:
+    return figure.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config={"responsive": True}
+    )
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit in ("share_pct", "rate_pct"):
+        return f"{value:.2f}%"
+    if unit == "cny":
+        return f"¥{value:,.2f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _headline(daily: pl.DataFrame) -> str:
+    tiles = []
+    for metric in HEADLINE:
+        row = _latest(daily, metric)
+        if row is None:
+            continue
+        gap = ""
+        if row["gap_to_target"] is not None:
+            sign = "+" if row["gap_to_target"] >= 0 else ""
+            gap = (
+                f"<div class='gap'>target {_format(row['target_value'], row['unit'])} · "
+                f"gap {sign}{row['gap_to_target']:.2f}</div>"
+            )
+        tiles.append(
+            f"<div class='tile'><div class='name'>{html.escape(metric)}</div>"
+            f"<div class='value'>{_format(row['value'], row['unit'])}</div>{gap}</div>"
+        )
+    return f"<div class='tiles'>{''.join(tiles)}</div>"
+
+
+def _gate_strip(cells: list[GateCell] | None, docs_index: str | None) -> str:
+    if cells is None:
+        return (
+            "<p class='muted'>No quality results yet (<code>audit/quality_results</code> "
+            "does not exist): the gates have not run on this lake.</p>"
+        )
+    days = sorted({c.day for c in cells})
+    stages = sorted({c.stage for c in cells})
+    by_key = {(c.day, c.stage): c for c in cells}
+    head = "".join(f"<th>{d:%m-%d}</th>" for d in days)
+    body = []
+    for stage in stages:
+        row = []
+        for day in days:
+            cell = by_key.get((day, stage))
+            if cell is None:
+                row.append("<td class='none'></td>")
+                continue
+            title = (
+                f"{stage} {day}: {cell.status} — {cell.evaluated} expectations, "
+                f"{cell.failed} failed, {cell.warned} warnings"
+            )
+            mark = {"passed": "✓", "warnings": "!", "failed": "✗"}[cell.status]
+            inner = f"<a href='{docs_index}'>{mark}</a>" if docs_index else mark
+            row.append(
+                f"<td class='gate' style='background:{STATUS_COLOURS[cell.status]}' "
+                f"title='{html.escape(title)}'>{inner}</td>"
+            )
+        body.append(f"<tr><th>{html.escape(stage)}</th>{''.join(row)}</tr>")
+    link = (
+        f"<p>Details per expectation: <a href='{docs_index}'>Data Docs</a></p>"
+        if docs_index
+        else ""
+    )
+    return (
+        f"<table class='strip' id='gate-strip'><tr><th>stage</th>{head}</tr>{''.join(body)}"
+        f"</table>{link}"
+    )
+
+
+def _change(percent: float | None) -> str:
+    return "—" if percent is None else f"{percent:+.1f}%"
+
+
+def _metric_table(daily: pl.DataFrame, day: date) -> str:
+    import polars as pl
+
+    rows = daily.filter((pl.col("day") == day) & (pl.col("breakdown") == "all")).sort("metric")
+    body = "".join(
+        f"<tr><td>{html.escape(r['metric'])}</td><td>{_format(r['value'], r['unit'])}</td>"
+        f"<td>{_format(r['target_value'], r['unit'])}</td>"
+        f"<td>{_change(r['day_over_day_change_pct'])}</td></tr>"
+        for r in rows.iter_rows(named=True)
+    )
+    return (
+        "<table class='metrics'><tr><th>metric (overall)</th><th>value</th><th>target</th>"
+        f"<th>vs day before</th></tr>{body}</table>"
+    )
+
+
+def _docs_index(lake_root: str) -> str | None:
+    index = f"{lake_root.rstrip('/')}/reports/data_docs/index.html"
+    if "://" in lake_root and not lake_root.startswith("file://"):
+        return index
+    path = Path(index.removeprefix("file://"))
+    return path.resolve().as_uri() if path.exists() else None
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { margin-bottom: 0; } .muted { color: #777; }
+.tiles { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.tile { border: 1px solid #ddd; border-radius: 8px; padding: 10px 14px; min-width: 150px; }
+.tile .name { font-size: 12px; color: #666; } .tile .value { font-size: 24px; font-weight: 600; }
+.tile .gap { font-size: 12px; color: #555; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
+td.gate { color: white; text-align: center; } td.gate a { color: white; text-decoration: none; }
+td.none { background: #eee; }
+section { margin: 28px 0; }
+"""
+
+
+def render(
+    daily: pl.DataFrame,
+    targets: pl.DataFrame | None,
+    gates: list[GateCell] | None,
+    docs_index: str | None,
+) -> str:
+    """The whole page as one HTML string (plotly.js inlined)."""
+    from plotly.offline import get_plotlyjs
+
+    latest = daily["day"].max()
+    metrics = daily["metric"].n_unique()
+    series = daily.select("metric", "breakdown", "breakdown_value").unique().height
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>livelake KPI dashboard</title>
+<style>{STYLE}</style>
+<script type="text/javascript">{get_plotlyjs()}</script></head>
+<body>
+<h1>livelake · live-room KPIs</h1>
+<p class="muted">{daily["day"].min()} – {latest} · {metrics} metrics · {series:,} series
+(metric × breakdown value) from <code>gold/kpi_daily</code></p>
+{_headline(daily)}
+<section><h2>Quality gates per day</h2>{_gate_strip(gates, docs_index)}</section>
+<section><h2>Funnel</h2>{_figure_div(funnel_figure(daily, latest), "kpi-funnel")}</section>
+<section><h2>Trends</h2>{_figure_div(trends_figure(daily, targets), "kpi-trends")}</section>
+<section><h2>Anchor tiers</h2>{_figure_div(tiers_figure(daily), "kpi-tiers")}</section>
+<section><h2>Every metric on {latest}</h2>{_metric_table(daily, latest)}</section>
+</body></html>
+"""
+
+
+def build_dashboard(lake_root: str, out: Path) -> Path:
+    """Read the KPI mart (and gate results) from `lake_root` and write the page to `out`."""
+    daily = _read("gold/kpi_daily", lake_root)
+    if daily is None or daily.is_empty():
+        raise DashboardError(
+            f"gold/kpi_daily has no rows under {lake_root}: run the pipeline first "
+            "(`livelake run --day YYYY-MM-DD` or `make demo`)"
+        )
+    results = _read("audit/quality_results", lake_root)
+    gates = gate_status(results) if results is not None and results.height else None
+    page = render(daily, _read("gold/kpi_targets", lake_root), gates, _docs_index(lake_root))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out

@@ -1,0 +1,169 @@
+"""The KPI dashboard: built from a published mart, it opens in headless Chromium with a
+drawn funnel and trend charts, a gate strip, and no JavaScript errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from livelake.dashboard import DashboardError, build_dashboard
+from livelake.jobs.gold.kpi import metric_rows, target_rows
+from livelake.jobs.lake import RunContext
+from livelake.jobs.lake.tables.audit import QUALITY_RESULTS
+from livelake.jobs.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DAYS = [date(2026, 1, 1) + timedelta(days=i) for i in range(4)]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=5000",
+]
+
+
+def _amounts(i: int) -> dict[tuple[str, str, str], float]:
+    """A small funnel that grows day by day, overall and for two anchor tiers."""
+    amounts = {}
+    for breakdown, value, visitors in (
+        ("all", "all", 1000 + 100 * i),
+        ("anchor_tier", "head", 600 + 60 * i),
+        ("anchor_tier", "long_tail", 400 + 40 * i),
+    ):
+        for measure, share in (
+            ("room_visitors", 1.0),
+            ("carted_visitors", 0.2),
+            ("paying_visitors", 0.03 + 0.005 * i),
+            ("visits", 1.5),
+            ("watch_minutes", 8.0),
+            ("gmv_cny", 5.0),
+            ("orders_paid", 0.04),
+        ):
+            amounts[(measure, breakdown, value)] = round(visitors * share)
+    return amounts
+
+
+@pytest.fixture
+def published(lake, lake_root) -> Path:
+    run = RunContext(job="test")
+    previous: dict = {}
+    for i, day in enumerate(DAYS):
+        rows = metric_rows(_amounts(i), day, "r", previous)
+        lake.append_records(KPI_DAILY, rows, run)
+        previous = {(r["metric"], r["breakdown"], r["breakdown_value"]): r["value"] for r in rows}
+    lake.append_records(
+        QUALITY_RESULTS,
+        [
+            {
+                "run_id": f"run-{day}",
+                "day": day,
+                "stage": stage,
+                "table_name": "gold/kpi_daily",
+                "table_version": 1,
+                "suite": "gold.kpi_daily",
+                "expectation": "expect_column_values_to_be_between",
+                "severity": severity,
+                "success": success,
+                "validated_at": datetime(2026, 1, 5, tzinfo=UTC),
+            }
+            for day in DAYS
+            for stage, severity, success in (
+                ("kpi", "error", day != DAYS[2]),
+                ("silver", "warn", day != DAYS[1]),
+            )
+        ],
+        run,
+    )
+    lake.append_records(KPI_TARGETS, target_rows("r"), run)
+    docs = lake_root / "reports" / "data_docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html>Data Docs</html>")
+    return lake_root
+
+
+def test_the_page_shows_the_funnel_trends_tiers_and_gate_strip(published, tmp_path):
+    page = build_dashboard(str(published), tmp_path / "dashboard.html").read_text()
+    for div in ("kpi-funnel", "kpi-trends", "kpi-tiers", "gate-strip"):
+        assert f'id="{div}"' in page or f"id='{div}'" in page
+    assert "Plotly.newPlot" in page and "<script src" not in page  # plotly.js inline: offline
+    assert (published / "reports" / "data_docs" / "index.html").as_uri() in page
+    strip = page[page.index("id='gate-strip'") :]
+    assert strip.count("background:#c62828") == 1  # the kpi gate failed on one day
+    assert strip.count("background:#f9a825") == 1  # silver warned on one day
+
+
+def test_without_a_mart_the_error_says_what_to_run(lake_root, tmp_path):
+    with pytest.raises(DashboardError, match="livelake run"):
+        build_dashboard(str(lake_root), tmp_path / "dashboard.html")
+
+
+class _PlotElements(HTMLParser):
+    """Counts, per plot div id, the SVG elements drawn inside it."""
+
+    def __init__(self, ids: set[str]) -> None:
+        super().__init__()
+        self.ids = ids
+        self.stack: list[str | None] = []
+        self.drawn = dict.fromkeys(ids, 0)
+
+    def handle_starttag(self, tag, attrs):
+        current = dict(attrs).get("id")
+        inside = next((i for i in reversed(self.stack) if i in self.ids), None)
+        if inside and tag in ("path", "rect", "text"):
+            self.drawn[inside] += 1
+        if tag not in ("path", "rect", "line", "br", "img", "input", "meta", "link"):
+            self.stack.append(current if current in self.ids else inside)
+
+    def handle_endtag(self, tag):
+        if tag not in ("path", "rect", "line", "br", "img", "input", "meta", "link") and self.stack:
+            self.stack.pop()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_the_dashboard_renders_in_headless_chromium_without_js_errors(published, tmp_path):
+    page = build_dashboard(str(published), tmp_path / "dashboard.html")
+    profile = tmp_path / "chromium-profile"
+    common = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+    dom = subprocess.run(
+        [*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
+    errors = [line for line in console if re.search(r"Uncaught|Error", line)]
+    assert not errors, errors
+    parser = _PlotElements({"kpi-funnel", "kpi-trends", "kpi-tiers"})
+    parser.feed(dom.stdout)
+    assert "js-plotly-plot" in dom.stdout
+    assert all(count > 20 for count in parser.drawn.values()), parser.drawn
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "dashboard.png"
+    shot.unlink(missing_ok=True)
+    taken = subprocess.run(
+        [
+            *common,
+            "--window-size=1280,2600",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert shot.stat().st_size > 50_000
