@@ -379,12 +379,12 @@ def _behaviour(
             base_views.with_columns(
                 event_type=pl.lit("enter"),
                 event_time=pl.Series(enter),
-                dwell_seconds=pl.lit(None, dtype=pl.Float64),
+                dwell_seconds=pl.lit(None, dtype=pl.Int64),
             ),
             base_views.with_columns(
                 event_type=pl.lit("leave"),
                 event_time=pl.Series(leave),
-                dwell_seconds=pl.Series(dwell_ms / 1000.0),
+                dwell_seconds=pl.Series(dwell_ms // 1000),
             ),
         ]
     )

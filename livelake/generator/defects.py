@@ -132,7 +132,7 @@ def mark_events(
     if stream == "views":  # the first version had the wrong dwell time
         updates.append(
             pl.when(pl.lit(resent))
-            .then(pl.col("dwell_seconds") + 7.0)
+            .then(pl.col("dwell_seconds") + 7)
             .otherwise(pl.col("dwell_seconds"))
             .alias("dwell_seconds")
         )
