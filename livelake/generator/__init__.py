@@ -117,7 +117,10 @@ def generate(
             if stamp == day.strftime("%Y%m%d")
         ]
         report.warnings += warnings
-        report.manifests.append(delivery.close({"warnings": warnings} if warnings else None))
+        extra: dict[str, object] = {"defect_counts": _defect_counts(delivery)}
+        if warnings:
+            extra["warnings"] = warnings
+        report.manifests.append(delivery.close(extra))
         report.files += len(delivery.files)
         for entry in delivery.files.values():
             for defect in entry["defects"]:
@@ -128,6 +131,17 @@ def generate(
         if on_day is not None:
             on_day(day, rows)
     return report
+
+
+def _defect_counts(delivery: Delivery) -> dict[str, dict[str, int]]:
+    """Defects per stream/export and kind: what silver's quarantine and dedup counts must be."""
+    counts: dict[str, dict[str, int]] = {}
+    for path, entry in sorted(delivery.files.items()):
+        name = path.split("/")[1] if path.startswith("events/") else Path(path).stem
+        for defect in entry["defects"]:
+            kind = str(defect["kind"])
+            counts.setdefault(name, {})[kind] = counts.get(name, {}).get(kind, 0) + 1
+    return {name: dict(sorted(kinds.items())) for name, kinds in counts.items()}
 
 
 def _write_delivery(

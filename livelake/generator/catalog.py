@@ -90,9 +90,6 @@ class Platform:
     def products(self) -> int:
         return len(self.product_category)
 
-    def products_of_category(self, category: int) -> np.ndarray:
-        return np.flatnonzero(self.product_category == category)
-
     def user_ids(self, index: np.ndarray) -> pl.Series:
         return entity_ids("u", index, 8)
 

@@ -81,6 +81,28 @@ def test_default_defects_cover_every_kind_at_about_1_to_2_percent(deliveries) ->
     assert kinds["empty_file"] == len(deliveries)
 
 
+def test_every_line_is_clean_quarantined_or_a_duplicate(deliveries) -> None:
+    for _, manifest in deliveries:
+        for stream in STREAMS:
+            counts = manifest["defect_counts"].get(stream, {})
+            lines = sum(
+                e["rows"] for n, e in manifest["files"].items() if n.split("/")[1:2] == [stream]
+            )
+            clean = sum(manifest["expected_clean_rows"][stream].values())
+            quarantined = sum(n for k, n in counts.items() if k in QUARANTINED)
+            duplicates = sum(n for k, n in counts.items() if k in EXTRA_COPIES)
+            assert lines == clean + quarantined + duplicates, stream
+
+
+def test_defect_counts_sum_the_per_file_entries(deliveries) -> None:
+    for _, manifest in deliveries:
+        summed: dict[str, Counter[str]] = defaultdict(Counter)
+        for name, entry in manifest["files"].items():
+            table = name.split("/")[1] if name.startswith("events/") else Path(name).stem
+            summed[table].update(d["kind"] for d in entry["defects"])
+        assert manifest["defect_counts"] == {t: dict(c) for t, c in summed.items() if c}
+
+
 def test_malformed_lines_are_exactly_the_lines_that_do_not_parse(deliveries) -> None:
     for folder, manifest in deliveries:
         for name, entry in manifest["files"].items():
