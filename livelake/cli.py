@@ -195,7 +195,7 @@ def demo(
 def maintenance(
     purge_bronze_older_than: Annotated[
         str | None,
-        typer.Option(help="Delete bronze (raw, with PII) delivered more than e.g. 30d ago"),
+        typer.Option(help="Delete bronze and quarantine (raw lines, PII) older than e.g. 30d"),
     ] = None,
 ) -> None:
     """Lake housekeeping: bronze retention (raw PII is kept only this long)."""
