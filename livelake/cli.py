@@ -211,7 +211,7 @@ def maintenance(
     purged = purge_bronze(ctx, days)
     for p in purged:
         console.print(
-            f"removed {p.bronze_table} delivered {p.delivery_date}: {p.rows_removed:,} rows"
+            f"removed {p.table_name} delivered {p.delivery_date}: {p.rows_removed:,} rows"
         )
     console.print(
         f"Bronze purge (older than {days} days): {len(purged)} partition(s) removed, "
