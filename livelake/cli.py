@@ -191,6 +191,34 @@ def demo(
     raise typer.Exit(code)
 
 
+@app.command()
+def maintenance(
+    purge_bronze_older_than: Annotated[
+        str | None,
+        typer.Option(help="Delete bronze and quarantine (raw lines, PII) older than e.g. 30d"),
+    ] = None,
+) -> None:
+    """Lake housekeeping: bronze retention (raw PII is kept only this long)."""
+    from livelake.jobs.bronze.retention import parse_retention, purge_bronze
+
+    if purge_bronze_older_than is None:
+        raise fail("say what to do, e.g. --purge-bronze-older-than 30d")
+    try:
+        days = parse_retention(purge_bronze_older_than)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    ctx = _context("cli.maintenance")
+    purged = purge_bronze(ctx, days)
+    for p in purged:
+        console.print(
+            f"removed {p.table_name} delivered {p.delivery_date}: {p.rows_removed:,} rows"
+        )
+    console.print(
+        f"Bronze purge (older than {days} days): {len(purged)} partition(s) removed, "
+        "recorded in audit/bronze_purges."
+    )
+
+
 @app.command("generate")
 def generate_command(
     start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First day")] = date(2026, 1, 1),
@@ -269,34 +297,6 @@ def ingest(
     console.print(
         f"{len(report.deliveries)} daily deliveries; unmapped rows are listed per reason in "
         "each delivery's _manifest.json."
-    )
-
-
-@app.command()
-def maintenance(
-    purge_bronze_older_than: Annotated[
-        str | None,
-        typer.Option(help="Delete bronze (raw, with PII) delivered more than e.g. 30d ago"),
-    ] = None,
-) -> None:
-    """Lake housekeeping: bronze retention (raw PII is kept only this long)."""
-    from livelake.jobs.bronze.retention import parse_retention, purge_bronze
-
-    if purge_bronze_older_than is None:
-        raise fail("say what to do, e.g. --purge-bronze-older-than 30d")
-    try:
-        days = parse_retention(purge_bronze_older_than)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    ctx = _context("cli.maintenance")
-    purged = purge_bronze(ctx, days)
-    for p in purged:
-        console.print(
-            f"removed {p.bronze_table} delivered {p.delivery_date}: {p.rows_removed:,} rows"
-        )
-    console.print(
-        f"Bronze purge (older than {days} days): {len(purged)} partition(s) removed, "
-        "recorded in audit/bronze_purges."
     )
 
 

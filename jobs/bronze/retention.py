@@ -1,8 +1,9 @@
 """Bronze retention: raw PII lives only in bronze, so bronze must not live forever.
 
 `purge_bronze` removes every bronze partition delivered before `today - retention` through
-the lake interface (a Delta commit replacing those partitions with nothing), vacuums the
-removed files so the bytes are really gone, and appends one `audit/bronze_purges` row per
+the lake interface (a Delta commit replacing those partitions with nothing), and the same
+days of the quarantine tables, whose `raw` column holds the landed line verbatim. It vacuums
+the removed files so the bytes are really gone and appends one `audit/bronze_purges` row per
 table and day it removed. Silver is untouched; the ingest ledger keeps the checksums, so a
 purged file delivered again is still recognised as already ingested.
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.audit import BRONZE_PURGES
 from livelake.jobs.lake.tables.bronze import BRONZE
+from livelake.jobs.lake.tables.silver import QUARANTINE
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
@@ -26,7 +28,7 @@ _RETENTION = re.compile(r"(\d+)d")
 
 @dataclass(frozen=True)
 class PurgedPartition:
-    bronze_table: str
+    table_name: str
     delivery_date: date
     rows_removed: int
 
@@ -42,14 +44,15 @@ def parse_retention(text: str) -> int:
 def purge_bronze(
     ctx: JobContext, retention_days: int, today: date | None = None
 ) -> list[PurgedPartition]:
-    """Delete bronze partitions delivered more than `retention_days` before `today`."""
+    """Delete bronze and quarantine days delivered more than `retention_days` before `today`."""
     from pyspark.sql import functions as F
 
     ctx = ctx.job(JOB)
     today = today or datetime.now(UTC).date()
     cutoff = today - timedelta(days=retention_days)
     purged: list[PurgedPartition] = []
-    for table in (BRONZE[name] for name in sorted(BRONZE)):
+    raw_tables = [BRONZE[n] for n in sorted(BRONZE)] + [QUARANTINE[n] for n in sorted(QUARANTINE)]
+    for table in raw_tables:
         if not ctx.lake.exists(table):
             continue
         old = (
@@ -76,7 +79,7 @@ def purge_bronze(
             [
                 {
                     "run_id": ctx.run.run_id,
-                    "bronze_table": p.bronze_table,
+                    "table_name": p.table_name,
                     "delivery_date": p.delivery_date,
                     "rows_removed": p.rows_removed,
                     "retention_days": retention_days,

@@ -22,7 +22,7 @@ SPEC = Spec(
     event_time="event_time",
     fields=(
         *events.common_fields(("add", "remove")),
-        Field("session_id"),
+        Field("session_id", required_if=events.LIVE_PLATFORM),
         Field("product_id", required=True),
         Field("quantity", "long"),
         Field("unit_price_cny", "amount"),

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from livelake.jobs.lake.registry import Table
 
 ORDER = LINEAGE_ORDER
+# docs/landing-format.md: ids of the live room may be null only for events outside one, which
+# only the non-live adapters deliver; on the platform they are required (null -> null_key).
+LIVE_PLATFORM = "source = 'platform'"
 
 
 def common_fields(event_types: tuple[str, ...]) -> tuple[Field, ...]:

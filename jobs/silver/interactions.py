@@ -22,7 +22,7 @@ SPEC = Spec(
     event_time="event_time",
     fields=(
         *events.common_fields(("comment", "like", "share", "gift")),
-        Field("session_id"),
+        Field("session_id", required_if=events.LIVE_PLATFORM),
         Field("product_id"),
         Field("gift_value_cny", "amount"),
     ),

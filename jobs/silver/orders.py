@@ -23,9 +23,9 @@ SPEC = Spec(
     fields=(
         *events.common_fields(("created", "paid", "cancelled")),
         Field("order_id", required=True),
-        Field("session_id"),
+        Field("session_id", required_if=events.LIVE_PLATFORM),
         Field("product_id", required=True),
-        Field("anchor_id"),
+        Field("anchor_id", required_if=events.LIVE_PLATFORM),
         Field("quantity", "long"),
         Field("unit_price_cny", "amount"),
         Field("coupon_cny", "amount"),

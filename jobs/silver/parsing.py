@@ -51,6 +51,7 @@ class Field:
     name: str
     type: str = "string"  # string | timestamp | long | double | amount | boolean
     required: bool = False
+    required_if: str | None = None  # SQL condition under which the field is required
     allowed: tuple[str, ...] = ()
     pseudonym: str | None = None  # PII: silver keeps only this HMAC column
     range: tuple[float, float] | None = None
@@ -183,6 +184,10 @@ def _typed(text: Column, type_: str) -> Column:
         return text
     if type_ == "boolean":
         return F.lower(F.trim(text)).try_cast("boolean")
+    if type_ == "long":  # JSON writers may print whole numbers as 37.0
+        number = F.trim(text).try_cast("double")
+        whole = F.when(number == F.floor(number), number.try_cast("long"))
+        return F.coalesce(F.trim(text).try_cast("long"), whole)
     return F.trim(text).try_cast(target)
 
 
@@ -212,9 +217,12 @@ def _rules(df: DataFrame, spec: Spec, env: SilverEnv) -> list[tuple[Column, str,
                 )
             )
     for f in spec.fields:
-        if f.required:
+        if f.required or f.required_if:
             reason = "null_key" if f.name.endswith("_id") else "malformed"
-            rules.append((F.col(f.name).isNull(), reason, F.lit(f"{f.name} is missing (null)")))
+            missing = F.col(f.name).isNull()
+            if f.required_if and not f.required:
+                missing = missing & F.expr(f.required_if)
+            rules.append((missing, reason, F.lit(f"{f.name} is missing (null)")))
     for f in spec.fields:
         value = F.col(f.name)
         if f.allowed:

@@ -23,7 +23,7 @@ SPEC = Spec(
     event_time="event_time",
     fields=(
         *events.common_fields(("enter", "leave")),
-        Field("session_id"),
+        Field("session_id", required_if=events.LIVE_PLATFORM),
         Field("visit_id"),
         Field("dwell_seconds", "long"),
         Field("channel", allowed=("feed", "follow", "search", "share")),

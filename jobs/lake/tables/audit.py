@@ -126,10 +126,10 @@ register(INGEST_LEDGER, RECONCILIATION, QUALITY_RESULTS, PUBLISHED_RUNS, DIRTY_D
 BRONZE_PURGES = Table(
     layer="audit",
     name="bronze_purges",
-    grain="one row per bronze table per delivery day removed by the retention purge",
+    grain="one row per raw table (bronze, quarantine) per delivery day removed by the purge",
     columns=(
         key("run_id"),
-        key("bronze_table"),
+        key("table_name", doc="bronze/<stream> or quarantine/<table>: both keep raw lines"),
         key("delivery_date", "date", "delivery day whose partition was removed"),
         col("rows_removed", "long"),
         col("retention_days", "long", "retention the purge applied"),

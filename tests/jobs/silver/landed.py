@@ -31,7 +31,8 @@ HEADERS = {
 def event(event_id: str, time: str, user_id: str | None = "u1", **fields: object) -> str:
     """One JSON event line; `time` like '2026-01-02T10:00:00.000Z'."""
     record: dict[str, object] = {"event_id": event_id, "event_time": time, "user_id": user_id}
-    record.setdefault("event_type", "enter")
+    record["event_type"] = "enter"
+    record["session_id"] = "s1"
     record.update(fields)
     return json.dumps(record, separators=(",", ":"))
 

@@ -22,7 +22,7 @@ def test_adds_removes_and_a_missing_product(spark, env):
             quantity=2,
             unit_price_cny=9.9,
         ),
-        event("c2", T, event_type="remove", session_id=None, product_id="p1", quantity=1),
+        event("c2", T, event_type="remove", product_id="p1", quantity="1.0"),
         event("c3", T, event_type="add", session_id="s1", product_id=None, quantity=1),
         event("c4", T, event_type="add", session_id="s1", product_id="p1", quantity="two"),
     ]

@@ -33,7 +33,8 @@ def test_each_defect_kind_is_published_quarantined_or_dropped_as_duplicate(spark
         event("e10", "yesterday"),
         event("e11", T, event_type="hover"),
         event("e12", T, session_id="s404"),
-        event("e13", "2026-01-02T11:15:00.000Z", session_id=None),
+        event("e13", "2026-01-02T11:15:00.000Z"),
+        event("e14", T, session_id=None),
     ]
     result = views.transform(bronze_frame(spark, "views", lines, DAY, hour=10), env)
 
@@ -56,6 +57,7 @@ def test_each_defect_kind_is_published_quarantined_or_dropped_as_duplicate(spark
         (12, "malformed"),
         (13, "invalid_value"),
         (14, "unknown_fk"),
+        (16, "null_key"),
     ]
     assert duplicates == [1, 2]
 
