@@ -180,13 +180,24 @@ def demo(
         2026, 1, 1
     ),
     seed: Annotated[int, typer.Option(help="Generator seed")] = 7,
+    inject_bad_day: Annotated[
+        bool,
+        typer.Option(help="Collapse the last day's views: its gate must refuse to publish it"),
+    ] = False,
 ) -> None:
     """Generate a small platform, run every stage for each day, print the summary."""
     from livelake.demo import run_demo
 
     cfg = _settings()
     code = run_demo(
-        cfg, console, days=days, users=users, events_per_day=events_per_day, start=start, seed=seed
+        cfg,
+        console,
+        days=days,
+        users=users,
+        events_per_day=events_per_day,
+        start=start,
+        seed=seed,
+        inject_bad_day=inject_bad_day,
     )
     raise typer.Exit(code)
 

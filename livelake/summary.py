@@ -27,7 +27,10 @@ def stage_line(report: StageReport) -> str:
     if report.gate is not None:
         g = report.gate
         verdict = "[green]passed[/]" if g.passed else "[bold red]failed[/]"
-        gate = f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings)"
+        gate = (
+            f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings,"
+            f" {g.seconds:.1f}s)"
+        )
     return (
         f"{report.day} {report.stage:<10} {STATUS_STYLE[report.status]}{gate}"
         f" [dim]{report.seconds:.1f}s[/] {escape(report.message)}"
