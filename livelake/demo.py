@@ -83,6 +83,12 @@ def run_demo(
         )
     console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
     print_failures(console, reports)
+    from livelake.jobs.quality.audit import audit_day
+    from livelake.summary import audit_tables
+
+    last = start + timedelta(days=days - 1)
+    for renderable in audit_tables(audit_day(cfg.lake_root, last)):
+        console.print(renderable)
     failed = any(r.status == "failed" for r in reports)
     if bad is not None:
         refused = [r for r in reports if r.status == "failed"]
@@ -100,5 +106,8 @@ def run_demo(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "
         f"{time.monotonic() - began:.0f}s. Lake: {cfg.lake_root} · landing: {cfg.landing_root}"
     )
-    console.print("Next: `livelake tables`, `livelake history silver/views`.")
+    console.print(
+        "Next: `livelake tables`, `livelake history silver/views`, "
+        f"`livelake audit --day {last} --html`."
+    )
     return 1 if failed else 0
