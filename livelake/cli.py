@@ -180,13 +180,24 @@ def demo(
         2026, 1, 1
     ),
     seed: Annotated[int, typer.Option(help="Generator seed")] = 7,
+    inject_bad_day: Annotated[
+        bool,
+        typer.Option(help="Collapse the last day's views: its gate must refuse to publish it"),
+    ] = False,
 ) -> None:
     """Generate a small platform, run every stage for each day, print the summary."""
     from livelake.demo import run_demo
 
     cfg = _settings()
     code = run_demo(
-        cfg, console, days=days, users=users, events_per_day=events_per_day, start=start, seed=seed
+        cfg,
+        console,
+        days=days,
+        users=users,
+        events_per_day=events_per_day,
+        start=start,
+        seed=seed,
+        inject_bad_day=inject_bad_day,
     )
     raise typer.Exit(code)
 
@@ -456,6 +467,54 @@ def dashboard(
     except DashboardError as exc:
         raise fail(str(exc), 1) from None
     console.print(f"Dashboard: {path.resolve()}")
+
+
+@app.command()
+def audit(
+    day: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Logical day to audit")
+    ] = None,
+    since: Annotated[
+        date | None, typer.Option(formats=["%Y-%m-%d"], help="Summarise every day from here")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    html: Annotated[bool, typer.Option("--html", help="Write one evidence page per run")] = False,
+) -> None:
+    """Gates, reconciliation and published versions of a day (or a period); exit 1 if any
+    stage's latest gate failed. No JVM: reads the audit tables directly."""
+    import json
+
+    from livelake.jobs.quality.audit import audit_day, audited_days, period_summary
+    from livelake.summary import audit_tables
+
+    if (day is None) == (since is None):
+        raise fail("give exactly one of --day D or --since D")
+    cfg = _settings()
+    days = [day] if day is not None else audited_days(cfg.lake_root, since)
+    if not days:
+        raise fail(f"no gate results or publications since {since} in {cfg.lake_root}", 1)
+    audits = [audit_day(cfg.lake_root, d) for d in days]
+    pages = []
+    if html:
+        from livelake.jobs.quality.evidence import write_evidence
+
+        pages = [str(p) for a in audits for p in write_evidence(a)]
+    if as_json:
+        payload = (
+            json.loads(audits[0].to_json()) if day is not None else {"days": period_summary(audits)}
+        )
+        if html:
+            payload["evidence_pages"] = pages
+        print(json.dumps(payload, indent=2, default=str))
+    elif day is not None:
+        for renderable in audit_tables(audits[0]):
+            console.print(renderable)
+    else:
+        console.print(audit_tables(None, period_summary(audits))[0])
+    for page in pages if not as_json else []:
+        console.print(f"Evidence pack: {page}")
+    if any(a.blocking_failure for a in audits):
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -43,6 +43,7 @@ def run_demo(
     events_per_day: int,
     start: date,
     seed: int,
+    inject_bad_day: bool = False,
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
@@ -62,6 +63,14 @@ def run_demo(
         ),
         Path(cfg.landing_root),
     )
+    bad = start + timedelta(days=days - 1) if inject_bad_day else None
+    if bad is not None:
+        from livelake.jobs.quality.inject import bad_day
+
+        if days < 2:
+            console.print("[red]--inject-bad-day needs --days 2 or more (a day to compare with)")
+            return 2
+        console.print(f"[yellow]{bad_day(Path(cfg.landing_root), bad).describe()}[/]")
     with console.status("Starting Spark…"):
         ctx = JobContext.create(cfg, job="demo")
     stages = [s.name for s in available_stages()]
@@ -74,10 +83,31 @@ def run_demo(
         )
     console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
     print_failures(console, reports)
+    from livelake.jobs.quality.audit import audit_day
+    from livelake.summary import audit_tables
+
+    last = start + timedelta(days=days - 1)
+    for renderable in audit_tables(audit_day(cfg.lake_root, last)):
+        console.print(renderable)
     failed = any(r.status == "failed" for r in reports)
+    if bad is not None:
+        refused = [r for r in reports if r.status == "failed"]
+        stopped = bool(refused) and all(
+            r.day == bad and r.gate is not None and not r.gate.passed for r in refused
+        )
+        console.print(
+            f"[bold green]The gate stopped the injected bad day {bad}: nothing of it was "
+            f"published.[/] See `livelake audit --day {bad}`."
+            if stopped
+            else f"[bold red]The injected bad day {bad} was NOT stopped by a gate.[/]"
+        )
+        failed = not stopped
     console.print(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "
         f"{time.monotonic() - began:.0f}s. Lake: {cfg.lake_root} · landing: {cfg.landing_root}"
     )
-    console.print("Next: `livelake tables`, `livelake history silver/views`.")
+    console.print(
+        "Next: `livelake tables`, `livelake history silver/views`, "
+        f"`livelake audit --day {last} --html`."
+    )
     return 1 if failed else 0

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from livelake.jobs.report import StageReport
+
+if TYPE_CHECKING:
+    from livelake.jobs.quality.audit import DayAudit
 
 STATUS_STYLE = {
     "ok": "[green]ok[/]",
@@ -22,10 +27,13 @@ def stage_line(report: StageReport) -> str:
     if report.gate is not None:
         g = report.gate
         verdict = "[green]passed[/]" if g.passed else "[bold red]failed[/]"
-        gate = f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings)"
+        gate = (
+            f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings,"
+            f" {g.seconds:.1f}s)"
+        )
     return (
         f"{report.day} {report.stage:<10} {STATUS_STYLE[report.status]}{gate}"
-        f" [dim]{report.seconds:.1f}s[/] {report.message}"
+        f" [dim]{report.seconds:.1f}s[/] {escape(report.message)}"
     )
 
 
@@ -67,9 +75,85 @@ def print_failures(console: Console, reports: Sequence[StageReport]) -> None:
     for report in reports:
         if report.status != "failed":
             continue
-        console.print(f"[bold red]✗ {report.stage} failed for {report.day}:[/] {report.message}")
+        console.print(
+            f"[bold red]✗ {report.stage} failed for {report.day}:[/] {escape(report.message)}"
+        )
         if report.gate is not None:
             for failure in report.gate.failures[:20]:
-                console.print(f"   [red]•[/] {failure}")
+                console.print(f"   [red]•[/] {escape(failure)}")
             if report.gate.report_path:
                 console.print(f"   Data Docs: {report.gate.report_path}")
+
+
+def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = None) -> list:
+    """`livelake audit`: gates per stage, published versions, reconciliation (or a period)."""
+    if audit is None:
+        out = Table(title="Audit summary")
+        for name in ("day", "gates passed", "gates failed", "warnings", "tables", "runs"):
+            out.add_column(name)
+        for line in period or []:
+            failed = line["gates_failed"]
+            out.add_row(
+                line["day"],
+                str(line["gates_passed"]),
+                f"[bold red]{failed}[/]" if failed else "0",
+                str(line["warnings"]),
+                str(line["tables_published"]),
+                f"{line['runs']} ({line['reruns']} reruns)",
+            )
+        return [out]
+    gates = Table(title=f"Gates for {audit.day} · lake at {audit.lake_root}")
+    for name in ("stage", "run", "verdict", "expectations", "blocking", "warnings", "suites"):
+        gates.add_column(name)
+    current = {id(g) for g in audit.current()}
+    for g in audit.gates:
+        verdict = "[green]passed[/]" if g.passed else "[bold red]FAILED[/]"
+        if id(g) not in current:
+            verdict += " [dim](superseded)[/]"
+        gates.add_row(
+            g.stage,
+            g.run_id,
+            verdict,
+            str(g.expectations),
+            str(g.failed_blocking),
+            str(g.failed_warning),
+            ", ".join(g.suites),
+        )
+    published = Table(title="Published table versions")
+    for name in ("stage", "table", "version", "rows", "run", "published at"):
+        published.add_column(name)
+    for r in audit.published:
+        published.add_row(
+            r["stage"],
+            r["table_name"],
+            str(r["table_version"]),
+            f"{r['rows'] or 0:,}",
+            r["run_id"],
+            str(r["published_at"])[:19],
+        )
+    out: list = [gates, published]
+    if audit.reconciliation:
+        rec = Table(title="Reconciliation")
+        for name in ("table", "landed", "published", "quarantined", "duplicates", "balanced"):
+            rec.add_column(name)
+        for r in audit.reconciliation:
+            rec.add_row(
+                r["table_name"],
+                str(r["landed"]),
+                str(r["published"]),
+                str(r["quarantined"]),
+                str(r["duplicates_dropped"]),
+                "yes" if r["balanced"] else "[bold red]NO[/]",
+            )
+        out.append(rec)
+    for g in audit.current():
+        for f in g.failures:
+            colour = "red" if f["severity"] == "error" else "yellow"
+            line = (
+                f"{g.stage} {f['table']}: {f['expectation']}({f['column'] or ''})"
+                f" [{f['severity']}] {f['rule']}; observed={f['observed']}"
+                f" unexpected={f['unexpected_count']} e.g. {f['examples'][:3]}"
+            )
+            out.append(f"[{colour}]•[/] {escape(line)}")
+    out.append(f"Data Docs: {audit.data_docs}")
+    return out

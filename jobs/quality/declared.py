@@ -3,8 +3,11 @@
 Besides GE expectations a declared suite may carry livelake rules in `meta.livelake` that need
 the table's history, resolved at run time into ordinary GE expectations:
 
-- `min_rows_vs_previous_day` (0..1): the staged row count must be at least this fraction of the
-  rows the table's previous publication staged (from `audit/published_runs`): no collapse.
+- `min_rows_vs_previous_day` (0..1): no collapse. For a date-partitioned table the rows of the
+  run's own day partition must be at least this fraction of the previous published day's own
+  partition (from `audit/metric_history`); late rows for earlier days do not mask a collapse.
+  For other tables the whole staged row count is compared with the previous publication's
+  (from `audit/published_runs`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from typing import Any
 import livelake
 from livelake.config import Settings
 from livelake.jobs.lake.registry import Table
+from livelake.jobs.quality.drift import trailing_baseline
 from livelake.jobs.quality.expectation import expectation, with_severity
 from livelake.jobs.quality.history import previous_publication
+from livelake.jobs.quality.metrics import DAY_ROWS, day_partition
 
 
 class SuiteFileError(ValueError):
@@ -72,19 +77,38 @@ def history_expectations(
     cfg: Settings, table: Table, day: date, rules: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Turn a declared suite's history rules into GE expectations for a run of `day`."""
-    out = []
     ratio = rules.get("min_rows_vs_previous_day")
-    if ratio is not None:
-        previous = previous_publication(cfg.lake_root, table.qualified_name, day)
-        if previous is not None and previous.rows:
-            out.append(
-                expectation(
-                    "expect_table_row_count_to_be_between",
-                    rule=(
-                        f"row count at least {ratio:.0%} of the previous publication "
-                        f"({previous.rows} rows for {previous.day})"
-                    ),
-                    min_value=math.ceil(previous.rows * ratio),
-                )
+    if ratio is None:
+        return []
+    part = day_partition(table)
+    if part is not None:
+        baseline = trailing_baseline(cfg.lake_root, table.qualified_name, day, days=7)
+        dated = baseline.get((part, DAY_ROWS))
+        if not dated or not dated[-1][1]:
+            return []
+        previous_day, rows = dated[-1][0], int(dated[-1][1])
+        return [
+            expectation(
+                "expect_table_row_count_to_be_between",
+                rule=(
+                    f"rows of {part} {day} at least {ratio:.0%} of the previous published day "
+                    f"({rows} rows for {previous_day})"
+                ),
+                min_value=math.ceil(rows * ratio),
+                row_condition=f"{part} = DATE'{day.isoformat()}'",
+                condition_parser="spark",
             )
-    return out
+        ]
+    previous = previous_publication(cfg.lake_root, table.qualified_name, day)
+    if previous is None or not previous.rows:
+        return []
+    return [
+        expectation(
+            "expect_table_row_count_to_be_between",
+            rule=(
+                f"row count at least {ratio:.0%} of the previous publication "
+                f"({previous.rows} rows for {previous.day})"
+            ),
+            min_value=math.ceil(previous.rows * ratio),
+        )
+    ]

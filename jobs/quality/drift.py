@@ -24,6 +24,8 @@ from livelake.jobs.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
 from livelake.jobs.quality.expectation import expectation
 from livelake.jobs.quality.history import table_exists
 
+DRIFTING = ("mean", "distinct_count", "null_fraction")
+
 
 @dataclass(frozen=True)
 class DriftPolicy:
@@ -40,8 +42,8 @@ class DriftPolicy:
 
 def trailing_baseline(
     lake_root: str, table_name: str, day: date, days: int
-) -> dict[tuple[str, str], list[float]]:
-    """Per (column, metric): the last value of each of the trailing days' published runs."""
+) -> dict[tuple[str, str], list[tuple[date, float]]]:
+    """Per (column, metric): (day, last value) of each trailing day's published runs, by day."""
     if not (table_exists(lake_root, METRIC_HISTORY) and table_exists(lake_root, PUBLISHED_RUNS)):
         return {}
     window = (pc.field("day") >= day - timedelta(days=days)) & (pc.field("day") < day)
@@ -64,9 +66,9 @@ def trailing_baseline(
         k = (r["column_name"], r["metric"], r["day"])
         if k not in latest or r["recorded_at"] > latest[k][0]:
             latest[k] = (r["recorded_at"], r["value"])
-    out: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for (column, metric, _), (_, value) in sorted(latest.items(), key=lambda kv: kv[0][2]):
-        out[(column, metric)].append(value)
+    out: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
+    for (column, metric, on), (_, value) in sorted(latest.items(), key=lambda kv: kv[0][2]):
+        out[(column, metric)].append((on, value))
     return dict(out)
 
 
@@ -75,8 +77,9 @@ def drift_expectations(
 ) -> list[dict[str, Any]]:
     baseline = trailing_baseline(lake_root, table.qualified_name, day, policy.days)
     out = []
-    for (column, metric), values in sorted(baseline.items()):
-        if len(values) < policy.min_days:
+    for (column, metric), dated in sorted(baseline.items()):
+        values = [value for _, value in dated]
+        if len(values) < policy.min_days or metric not in DRIFTING:
             continue
         mean = sum(values) / len(values)
         rule = f"{metric} within bounds of the trailing {len(values)} days (mean {mean:.4g})"

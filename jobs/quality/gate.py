@@ -58,7 +58,7 @@ def quality_gate(
         df = write.dataframe.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             measured += history_rows(
-                compute_metrics(df, write.table),
+                compute_metrics(df, write.table, day),
                 run_id=ctx.run.run_id,
                 day=day,
                 stage=stage,

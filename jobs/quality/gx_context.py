@@ -17,7 +17,7 @@ DOCS_SITE = "livelake"
 DATASOURCE = "livelake_spark"
 
 
-def _local_path(lake_root: str) -> Path:
+def local_path(lake_root: str) -> Path:
     if lake_root.startswith("file://"):
         return Path(lake_root.removeprefix("file://"))
     if "://" in lake_root:
@@ -30,7 +30,7 @@ def _local_path(lake_root: str) -> Path:
 
 def docs_dir(lake_root: str) -> Path:
     """Where the Data Docs HTML site is built."""
-    return _local_path(lake_root) / "reports" / "data_docs"
+    return local_path(lake_root) / "reports" / "data_docs"
 
 
 def docs_index(lake_root: str) -> Path:
@@ -42,7 +42,7 @@ def gx_context(lake_root: str) -> AbstractDataContext:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    project = _local_path(lake_root) / "_quality"
+    project = local_path(lake_root) / "_quality"
     project.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(project))
     site = {

@@ -1,8 +1,9 @@
 """Metrics of a staged table, computed in one Spark pass: the input of drift checks.
 
-Per table: row count. Per numeric column: mean and null fraction. Per id column (`*_id`):
-distinct count (HyperLogLog estimate, 5% error) and null fraction. Lineage columns say where
-rows came from, not what they mean, so they are not tracked.
+Per table: row count, and the rows of the run's own day in its date partition (what the
+no-collapse rule compares day over day). Per numeric column: mean and null fraction. Per id
+column (`*_id`): distinct count (HyperLogLog estimate, 5% error) and null fraction. Lineage
+columns say where rows came from, not what they mean, so they are not tracked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 TABLE_LEVEL = "*"
 LINEAGE = {"source", "delivery_date", "source_file", "line_number", "extra_fields", "run_id"}
 NUMERIC = ("long", "int", "double")
+DAY_ROWS = "day_row_count"
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,28 @@ def tracked(table: Table) -> list[tuple[str, str]]:
     return out
 
 
-def compute_metrics(df: DataFrame, table: Table) -> list[Metric]:
+def day_partition(table: Table) -> str | None:
+    """The date partition column a run of day D fills, if the table has one."""
+    for name in table.partition_by:
+        if table.column(name).type == "date":
+            return name
+    return None
+
+
+def compute_metrics(df: DataFrame, table: Table, day: date) -> list[Metric]:
     """All tracked metrics of `df` in a single aggregation."""
     from pyspark.sql import functions as F
 
     pairs = tracked(table)
+    part = day_partition(table)
+    if part is not None:
+        pairs.append((part, DAY_ROWS))
     expressions = [F.count(F.lit(1)).alias("0")]
     for i, (name, metric) in enumerate(pairs, start=1):
         column = F.col(name)
-        if metric == "mean":
+        if metric == DAY_ROWS:
+            expr = F.sum(F.when(column == F.lit(day), 1.0).otherwise(0.0))
+        elif metric == "mean":
             expr = F.avg(column.cast("double"))
         elif metric == "distinct_count":
             expr = F.approx_count_distinct(column, 0.05).cast("double")

@@ -17,11 +17,12 @@ DAY = date(2026, 1, 10)
 
 def test_metrics_of_a_table_come_from_one_pass(views_frame):
     df = views_frame([view_row("e1", dwell_seconds=10), view_row("e2", dwell_seconds=None)])
-    found = {(m.column, m.metric): m.value for m in compute_metrics(df, VIEWS)}
+    found = {(m.column, m.metric): m.value for m in compute_metrics(df, VIEWS, date(2026, 1, 2))}
     assert found[("*", "row_count")] == 2.0
     assert found[("dwell_seconds", "mean")] == 10.0
     assert found[("dwell_seconds", "null_fraction")] == 0.5
     assert found[("user_id", "distinct_count")] == 1.0
+    assert found[("event_date", "day_row_count")] == 2.0
     assert ("line_number", "mean") not in found  # lineage is not tracked
 
 

@@ -77,7 +77,11 @@ def test_a_collapsed_day_is_refused_against_the_previous_publication(job_ctx, vi
         for i in range(20)
     ]
     _publish_views(job_ctx, full, views_frame, day1)
-    failures = _refused(job_ctx, [view_row("e1"), view_row("e2")], views_frame)
+    # late rows for the previous day do not hide the collapse of the day itself
+    late = [
+        view_row(f"late-{i}", event_date=day1, event_time=full[0]["event_time"]) for i in range(30)
+    ]
+    failures = _refused(job_ctx, [view_row("e1"), view_row("e2"), *late], views_frame)
     assert "expect_table_row_count_to_be_between [error]" in failures
     assert "observed 2" in failures and "20 rows for 2026-01-01" in failures
 

@@ -1,0 +1,171 @@
+"""What happened on a logical day, from the audit tables alone (JVM-free): `livelake audit`.
+
+Per stage and run: the gate's verdict (from `audit/quality_results`), the table versions it
+published (`audit/published_runs`), reconciliation counts (`audit/reconciliation`, written by
+silver) and the landed files (`audit/ingest_ledger`). A stage's current state is its latest run
+of the day; earlier runs are shown as reruns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow.compute as pc
+
+from livelake.jobs.lake.read import read_arrow
+from livelake.jobs.lake.registry import Table
+from livelake.jobs.lake.tables.audit import (
+    INGEST_LEDGER,
+    PUBLISHED_RUNS,
+    QUALITY_RESULTS,
+    RECONCILIATION,
+)
+from livelake.jobs.quality.gx_context import docs_index
+from livelake.jobs.quality.history import table_exists
+
+
+@dataclass
+class GateRun:
+    """One gate of one stage in one run."""
+
+    run_id: str
+    stage: str
+    validated_at: datetime
+    expectations: int = 0
+    failed_blocking: int = 0
+    failed_warning: int = 0
+    suites: list[str] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    docs_pages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.failed_blocking == 0
+
+
+@dataclass
+class DayAudit:
+    day: date
+    lake_root: str
+    gates: list[GateRun]
+    published: list[dict[str, Any]]
+    reconciliation: list[dict[str, Any]]
+    landed: list[dict[str, Any]]
+    data_docs: str
+
+    def current(self) -> list[GateRun]:
+        """Each stage's latest gate run of the day."""
+        latest: dict[str, GateRun] = {}
+        for gate in sorted(self.gates, key=lambda g: g.validated_at):
+            latest[gate.stage] = gate
+        return list(latest.values())
+
+    @property
+    def blocking_failure(self) -> bool:
+        return any(not g.passed for g in self.current())
+
+    @property
+    def runs(self) -> list[str]:
+        seen = {g.run_id: g.validated_at for g in self.gates}
+        for row in self.published:
+            seen.setdefault(row["run_id"], row["published_at"])
+        return [run for run, _ in sorted(seen.items(), key=lambda kv: kv[1])]
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["blocking_failure"] = self.blocking_failure
+        data["runs"] = self.runs
+        for gate in data["gates"]:
+            gate["passed"] = gate["failed_blocking"] == 0
+        return json.dumps(data, default=str, indent=2)
+
+
+def _rows(lake_root: str, declared: Table, column: str, day: date) -> list[dict[str, Any]]:
+    if not table_exists(lake_root, declared):
+        return []
+    return read_arrow(declared, filter=pc.field(column) == day, lake_root=lake_root).to_pylist()
+
+
+def _gates(results: list[dict[str, Any]]) -> list[GateRun]:
+    runs: dict[tuple[str, str], GateRun] = {}
+    for r in results:
+        gate = runs.setdefault(
+            (r["run_id"], r["stage"]), GateRun(r["run_id"], r["stage"], r["validated_at"])
+        )
+        gate.validated_at = max(gate.validated_at, r["validated_at"])
+        gate.expectations += 1
+        if r["suite"] not in gate.suites:
+            gate.suites.append(r["suite"])
+        details = json.loads(r["details"] or "{}")
+        if details.get("data_docs_page"):
+            gate.docs_pages[r["suite"]] = details["data_docs_page"]
+        if not r["success"]:
+            gate.failed_blocking += r["severity"] == "error"
+            gate.failed_warning += r["severity"] == "warn"
+            gate.failures.append(
+                {
+                    "table": r["table_name"],
+                    "expectation": r["expectation"],
+                    "column": r["column_name"],
+                    "severity": r["severity"],
+                    "observed": r["observed_value"],
+                    "unexpected_count": r["unexpected_count"],
+                    "rule": details.get("rule", ""),
+                    "examples": details.get("examples", []),
+                }
+            )
+    return sorted(runs.values(), key=lambda g: g.validated_at)
+
+
+def audit_day(lake_root: str, day: date) -> DayAudit:
+    """Everything the audit tables know about logical `day`."""
+    return DayAudit(
+        day=day,
+        lake_root=lake_root,
+        gates=_gates(_rows(lake_root, QUALITY_RESULTS, "day", day)),
+        published=sorted(
+            _rows(lake_root, PUBLISHED_RUNS, "day", day), key=lambda r: r["published_at"]
+        ),
+        reconciliation=_rows(lake_root, RECONCILIATION, "delivery_date", day),
+        landed=_rows(lake_root, INGEST_LEDGER, "delivery_date", day),
+        data_docs=str(docs_index(lake_root)),
+    )
+
+
+def audited_days(lake_root: str, since: date, until: date | None = None) -> list[date]:
+    """Days from `since` (to `until`) that have gate results or publications."""
+    days: set[date] = set()
+    for declared in (QUALITY_RESULTS, PUBLISHED_RUNS):
+        if table_exists(lake_root, declared):
+            where = pc.field("day") >= since
+            if until is not None:
+                where = where & (pc.field("day") <= until)
+            data = read_arrow(declared, columns=["day"], filter=where, lake_root=lake_root)
+            days.update(data.column("day").to_pylist())
+    return sorted(days)
+
+
+def period_summary(audits: list[DayAudit]) -> list[dict[str, Any]]:
+    """One line per day: gates passed / failed (current runs), tables published, reruns."""
+    out = []
+    for audit in audits:
+        current = audit.current()
+        per_stage: dict[str, int] = defaultdict(int)
+        for gate in audit.gates:
+            per_stage[gate.stage] += 1
+        out.append(
+            {
+                "day": audit.day.isoformat(),
+                "gates_passed": sum(g.passed for g in current),
+                "gates_failed": sum(not g.passed for g in current),
+                "warnings": sum(g.failed_warning for g in current),
+                "tables_published": len({r["table_name"] for r in audit.published}),
+                "runs": len(audit.runs),
+                "reruns": sum(n - 1 for n in per_stage.values()),
+            }
+        )
+    return out
