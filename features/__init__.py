@@ -18,7 +18,7 @@ from livelake.features.declarations import (
     resolve,
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
-from livelake.features.pit import TrainingSet, read, rebuild_training_set, training_set
+from livelake.features.pit import TrainingSetManifest, read, rebuild_training_set, training_set
 
 __all__ = [
     "ENTITIES",
@@ -27,7 +27,7 @@ __all__ = [
     "MEASURES",
     "Feature",
     "Measure",
-    "TrainingSet",
+    "TrainingSetManifest",
     "UnknownFeatureError",
     "feature",
     "features_of",

@@ -173,7 +173,7 @@ def _feature_frame(
 
 
 @dataclass(frozen=True)
-class TrainingSet:
+class TrainingSetManifest:
     """What a saved training set records: features, timestamp column and pinned versions."""
 
     features: tuple[str, ...]
@@ -188,7 +188,7 @@ class TrainingSet:
         return json.dumps(self.__dict__ | {"features": list(self.features)}, indent=2)
 
     @classmethod
-    def load(cls, directory: str | Path) -> TrainingSet:
+    def load(cls, directory: str | Path) -> TrainingSetManifest:
         raw = json.loads((Path(directory) / MANIFEST).read_text())
         return cls(**raw | {"features": tuple(raw["features"])})
 
@@ -295,7 +295,7 @@ def _save(
     directory.mkdir(parents=True, exist_ok=True)
     pq.write_table(labels, directory / LABELS_FILE)
     pq.write_table(result, directory / DATA_FILE)
-    manifest = TrainingSet(
+    manifest = TrainingSetManifest(
         features=tuple(f.reference for f in chosen),
         timestamp_column=timestamp_column,
         versions=versions,
@@ -311,7 +311,7 @@ def rebuild_training_set(
     directory: str | Path, engine: Engine = "polars", lake_root: str | None = None
 ) -> Any:
     """Recompute a saved training set from its labels and the Delta versions it pinned."""
-    manifest = TrainingSet.load(directory)
+    manifest = TrainingSetManifest.load(directory)
     labels = pq.read_table(Path(directory) / LABELS_FILE)
     return training_set(
         labels,

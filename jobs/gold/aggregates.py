@@ -140,6 +140,8 @@ def run(ctx: JobContext, day: date) -> StageReport:
     """Aggregate day D (and the earlier days late data changed) for every entity."""
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
+    if not any(ctx.lake.exists(inputs.SILVER[name]) for name in EVENT_SOURCES):
+        return StageReport(STAGE, day, "nothing_to_do", message="no silver event table exists yet")
     recompute = inputs.dirty_days(ctx, day)
     late_days: dict[str, set[date]] = {e: set() for e in ENTITIES}
     for dirty, tables in recompute.items():

@@ -59,6 +59,8 @@ def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
     """
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
+    if not any(ctx.lake.exists(table) for table in AGGREGATES.values()):
+        return StageReport(STAGE, day, "nothing_to_do", message="no daily aggregates exist yet")
     late = inputs.recompute_from(ctx, day)
     staged = []
     rebuilt: dict[str, list[date]] = {}

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from livelake.features.declarations import MEASURES
-from livelake.features.feature import ENTITIES, ENTITY_KEYS
+from livelake.features.feature import ENTITIES
 from livelake.jobs.lake.registry import Table
 from livelake.jobs.lake.tables.audit import DIRTY_DAYS
 from livelake.jobs.lake.tables.silver import SILVER
@@ -121,7 +121,3 @@ def recompute_from(ctx: JobContext, day: date) -> dict[str, date]:
         for entity in affected_entities(tables):
             start.setdefault(entity, dirty)
     return start
-
-
-def entity_keys(entity: str) -> list[str]:
-    return list(ENTITY_KEYS[entity])

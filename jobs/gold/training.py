@@ -117,6 +117,8 @@ def run(ctx: JobContext, day: date) -> StageReport:
     """Build D's examples (and rebuild the days late data changed)."""
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
+    if not ctx.lake.exists(inputs.SILVER["views"]):
+        return StageReport(STAGE, day, "nothing_to_do", message="silver/views does not exist yet")
     dirty = inputs.dirty_days(ctx, day)
     first = min(dirty, default=day)
     days = [first + timedelta(days=i) for i in range((day - first).days + 1)]

@@ -40,3 +40,15 @@ def test_list_command_filters_by_entity():
     assert "user:visits_7d" not in result.output
     bad = runner.invoke(app, ["features", "list", "--entity", "shop"])
     assert bad.exit_code == 2 and "--entity must be one of" in bad.output
+
+
+def test_the_committed_catalog_is_up_to_date():
+    from pathlib import Path
+
+    from livelake.features.catalog import html_page, markdown
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "features"
+    assert (docs / "features.md").read_text(encoding="utf-8") == markdown(), (
+        "regenerate it: livelake features catalog --out docs/features"
+    )
+    assert (docs / "features.html").read_text(encoding="utf-8") == html_page()

@@ -82,3 +82,13 @@ def copy_ctx(spark, built, tmp_path, monkeypatch):
     from livelake.config import settings
 
     settings.cache_clear()
+
+
+@pytest.fixture
+def ctx(spark, lake):
+    """A job context on an empty per-test lake."""
+    from livelake.config import settings
+    from livelake.jobs.context import JobContext
+    from livelake.jobs.lake import RunContext
+
+    return JobContext(spark=spark, lake=lake, settings=settings(), run=RunContext(job="test"))

@@ -113,6 +113,6 @@ def test_late_refund_rebuilds_only_affected_snapshots_and_keeps_old_sets_reprodu
     assert lf.rebuild_training_set(saved).equals(original)
     as_known = lf.training_set(labels, FEATURES, known_as_of=known_before_fix)
     assert as_known.equals(original)
-    manifest = lf.TrainingSet.load(saved)
+    manifest = lf.TrainingSetManifest.load(saved)
     assert manifest.versions["gold/user_features"] < delta_table(SNAPSHOTS["user"]).version()
     assert manifest.features == tuple(FEATURES)
