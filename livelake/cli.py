@@ -180,13 +180,23 @@ def demo(
         2026, 1, 1
     ),
     seed: Annotated[int, typer.Option(help="Generator seed")] = 7,
+    airflow: Annotated[
+        bool, typer.Option(help="Run each day through the livelake_daily DAG (dag.test())")
+    ] = False,
 ) -> None:
     """Generate a small platform, run every stage for each day, print the summary."""
     from livelake.demo import run_demo
 
     cfg = _settings()
     code = run_demo(
-        cfg, console, days=days, users=users, events_per_day=events_per_day, start=start, seed=seed
+        cfg,
+        console,
+        days=days,
+        users=users,
+        events_per_day=events_per_day,
+        start=start,
+        seed=seed,
+        via_airflow=airflow,
     )
     raise typer.Exit(code)
 

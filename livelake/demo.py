@@ -34,6 +34,24 @@ def ensure_pii_key(cfg: Settings, console: Console) -> Settings:
     return cfg.model_copy(update={"pii_key": os.environ["LIVELAKE_PII_KEY"]})
 
 
+def _train(cfg: Settings, console: Console) -> bool:
+    """The weekly training step on the demo's data; prints the model card summary."""
+    from livelake.model.card import summary_lines
+    from livelake.model.train import ModelRejectedError, TrainingRefusedError, train_and_publish
+
+    console.rule("[bold]weekly training")
+    try:
+        card = train_and_publish(cfg=cfg).card
+    except TrainingRefusedError as exc:
+        console.print(f"[bold red]Training refused:[/] {exc}")
+        return False
+    except ModelRejectedError as exc:
+        card = exc.card
+    for line in summary_lines(card):
+        console.print(line)
+    return card["status"] == "published"
+
+
 def run_demo(
     cfg: Settings,
     console: Console,
@@ -43,6 +61,7 @@ def run_demo(
     events_per_day: int,
     start: date,
     seed: int,
+    via_airflow: bool = False,
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
@@ -68,13 +87,23 @@ def run_demo(
     console.print(f"Spark {ctx.spark.version} ({cfg.spark_master}), writer {ctx.lake.writer_name}")
     console.print(f"Stages: {' → '.join(stages)}")
     reports = []
-    for offset in range(days):
-        reports += run_day(
-            ctx, start + timedelta(days=offset), on_report=lambda r: console.print(stage_line(r))
-        )
-    console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
-    print_failures(console, reports)
-    failed = any(r.status == "failed" for r in reports)
+    if via_airflow:
+        from livelake.orchestration.local_airflow import run_days_in_airflow
+
+        logical_days = [start + timedelta(days=offset) for offset in range(days)]
+        failed = not run_days_in_airflow(console, logical_days)
+    else:
+        for offset in range(days):
+            reports += run_day(
+                ctx,
+                start + timedelta(days=offset),
+                on_report=lambda r: console.print(stage_line(r)),
+            )
+        console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
+        print_failures(console, reports)
+        failed = any(r.status == "failed" for r in reports)
+    if not failed and "training" in stages:
+        failed = not _train(cfg, console)
     console.print(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "
         f"{time.monotonic() - began:.0f}s. Lake: {cfg.lake_root} · landing: {cfg.landing_root}"
