@@ -36,6 +36,23 @@ test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standal
 bench: check-java $(STAMP)  ## run the benchmarks, write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.run
 
+AIRFLOW_PORT ?= 8080
+airflow: check-java $(STAMP)  ## Airflow 3 UI + scheduler on 127.0.0.1:8080 (AIRFLOW_HOME=./airflow_home, dags/)
+	@mkdir -p airflow_home
+	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW_PORT)  login: admin  password: printed below on first start, then in airflow_home/simple_auth_manager_passwords.json.generated"
+	@echo "Lake: $${LIVELAKE_LAKE_ROOT:-$(CURDIR)/lake}  landing: $${LIVELAKE_LANDING_ROOT:-$(CURDIR)/landing}  (Ctrl-C stops everything)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" \
+	AIRFLOW_HOME="$(CURDIR)/airflow_home" \
+	AIRFLOW__CORE__DAGS_FOLDER="$(CURDIR)/dags" \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	AIRFLOW__API__BASE_URL=http://127.0.0.1:$(AIRFLOW_PORT) \
+	AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$(AIRFLOW_PORT)/execution/ \
+	LIVELAKE_LAKE_ROOT="$${LIVELAKE_LAKE_ROOT:-$(CURDIR)/lake}" \
+	LIVELAKE_LANDING_ROOT="$${LIVELAKE_LANDING_ROOT:-$(CURDIR)/landing}" \
+	LIVELAKE_PII_KEY="$${LIVELAKE_PII_KEY:-$$(cat .livelake/pii.key 2>/dev/null)}" \
+	$(BIN)/airflow standalone
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
@@ -46,4 +63,4 @@ lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) lake .pytest_cache
+	rm -rf $(VENV) lake .pytest_cache airflow_home

@@ -1,16 +1,30 @@
-"""livelake_maintenance: compact small files, then vacuum unreferenced files past retention.
+"""livelake_maintenance: purge old bronze, compact small files, vacuum unreferenced files.
 
-Weekly (Sunday 05:00 UTC), one task each. Vacuum keeps every file a version within
-`retention_hours` (default 168 h) references, so time travel inside that window still works.
-Bronze purge (dropping bronze partitions silver has safely published) is not scheduled here
-yet: it belongs to the silver stage's code and gets a task once it exists there.
+Weekly (Sunday 05:00 UTC). `purge_bronze` drops bronze partitions delivered more than
+`bronze_retention_days` ago (raw lines carry PII; the task exists when the installation has
+the bronze retention job), `compact` rewrites small files, and `vacuum` then deletes every
+file no version within `retention_hours` (default 168 h) references — which is also what
+physically removes the purged bronze files. Time travel inside the retention keeps working.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
+from livelake.orchestration.maintenance import (
+    DEFAULT_BRONZE_RETENTION_DAYS,
+    DEFAULT_RETENTION_HOURS,
+    bronze_purge_available,
+)
 from livelake.orchestration.policy import DEFAULT_ARGS, START_DATE
+
+
+@task
+def purge_bronze(retention_days: int) -> dict:
+    """Drop bronze partitions delivered more than `retention_days` ago."""
+    from livelake.orchestration.airflow_tasks import purge_bronze as purge
+
+    return purge(int(retention_days))
 
 
 @task
@@ -36,12 +50,18 @@ def vacuum(retention_hours: int) -> dict:
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
-    params={"retention_hours": Param(168, type="integer", minimum=0)},
+    params={
+        "retention_hours": Param(DEFAULT_RETENTION_HOURS, type="integer", minimum=0),
+        "bronze_retention_days": Param(DEFAULT_BRONZE_RETENTION_DAYS, type="integer", minimum=1),
+    },
     tags=["livelake", "maintenance"],
     doc_md=__doc__,
 )
 def livelake_maintenance() -> None:
-    compact() >> vacuum("{{ params.retention_hours }}")
+    housekeeping = compact()
+    if bronze_purge_available():
+        purge_bronze("{{ params.bronze_retention_days }}") >> housekeeping
+    housekeeping >> vacuum("{{ params.retention_hours }}")
 
 
 livelake_maintenance()

@@ -184,6 +184,9 @@ def demo(
         bool,
         typer.Option(help="Collapse the last day's views: its gate must refuse to publish it"),
     ] = False,
+    airflow: Annotated[
+        bool, typer.Option(help="Run each day through the livelake_daily DAG (dag.test())")
+    ] = False,
 ) -> None:
     """Generate a small platform, run every stage for each day, print the summary."""
     from livelake.demo import run_demo
@@ -198,6 +201,7 @@ def demo(
         start=start,
         seed=seed,
         inject_bad_day=inject_bad_day,
+        via_airflow=airflow,
     )
     raise typer.Exit(code)
 

@@ -34,6 +34,60 @@ def ensure_pii_key(cfg: Settings, console: Console) -> Settings:
     return cfg.model_copy(update={"pii_key": os.environ["LIVELAKE_PII_KEY"]})
 
 
+def _train(cfg: Settings, console: Console) -> bool:
+    """The weekly training step on the demo's data; prints the model card summary."""
+    from livelake.model.card import summary_lines
+    from livelake.model.train import ModelRejectedError, TrainingRefusedError, train_and_publish
+
+    console.rule("[bold]weekly training")
+    try:
+        card = train_and_publish(cfg=cfg).card
+    except TrainingRefusedError as exc:
+        console.print(f"[bold red]Training refused:[/] {exc}")
+        return False
+    except ModelRejectedError as exc:
+        card = exc.card
+    for line in summary_lines(card):
+        console.print(line)
+    return card["status"] == "published"
+
+
+def _write_dashboard(cfg: Settings, console: Console) -> None:
+    """End the demo with the KPI dashboard, when the KPI mart was published."""
+    from livelake.dashboard import DashboardError, build_dashboard
+
+    try:
+        page = build_dashboard(cfg.lake_root, Path("reports") / "dashboard.html")
+    except DashboardError as exc:
+        console.print(f"[yellow]No KPI dashboard:[/] {exc}")
+        return
+    console.print(f"KPI dashboard: [bold]{page.resolve()}[/] (open it in a browser)")
+
+
+def _print_audit(cfg: Settings, console: Console, day: date) -> None:
+    from livelake.jobs.quality.audit import audit_day
+    from livelake.summary import audit_tables
+
+    console.rule(f"[bold]audit of {day}")
+    for renderable in audit_tables(audit_day(cfg.lake_root, day)):
+        console.print(renderable)
+
+
+def _bad_day_stopped(console: Console, reports: list, bad: date) -> bool:
+    """True when the only failures are the injected day's gate refusals."""
+    refused = [r for r in reports if r.status == "failed"]
+    stopped = bool(refused) and all(
+        r.day == bad and r.gate is not None and not r.gate.passed for r in refused
+    )
+    console.print(
+        f"[bold green]The gate stopped the injected bad day {bad}: nothing of it was "
+        f"published.[/] See `livelake audit --day {bad}`."
+        if stopped
+        else f"[bold red]The injected bad day {bad} was NOT stopped by a gate.[/]"
+    )
+    return stopped
+
+
 def run_demo(
     cfg: Settings,
     console: Console,
@@ -44,6 +98,7 @@ def run_demo(
     start: date,
     seed: int,
     inject_bad_day: bool = False,
+    via_airflow: bool = False,
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
@@ -63,7 +118,8 @@ def run_demo(
         ),
         Path(cfg.landing_root),
     )
-    bad = start + timedelta(days=days - 1) if inject_bad_day else None
+    last = start + timedelta(days=days - 1)
+    bad = last if inject_bad_day else None
     if bad is not None:
         from livelake.jobs.quality.inject import bad_day
 
@@ -76,32 +132,26 @@ def run_demo(
     stages = [s.name for s in available_stages()]
     console.print(f"Spark {ctx.spark.version} ({cfg.spark_master}), writer {ctx.lake.writer_name}")
     console.print(f"Stages: {' → '.join(stages)}")
+    logical_days = [start + timedelta(days=offset) for offset in range(days)]
     reports = []
-    for offset in range(days):
-        reports += run_day(
-            ctx, start + timedelta(days=offset), on_report=lambda r: console.print(stage_line(r))
-        )
-    console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
-    print_failures(console, reports)
-    from livelake.jobs.quality.audit import audit_day
-    from livelake.summary import audit_tables
+    if via_airflow:
+        from livelake.orchestration.local_airflow import run_days_in_airflow
 
-    last = start + timedelta(days=days - 1)
-    for renderable in audit_tables(audit_day(cfg.lake_root, last)):
-        console.print(renderable)
-    failed = any(r.status == "failed" for r in reports)
+        failed = not run_days_in_airflow(console, logical_days)
+    else:
+        for day in logical_days:
+            reports += run_day(ctx, day, on_report=lambda r: console.print(stage_line(r)))
+        console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
+        print_failures(console, reports)
+        failed = any(r.status == "failed" for r in reports)
+    _print_audit(cfg, console, last)
     if bad is not None:
-        refused = [r for r in reports if r.status == "failed"]
-        stopped = bool(refused) and all(
-            r.day == bad and r.gate is not None and not r.gate.passed for r in refused
-        )
-        console.print(
-            f"[bold green]The gate stopped the injected bad day {bad}: nothing of it was "
-            f"published.[/] See `livelake audit --day {bad}`."
-            if stopped
-            else f"[bold red]The injected bad day {bad} was NOT stopped by a gate.[/]"
-        )
+        # Through Airflow the DAG run of the bad day fails; in-process the reports say why.
+        stopped = failed if via_airflow else _bad_day_stopped(console, reports, bad)
         failed = not stopped
+    elif not failed and "training" in stages:
+        failed = not _train(cfg, console)
+    _write_dashboard(cfg, console)
     console.print(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "
         f"{time.monotonic() - began:.0f}s. Lake: {cfg.lake_root} · landing: {cfg.landing_root}"

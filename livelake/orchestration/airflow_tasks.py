@@ -38,6 +38,13 @@ def compact_tables() -> dict[str, int]:
     return compact_all()
 
 
+def purge_bronze(retention_days: int) -> dict[str, int]:
+    """Task body: drop bronze partitions older than the retention (raw PII)."""
+    from livelake.orchestration.maintenance import purge_bronze_older_than
+
+    return purge_bronze_older_than(retention_days)
+
+
 def vacuum_tables(retention_hours: int) -> dict[str, int]:
     """Task body: delete files older than the retention that no version references."""
     from livelake.orchestration.maintenance import vacuum_all

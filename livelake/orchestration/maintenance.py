@@ -7,6 +7,7 @@ inside the retention references, so time travel within the retention keeps worki
 
 from __future__ import annotations
 
+import importlib.util
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +15,30 @@ if TYPE_CHECKING:
 
 # Readers may time-travel this far back; older unreferenced files are deleted.
 DEFAULT_RETENTION_HOURS = 168
+# Raw bronze lines carry PII; silver keeps the pseudonymised, published form.
+DEFAULT_BRONZE_RETENTION_DAYS = 30
+BRONZE_RETENTION_MODULE = "livelake.jobs.bronze.retention"
+
+
+def bronze_purge_available() -> bool:
+    """True when this installation has the bronze retention job (owned by the silver stage)."""
+    try:
+        return importlib.util.find_spec(BRONZE_RETENTION_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def purge_bronze_older_than(retention_days: int, ctx: JobContext | None = None) -> dict[str, int]:
+    """Drop bronze partitions delivered more than `retention_days` ago; rows per partition.
+
+    The purge only tombstones files in the Delta log; the vacuum that runs after it deletes
+    them, so raw PII is physically gone once the vacuum retention has passed.
+    """
+    from livelake.jobs.bronze.retention import purge_bronze
+
+    ctx = ctx or _context("maintenance.bronze_purge")
+    purged = purge_bronze(ctx, retention_days)
+    return {f"{p.bronze_table}@{p.delivery_date}": p.rows_removed for p in purged}
 
 
 def _context(job: str) -> JobContext:

@@ -6,7 +6,9 @@ real metadata DB the tests use is the temporary one, never a developer's.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,7 @@ import pytest
 
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="livelake-airflow-test-"))
+atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(AIRFLOW_HOME),

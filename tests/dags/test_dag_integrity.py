@@ -63,6 +63,17 @@ def test_weekly_training_publishes_the_model_asset(dagbag):
     assert [a.name for a in task.outlets] == ["models/conversion_baseline"]
 
 
+def test_maintenance_purges_bronze_first_when_the_retention_job_exists(dagbag):
+    from livelake.orchestration.maintenance import bronze_purge_available
+
+    dag = dagbag.dags["livelake_maintenance"]
+    assert dag.get_task("vacuum").upstream_task_ids == {"compact"}
+    if bronze_purge_available():
+        assert dag.get_task("compact").upstream_task_ids == {"purge_bronze"}
+    else:
+        assert sorted(dag.task_ids) == ["compact", "vacuum"]
+
+
 def test_the_dags_folder_parses_in_under_two_seconds_without_heavy_imports():
     """Measured in a fresh interpreter after Airflow itself is imported (≈3 s on its own)."""
     script = f"""

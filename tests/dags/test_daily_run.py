@@ -58,3 +58,20 @@ def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs
     runs = read_table("audit/stage_runs")
     assert runs.select("stage", "status").rows() == [("bronze", "failed")]
     assert "platform/dt=2026-01-01/exports/mystery.csv" in runs["message"][0]
+
+
+def test_days_run_in_order_through_the_dag_and_stop_at_the_first_failed_day(
+    daily, lake_root, tmp_path
+):
+    from livelake.orchestration.local_airflow import run_daily_dag
+    from tests.orchestration.landing import deliver_day
+
+    days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)]
+    for day in days:
+        deliver_day(tmp_path / "landing", day)
+    (deliver_day(tmp_path / "landing", days[1]) / "exports/mystery.csv").write_text("a\n1\n")
+
+    outcomes = run_daily_dag(days)
+
+    assert [(o.day, o.state) for o in outcomes] == [(days[0], "success"), (days[1], "failed")]
+    assert read_table("bronze/views")["delivery_date"].unique().to_list() == [days[0]]
