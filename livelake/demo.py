@@ -34,6 +34,18 @@ def ensure_pii_key(cfg: Settings, console: Console) -> Settings:
     return cfg.model_copy(update={"pii_key": os.environ["LIVELAKE_PII_KEY"]})
 
 
+def _write_dashboard(cfg: Settings, console: Console) -> None:
+    """End the demo with the KPI dashboard, when the KPI mart was published."""
+    from livelake.dashboard import DashboardError, build_dashboard
+
+    try:
+        page = build_dashboard(cfg.lake_root, Path("reports") / "dashboard.html")
+    except DashboardError as exc:
+        console.print(f"[yellow]No KPI dashboard:[/] {exc}")
+        return
+    console.print(f"KPI dashboard: [bold]{page.resolve()}[/] (open it in a browser)")
+
+
 def run_demo(
     cfg: Settings,
     console: Console,
@@ -79,5 +91,6 @@ def run_demo(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "
         f"{time.monotonic() - began:.0f}s. Lake: {cfg.lake_root} · landing: {cfg.landing_root}"
     )
+    _write_dashboard(cfg, console)
     console.print("Next: `livelake tables`, `livelake history silver/views`.")
     return 1 if failed else 0
