@@ -30,13 +30,13 @@ def test_great_expectations_loads_the_suite():
     assert len(loaded.expectations) == len(suite()["expectations"])
 
 
-def _mart(spark, paying_visitors: int):
+def _mart(spark, paying_visits: int):
     amounts = {
-        ("room_visitors", "all", "all"): 100.0,
-        ("carted_visitors", "all", "all"): 20.0,
-        ("paying_visitors", "all", "all"): float(paying_visitors),
+        ("room_visits", "all", "all"): 100.0,
+        ("carted_visits", "all", "all"): 20.0,
+        ("paying_visits", "all", "all"): float(paying_visits),
     }
-    previous = {("room_visitors", "all", "all"): 90.0}
+    previous = {("room_visits", "all", "all"): 90.0}
     rows = metric_rows(amounts, DAY, "r", previous)
     return spark.createDataFrame(
         [tuple(r[c] for c in KPI_DAILY.column_names) for r in rows], KPI_DAILY.spark_schema()
@@ -67,12 +67,12 @@ def validate(spark):
 
 
 def test_a_sane_day_passes_every_blocking_expectation(spark, validate):
-    verdicts = validate(_mart(spark, paying_visitors=5))
+    verdicts = validate(_mart(spark, paying_visits=5))
     assert all(verdicts.values()), verdicts
 
 
 def test_a_conversion_above_100_percent_fails_the_range_check(spark, validate):
-    verdicts = validate(_mart(spark, paying_visitors=150))
+    verdicts = validate(_mart(spark, paying_visits=150))
     failed = [rule for rule, ok in verdicts.items() if not ok]
     assert failed == [r for r in verdicts if r.endswith("within [0.0, 100.0]")]
     assert len(failed) == 1
