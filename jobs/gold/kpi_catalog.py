@@ -14,6 +14,10 @@ Three kinds of declarations, each in one place:
 - a **breakdown** is a column every fact either has or does not: anchor tier, category,
   region, device, hour of day (UTC), plus `all`.
 
+Where the generator's calibration metrics (`livelake.metrics`) define a figure, the catalog
+metric names it in `same_as` and computes the same thing per day (in percent);
+tests/jobs/gold/test_kpi_calibration.py runs both on generated data and asserts equality.
+
 `category` is the product's category where a fact row has a product (carts, orders,
 after-sales, explanation segments, interactions about a product), else the live session's.
 Rows whose breakdown cannot be resolved count under `unknown`, never dropped.
@@ -118,6 +122,7 @@ class Metric:
     valid_range: tuple[float | None, float | None] = (0.0, None)
     targets: tuple[Target, ...] = ()
     direction: str = "higher_is_better"
+    same_as: str | None = None  # the generator's definition in livelake.metrics it equals
 
     @property
     def target(self) -> Target | None:
@@ -473,6 +478,7 @@ METRICS: tuple[Metric, ...] = (
         "room visits whose user paid an order in that live session on the day",
         "paying_visits",
         "room_visits",
+        same_as="live_room_conversion",
         targets=(
             Target("phase_1", 4.5, PLAN + " to 4.5%"),
             Target("phase_2", 5.5, PLAN + " to 5.5%"),
@@ -520,6 +526,7 @@ METRICS: tuple[Metric, ...] = (
         "short_visits",
         "completed_visits",
         direction="lower_is_better",
+        same_as="short_visit_share",
     ),
     _share(
         "long_visit_share_pct",
@@ -530,14 +537,18 @@ METRICS: tuple[Metric, ...] = (
     # Carts.
     _count("carts", "(user, room, product) combinations added to the cart"),
     _share(
-        "cart_to_pay_pct", "carted (user, product) pairs paid the same day", "paid_carts", "carts"
+        "cart_to_pay_pct",
+        "carted (user, session, product) paid in that session the same day",
+        "paid_carts",
+        "carts",
     ),
     _share(
         "unpaid_cart_share_pct",
-        "carted (user, product) pairs not paid the same day",
+        "carted (user, session, product) not paid in that session the same day",
         "unpaid_carts",
         "carts",
         direction="lower_is_better",
+        same_as="unpaid_cart_share",
     ),
     _rate(
         "cart_removal_rate_pct",

@@ -12,6 +12,7 @@ import pytest
 
 from livelake.generator import GeneratorConfig, generate
 from livelake.jobs.gold.kpi import measures, metric_rows
+from livelake.jobs.gold.kpi_catalog import METRICS
 from livelake.jobs.lake.tables.silver import SILVER
 from livelake.metrics import evaluate_duckdb, register_landing
 from tests.jobs.gold.kpi_data import complete
@@ -20,12 +21,8 @@ pytestmark = pytest.mark.slow
 START = date(2026, 1, 1)
 DAYS = 2
 SMALL = {"start": START, "days": DAYS, "users": 600, "events_per_day": 4_000}
-# The generator's metric each catalog metric reuses; ours is in percent.
-SAME_AS = {
-    "live_room_conversion_pct": "live_room_conversion",
-    "short_visit_share_pct": "short_visit_share",
-    "unpaid_cart_share_pct": "unpaid_cart_share",
-}
+# The generator's metric each catalog metric declares it equals; ours is in percent.
+SAME_AS = {m.name: m.same_as for m in METRICS if m.same_as}
 
 
 def _ts(column: str) -> str:
@@ -111,6 +108,11 @@ def _generator_metrics_on(con, day: date) -> dict:
 
 @pytest.mark.parametrize("offset", range(DAYS))
 def test_the_mart_equals_the_generators_definitions_day_by_day(spark, generated, offset):
+    assert set(SAME_AS.values()) == {
+        "live_room_conversion",
+        "short_visit_share",
+        "unpaid_cart_share",
+    }
     con, frames = generated
     day = date.fromordinal(START.toordinal() + offset)
     rows = metric_rows(measures(spark, frames, day), day, "calibration")
