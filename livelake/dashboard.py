@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 FUNNEL = (
-    ("room_visitors", "Room visitors"),
-    ("carted_visitors", "Added to cart"),
-    ("paying_visitors", "Paid"),
+    ("room_visits", "Room visits"),
+    ("carted_visits", "Added to cart"),
+    ("paying_visits", "Paid"),
 )
 TREND_METRICS = (
     ("live_room_conversion_pct", "Live-room conversion (%)"),
@@ -112,7 +112,7 @@ def _latest(daily: pl.DataFrame, metric: str) -> dict | None:
 
 
 def funnel_figure(daily: pl.DataFrame, day: date) -> go.Figure:
-    """Room visitors -> added to cart -> paid on `day`, stacked by anchor tier."""
+    """Room visits -> added to cart -> paid on `day`, stacked by anchor tier."""
     import plotly.graph_objects as go
     import polars as pl
 
@@ -141,7 +141,7 @@ def funnel_figure(daily: pl.DataFrame, day: date) -> go.Figure:
     overall = [_value(of_day, metric) for metric, _ in FUNNEL]
     figure.update_layout(
         title=(
-            f"Funnel on {day}: {overall[0]:,.0f} room visitors → {overall[1]:,.0f} added to "
+            f"Funnel on {day}: {overall[0]:,.0f} room visits → {overall[1]:,.0f} added to "
             f"cart → {overall[2]:,.0f} paid (stacked by anchor tier)"
         ),
         height=420,

@@ -9,10 +9,14 @@ Three kinds of declarations, each in one place:
   aggregate expressions over its rows.
 - a **metric** is numerator measure / denominator measure x scale, with a unit, a valid
   range (what the GE suite checks) and, where the plan names one, its **targets**. Numerator
-  and denominator may come from different facts (GMV per visitor); a metric is offered for
+  and denominator may come from different facts (GMV per visit); a metric is offered for
   the breakdowns both of them support.
 - a **breakdown** is a column every fact either has or does not: anchor tier, category,
   region, device, hour of day (UTC), plus `all`.
+
+Where the generator's calibration metrics (`livelake.metrics`) define a figure, the catalog
+metric names it in `same_as` and computes the same thing per day (in percent);
+tests/jobs/gold/test_kpi_calibration.py runs both on generated data and asserts equality.
 
 `category` is the product's category where a fact row has a product (carts, orders,
 after-sales, explanation segments, interactions about a product), else the live session's.
@@ -118,6 +122,7 @@ class Metric:
     valid_range: tuple[float | None, float | None] = (0.0, None)
     targets: tuple[Target, ...] = ()
     direction: str = "higher_is_better"
+    same_as: str | None = None  # the generator's definition in livelake.metrics it equals
 
     @property
     def target(self) -> Target | None:
@@ -153,13 +158,13 @@ DIMENSIONS: dict[str, str] = {
 
 ROOM_VISITS = Fact(
     "room_visits",
-    "one row per (user, live session) seen in the room on day D",
+    "one row per room visit (distinct visit_id in a live session) seen on day D",
     """
-    WITH visitors AS (
-        SELECT user_id, session_id, min(event_time) AS first_seen_at
+    WITH visits AS (
+        SELECT visit_id, user_id, session_id, min(event_time) AS first_seen_at
         FROM {views}
         WHERE event_date = DATE {day} AND session_id IS NOT NULL
-        GROUP BY user_id, session_id
+        GROUP BY visit_id, user_id, session_id
     ), carted AS (
         SELECT DISTINCT user_id, session_id FROM {cart_events}
         WHERE event_date = DATE {day} AND event_type = 'add' AND session_id IS NOT NULL
@@ -171,7 +176,7 @@ ROOM_VISITS = Fact(
            p.user_id IS NOT NULL AS is_paid,
            coalesce(u.is_new_user, false) AS is_new_user,
            {breakdowns}
-    FROM visitors v
+    FROM visits v
     LEFT JOIN carted c ON c.user_id = v.user_id AND c.session_id = v.session_id
     LEFT JOIN paid p ON p.user_id = v.user_id AND p.session_id = v.session_id
     LEFT JOIN {session_dim} s ON s.session_id = v.session_id
@@ -184,11 +189,11 @@ ROOM_VISITS = Fact(
         at="v.first_seen_at",
     ),
     {
-        "room_visitors": "count(*)",
-        "carted_visitors": "count_if(is_carted)",
-        "paying_visitors": "count_if(is_paid)",
-        "new_visitors": "count_if(is_new_user)",
-        "returning_visitors": "count_if(NOT is_new_user)",
+        "room_visits": "count(*)",
+        "carted_visits": "count_if(is_carted)",
+        "paying_visits": "count_if(is_paid)",
+        "new_user_visits": "count_if(is_new_user)",
+        "returning_user_visits": "count_if(NOT is_new_user)",
     },
 )
 
@@ -211,7 +216,7 @@ VISITS = Fact(
         at="w.event_time",
     ),
     {
-        "visits": "count(*)",
+        "completed_visits": "count(*)",
         "watch_minutes": "sum(dwell_seconds) / 60.0",
         "short_visits": f"count_if(dwell_seconds < {SHORT_VISIT_SECONDS})",
         "long_visits": f"count_if(dwell_seconds >= {LONG_VISIT_SECONDS})",
@@ -233,7 +238,7 @@ CARTS = Fact(
         WHERE event_date = DATE {day}
         GROUP BY user_id, session_id, product_id
     ), paid AS (
-        SELECT DISTINCT user_id, product_id FROM {orders}
+        SELECT DISTINCT user_id, session_id, product_id FROM {orders}
         WHERE event_date = DATE {day} AND event_type = 'paid'
     )
     SELECT c.adds, c.removes, CAST(c.added_value_cny AS DOUBLE) AS added_value_cny,
@@ -241,6 +246,7 @@ CARTS = Fact(
            {breakdowns}
     FROM carts c
     LEFT JOIN paid p ON p.user_id = c.user_id AND p.product_id = c.product_id
+                    AND p.session_id IS NOT DISTINCT FROM c.session_id
     LEFT JOIN {session_dim} s ON s.session_id = c.session_id
     LEFT JOIN {user_dim} u ON u.user_id = c.user_id
     LEFT JOIN {product_dim} pr ON pr.product_id = c.product_id
@@ -465,13 +471,14 @@ def _rate(name: str, description: str, numerator: str, denominator: str, **kw) -
 
 
 METRICS: tuple[Metric, ...] = (
-    # Room funnel: visitors -> cart -> paid.
-    _count("room_visitors", "users who entered a live room, counted once per room"),
+    # Room funnel: visits -> cart -> paid.
+    _count("room_visits", "room visits: distinct visit_id in a live session"),
     _share(
         "live_room_conversion_pct",
-        "room visitors who paid an order in that room on the day",
-        "paying_visitors",
-        "room_visitors",
+        "room visits whose user paid an order in that live session on the day",
+        "paying_visits",
+        "room_visits",
+        same_as="live_room_conversion",
         targets=(
             Target("phase_1", 4.5, PLAN + " to 4.5%"),
             Target("phase_2", 5.5, PLAN + " to 5.5%"),
@@ -480,33 +487,33 @@ METRICS: tuple[Metric, ...] = (
     ),
     _share(
         "add_to_cart_rate_pct",
-        "room visitors who added a product to the cart in that room",
-        "carted_visitors",
-        "room_visitors",
+        "room visits whose user added a product to the cart in that session on the day",
+        "carted_visits",
+        "room_visits",
         targets=(Target("plan", 3.2, "plan: add-to-cart rate 3.2%"),),
     ),
-    _count("carted_visitors", "room visitors who added a product to the cart in that room"),
-    _count("paying_visitors", "room visitors who paid in that room"),
+    _count("carted_visits", "room visits whose user added to the cart in that session"),
+    _count("paying_visits", "room visits whose user paid in that session"),
     _share(
-        "new_visitor_share_pct",
-        "room visitors registered within 7 days",
-        "new_visitors",
-        "room_visitors",
+        "new_user_visit_share_pct",
+        "room visits by users registered within 7 days",
+        "new_user_visits",
+        "room_visits",
     ),
     _share(
-        "returning_visitor_share_pct",
-        "room visitors registered earlier than 7 days ago",
-        "returning_visitors",
-        "room_visitors",
+        "returning_user_visit_share_pct",
+        "room visits by users registered earlier",
+        "returning_user_visits",
+        "room_visits",
     ),
     # Dwell.
-    _count("visits", "completed room visits (leave events)"),
+    _count("completed_visits", "completed room visits (leave events)"),
     Metric(
         "avg_dwell_minutes",
         "average minutes a completed visit stayed in the room",
         "minutes",
         "watch_minutes",
-        "visits",
+        "completed_visits",
         valid_range=(0.0, 1440.0),
         targets=(Target("plan", 6.5, "plan: average dwell 6.5 minutes"),),
     ),
@@ -517,23 +524,31 @@ METRICS: tuple[Metric, ...] = (
         "short_visit_share_pct",
         "completed visits shorter than 3 minutes",
         "short_visits",
-        "visits",
+        "completed_visits",
         direction="lower_is_better",
+        same_as="short_visit_share",
     ),
     _share(
-        "long_visit_share_pct", "completed visits of 10 minutes or more", "long_visits", "visits"
+        "long_visit_share_pct",
+        "completed visits of 10 minutes or more",
+        "long_visits",
+        "completed_visits",
     ),
     # Carts.
     _count("carts", "(user, room, product) combinations added to the cart"),
     _share(
-        "cart_to_pay_pct", "carted (user, product) pairs paid the same day", "paid_carts", "carts"
+        "cart_to_pay_pct",
+        "carted (user, session, product) paid in that session the same day",
+        "paid_carts",
+        "carts",
     ),
     _share(
         "unpaid_cart_share_pct",
-        "carted (user, product) pairs not paid the same day",
+        "carted (user, session, product) not paid in that session the same day",
         "unpaid_carts",
         "carts",
         direction="lower_is_better",
+        same_as="unpaid_cart_share",
     ),
     _rate(
         "cart_removal_rate_pct",
@@ -595,7 +610,7 @@ METRICS: tuple[Metric, ...] = (
         targets=(Target("plan", 28.0, "plan: 30-day repurchase rate 28%"),),
     ),
     _share("new_buyer_share_pct", "buyers registered within 7 days", "new_buyers", "buyers"),
-    Metric("gmv_per_visitor_cny", "GMV per room visitor", "cny", "gmv_cny", "room_visitors"),
+    Metric("gmv_per_visit_cny", "GMV per room visit", "cny", "gmv_cny", "room_visits"),
     # Interactions (互动).
     _count("interactions", "comments, likes, shares and gifts"),
     *(_count(f"{kind}s", f"{kind} events") for kind in INTERACTION_TYPES),
@@ -618,10 +633,10 @@ METRICS: tuple[Metric, ...] = (
         for kind in INTERACTION_TYPES
     ),
     _rate(
-        "interacting_user_share_pct",
-        "users who interacted per room visitor",
+        "interacting_users_per_100_visits",
+        "distinct users who interacted per 100 room visits",
         "interacting_users",
-        "room_visitors",
+        "room_visits",
     ),
     # Product explanation (商品展示时长).
     _count("explanation_segments", "product explanation segments started"),
@@ -658,10 +673,10 @@ METRICS: tuple[Metric, ...] = (
         "live_sessions",
     ),
     Metric(
-        "visitors_per_session",
-        "room visitors per live session",
+        "visits_per_session",
+        "room visits per live session",
         "ratio",
-        "room_visitors",
+        "room_visits",
         "live_sessions",
     ),
     Metric(
@@ -718,7 +733,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "net_follower_growth", "follows minus unfollows", "count", "net_follows", valid_range=ANY
     ),
-    _rate("follows_per_100_visitors", "follows per 100 room visitors", "follows", "room_visitors"),
+    _rate("follows_per_100_visits", "follows per 100 room visits", "follows", "room_visits"),
     _count("share_edges", "share edges (user -> user)"),
     _count("invites", "invite edges (user -> user)"),
 )

@@ -45,10 +45,10 @@ def _amounts(i: int) -> dict[tuple[str, str, str], float]:
         ("anchor_tier", "long_tail", 400 + 40 * i),
     ):
         for measure, share in (
-            ("room_visitors", 1.0),
-            ("carted_visitors", 0.2),
-            ("paying_visitors", 0.03 + 0.005 * i),
-            ("visits", 1.5),
+            ("room_visits", 1.0),
+            ("carted_visits", 0.2),
+            ("paying_visits", 0.03 + 0.005 * i),
+            ("completed_visits", 1.5),
             ("watch_minutes", 8.0),
             ("gmv_cny", 5.0),
             ("orders_paid", 0.04),

@@ -1,6 +1,6 @@
 """The KPI mart on a hand-built day: every value below is computed by hand from kpi_data.py.
 
-Day D = 2026-01-02. Room visitors (user, session): (u1,s1) (u2,s1) (u3,s2) (u4,s2) (u2,s2).
+Day D = 2026-01-02. Room visits: v1 v2 (u1,s1), v3 (u2,s1), v4 (u3,s2), v6 (u4,s2), v5 (u2,s2).
 Completed visits dwell 120, 600, 300, 60, 1800 s = 48 min. Carts (u1,s1,p1) (u2,s1,p1)
 (u4,s2,p2), only u1's paid. Orders on D: o1 paid 75 (1 x 80 - 5 coupon, head anchor, 10h),
 o2 created + cancelled (long tail), o3 paid 90 (2 x 45, no session or anchor, 22h).
@@ -34,11 +34,11 @@ def value(mart, metric: str, breakdown: str = "all", of: str = "all") -> float |
 @pytest.mark.parametrize(
     ("metric", "expected"),
     [
-        ("room_visitors", 5.0),
-        ("live_room_conversion_pct", 20.0),  # (u1,s1) paid: 1 / 5
-        ("add_to_cart_rate_pct", 60.0),  # (u1,s1) (u2,s1) (u4,s2) carted: 3 / 5
-        ("new_visitor_share_pct", 40.0),  # u2 registered D-1: 2 of 5 room visits
-        ("visits", 5.0),
+        ("room_visits", 6.0),
+        ("live_room_conversion_pct", 33.333333),  # u1 paid in s1: v1 v2 of 6
+        ("add_to_cart_rate_pct", 66.666667),  # v1 v2 v3 v6 carted in their session: 4 / 6
+        ("new_user_visit_share_pct", 33.333333),  # u2 registered D-1: v3 v5
+        ("completed_visits", 5.0),
         ("avg_dwell_minutes", 9.6),  # 48 min / 5
         ("short_visit_share_pct", 40.0),  # 120 s and 60 s
         ("long_visit_share_pct", 40.0),  # 600 s and 1800 s
@@ -60,21 +60,21 @@ def value(mart, metric: str, breakdown: str = "all", of: str = "all") -> float |
         ("avg_selling_price_cny", 56.666667),  # 170 / 3 units
         ("repurchase_rate_30d_pct", 50.0),  # u1 also paid on D-10; u3 did not
         ("new_buyer_share_pct", 0.0),
-        ("gmv_per_visitor_cny", 33.0),  # 165 / 5
+        ("gmv_per_visit_cny", 27.5),  # 165 / 6
         ("interactions", 4.0),
         ("interactions_per_watch_minute", 0.083333),  # 4 / 48
         ("gift_value_cny", 10.0),
-        ("interacting_user_share_pct", 60.0),  # u1 u2 u3 / 5
+        ("interacting_users_per_100_visits", 50.0),  # u1 u2 u3 per 6 visits
         ("explained_products", 2.0),  # (s1,p1) (s2,p2)
         ("explain_minutes_per_product", 17.5),  # (600 + 300 + 1200) s / 60 / 2
         ("live_sessions", 2.0),
         ("live_hours", 3.5),  # 120 + 90 min
-        ("visitors_per_session", 2.5),
+        ("visits_per_session", 3.0),
         ("gmv_per_live_hour_cny", 47.142857),  # 165 / 210 min x 60
         ("refund_rate_pct", 50.0),  # 1 refund / 2 paid orders
         ("after_sales_reason_quality_pct", 100.0),
         ("net_follower_growth", 1.0),  # 2 follows - 1 unfollow
-        ("follows_per_100_visitors", 40.0),
+        ("follows_per_100_visits", 33.333333),  # 2 follows / 6 visits
     ],
 )
 def test_overall_metric_equals_the_hand_computed_value(mart, metric, expected):
@@ -84,9 +84,9 @@ def test_overall_metric_equals_the_hand_computed_value(mart, metric, expected):
 @pytest.mark.parametrize(
     ("metric", "breakdown", "of", "expected"),
     [
-        ("live_room_conversion_pct", "anchor_tier", "head", 50.0),  # (u1,s1) of (u1,s1) (u2,s1)
+        ("live_room_conversion_pct", "anchor_tier", "head", 66.666667),  # v1 v2 of v1 v2 v3
         ("live_room_conversion_pct", "anchor_tier", "long_tail", 0.0),
-        ("live_room_conversion_pct", "region", "east", 50.0),  # u1 is east as of D, u3 east
+        ("live_room_conversion_pct", "region", "east", 66.666667),  # u1 east as of D: v1 v2 v4
         ("live_room_conversion_pct", "region", "west", 0.0),
         ("gmv_cny", "anchor_tier", "head", 75.0),
         ("gmv_cny", "anchor_tier", "unknown", 90.0),  # o3: no anchor, no session
@@ -110,12 +110,12 @@ def test_the_user_version_valid_at_the_end_of_the_day_decides_the_region(mart):
 
 def test_events_of_other_days_are_not_counted(mart):
     # u4's leave event on D-1 (999 s) is outside D: 5 visits, not 6.
-    assert mart[("visits", "all", "all")]["numerator"] == 5.0
+    assert mart[("completed_visits", "all", "all")]["numerator"] == 5.0
 
 
 def test_plan_targets_and_gaps_ride_along(mart):
     conversion = mart[("live_room_conversion_pct", "all", "all")]
-    assert (conversion["target_value"], conversion["gap_to_target"]) == (4.5, 15.5)
+    assert (conversion["target_value"], conversion["gap_to_target"]) == (4.5, 28.833333)
     assert mart[("avg_dwell_minutes", "all", "all")]["gap_to_target"] == pytest.approx(3.1)
     assert mart[("gmv_cny", "all", "all")]["target_value"] is None
 
@@ -129,7 +129,7 @@ def test_the_mart_has_more_than_200_metric_breakdown_series(mart):
 def test_a_zero_denominator_gives_no_value_rather_than_an_error(mart):
     # Sessions have no device, so visitors per session is not offered by device at all,
     # and no buyer in the unknown tier of a fact means a null, not a division error.
-    assert not [k for k in mart if k[0] == "visitors_per_session" and k[1] == "device"]
+    assert not [k for k in mart if k[0] == "visits_per_session" and k[1] == "device"]
     assert value(mart, "aov_cny", "anchor_tier", "long_tail") is None
 
 
