@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 DOCS_SITE = "livelake"
 DATASOURCE = "livelake_spark"
+INDEX_LIMIT = 300
 
 
 def local_path(lake_root: str) -> Path:
@@ -52,7 +53,12 @@ def gx_context(lake_root: str) -> AbstractDataContext:
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(docs_dir(lake_root)),
         },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        # The index loads every result it lists: cap it so a gate's cost does not grow with
+        # the lake's age (older pages stay on disk; evidence packs link to them directly).
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "validation_results_limit": INDEX_LIMIT,
+        },
     }
     sites = context.list_data_docs_sites()
     if sites.get(DOCS_SITE) != site or len(sites) != 1:

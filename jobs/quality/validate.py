@@ -38,7 +38,10 @@ class Validation:
 
 
 def _batch_definition(context: AbstractDataContext, asset_name: str) -> Any:
-    source = context.data_sources.add_or_update_spark(name=DATASOURCE)
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except KeyError:
+        source = context.data_sources.add_spark(name=DATASOURCE)
     try:
         asset = source.get_asset(asset_name)
     except LookupError:

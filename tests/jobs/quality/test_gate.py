@@ -109,3 +109,43 @@ def test_a_warning_is_recorded_but_publishes(job_ctx, views_frame, monkeypatch, 
     assert [(r["expectation"], r["severity"], r["unexpected_count"]) for r in warned] == [
         ("expect_column_values_to_be_in_set", "warn", 1)
     ]
+
+
+def test_a_stage_of_several_tables_publishes_none_when_one_fails(job_ctx, views_frame):
+    from livelake.jobs.lake.tables.silver import LIVE_SESSIONS
+
+    start = view_row("x")["event_time"]
+    session = {
+        "session_id": "s1",
+        "anchor_id": "a1",
+        "category": "beauty",
+        "title": "t",
+        "started_at": start,
+        "ended_at": start + timedelta(hours=2),
+        "session_date": DAY,
+        "updated_at": start,
+        **{
+            k: view_row("x")[k]
+            for k in (
+                "source",
+                "delivery_date",
+                "source_file",
+                "line_number",
+                "extra_fields",
+                "run_id",
+            )
+        },
+    }
+    sessions = job_ctx.spark.createDataFrame(
+        [[session[c] for c in LIVE_SESSIONS.column_names]], LIVE_SESSIONS.spark_schema()
+    )
+    good = job_ctx.lake.stage(LIVE_SESSIONS, sessions, "replace_partitions", [DAY])
+    bad = job_ctx.lake.stage(
+        VIEWS, views_frame([view_row("e1"), view_row("e1")]), "replace_partitions", [DAY]
+    )
+    versions = (job_ctx.lake.version(LIVE_SESSIONS), job_ctx.lake.version(VIEWS))
+    with pytest.raises(GateFailedError) as refused:
+        publish(job_ctx, "silver", DAY, [good, bad])
+    assert (job_ctx.lake.version(LIVE_SESSIONS), job_ctx.lake.version(VIEWS)) == versions
+    assert refused.value.verdict.suites == 2
+    assert all(f.startswith("silver/views:") for f in refused.value.verdict.failures)
