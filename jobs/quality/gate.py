@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
 
 
+# Quarantine rows are the rejects themselves: they feed no model or report, and the silver
+# reconciliation (landed = published + quarantined + duplicates) already proves none is lost
+# or counted twice. Validating them would double the silver gate's cost for no protection.
+UNGATED_LAYERS = frozenset({"quarantine"})
+
+
 def summarise(found: list[Outcome], suites: int, report_path: str | None) -> GateSummary:
     failed = [o for o in found if not o.success]
     return GateSummary(
@@ -53,7 +59,7 @@ def quality_gate(
     run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
     validations = []
     measured = []
-    for write in staged:
+    for write in (w for w in staged if w.table.layer not in UNGATED_LAYERS):
         suite = build_suite(ctx.settings, write.table, day)
         df = write.dataframe.persist(StorageLevel.MEMORY_AND_DISK)
         try:
