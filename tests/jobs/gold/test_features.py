@@ -1,19 +1,19 @@
-"""Feature snapshots: hand-computed values, incremental == full, no silver history read,
-late data rebuilds exactly the affected snapshots."""
+"""Feature snapshots: hand-computed values, incremental == full, no silver history read."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pyarrow.compute as pc
 import pytest
 
 from livelake.features import ENTITIES, ENTITY_KEYS, features_of
-from livelake.jobs.gold import aggregates, features
+from livelake.jobs.gold import aggregates, features, training
 from livelake.jobs.lake.read import delta_table, read_arrow
 from livelake.jobs.lake.tables.gold import SNAPSHOTS
 from livelake.jobs.lake.tables.silver import SILVER
-from tests.jobs.gold.world import D1, D2, D3
+from tests.jobs.gold.world import D1, D2, D3, DIMENSIONS
 
 DECAY = 2 ** (-1 / 14)
 
@@ -114,33 +114,39 @@ def test_incremental_snapshot_equals_full_recomputation(built_ctx, entity):
                 assert mine == theirs, f.reference
 
 
-def _silver_files_of(table, days) -> list[str]:
-    part = table.partition_by[0]
-    return [
-        f
-        for f in delta_table(table).file_uris()
-        if any(f"/{part}={d.isoformat()}/" in f for d in days)
-    ]
+def _silver_files() -> dict[str, list[str]]:
+    """Local paths of every data file of every silver table, by table."""
+    return {
+        name: [uri.removeprefix("file://") for uri in delta_table(table).file_uris()]
+        for name, table in SILVER.items()
+    }
 
 
-def test_a_day_reads_no_silver_file_of_earlier_days(copy_ctx):
-    """Every silver file of D1..D3 is overwritten with garbage, except D3's live_sessions (the
-    session lookup of D4's events, which may belong to a session started the day before).
-    D4 still builds, so none of them was opened: the run read its day's partitions and gold."""
+def test_a_day_reads_only_its_own_silver_partitions_counted_by_file_access(copy_ctx):
+    """Every silver file gets an old access time; after D4's aggregates, features and training
+    the kernel's access times (relatime) show which files were opened: only the dimensions
+    (valid-as-of lookups) and D3's live_sessions (sessions D4 events may belong to), never
+    the event history."""
     d4 = D3 + timedelta(days=1)
-    history = [
-        path
-        for name in aggregates.EVENT_SOURCES
-        for path in _silver_files_of(
-            SILVER[name], [D1, D2] if name == "live_sessions" else [D1, D2, D3]
-        )
-    ]
-    assert len(history) >= 19  # every partition of D1..D3 holds at least one file
-    for path in history:
-        with open(path.removeprefix("file://"), "wb") as handle:
-            handle.write(b"not parquet")
-    assert aggregates.run(copy_ctx, d4).status == "ok"
-    assert features.run(copy_ctx, d4).status == "ok"
+    files = _silver_files()
+    long_ago = 1_000_000_000  # 2001: older than any write, so the next read updates atime
+    for path in (p for paths in files.values() for p in paths):
+        os.utime(path, (long_ago, long_ago))
+    for stage in (aggregates, features, training):
+        assert stage.run(copy_ctx, d4).status == "ok"
+    opened = {
+        name: [p for p in paths if os.stat(p).st_atime > long_ago] for name, paths in files.items()
+    }
+    history = {
+        name: [p for p in paths if f"={D3.isoformat()}/" not in p or name != "live_sessions"]
+        for name, paths in files.items()
+        if name not in DIMENSIONS
+    }
+    assert sum(len(p) for p in history.values()) >= 19  # D1..D3 partitions hold files
+    assert {n: p for n, p in opened.items() if p and n not in DIMENSIONS} == {
+        "live_sessions": [p for p in files["live_sessions"] if f"={D3.isoformat()}/" in p]
+    }
+    assert all(not set(opened[n]) & set(paths) for n, paths in history.items())
     u1 = snapshot("user", d4)[("u1",)]
     assert (u1["visits_1d"], u1["visits_7d"], u1["days_since_last_visit"]) == (0, 3, 1)
     assert u1["engagement_decayed"] == pytest.approx(3 * DECAY**3, abs=1e-12)
