@@ -290,6 +290,87 @@ def train(
         console.print(line)
 
 
+@app.command("generate")
+def generate_command(
+    start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First day")] = date(2026, 1, 1),
+    days: Annotated[int, typer.Option(help="Days to generate")] = 14,
+    users: Annotated[int, typer.Option(help="Users on the platform")] = 200_000,
+    events_per_day: Annotated[int, typer.Option(help="Event lines per day")] = 2_000_000,
+    seed: Annotated[int, typer.Option(help="Seed: same seed, same bytes")] = 7,
+    out: Annotated[Path | None, typer.Option(help="Landing root [default: landing_root]")] = None,
+) -> None:
+    """Generate a calibrated live-commerce platform into the landing area (docs/generator.md)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table as RichTable
+
+    from livelake.generator import GeneratorConfig, generate
+
+    try:
+        config = GeneratorConfig(
+            start=start, days=days, users=users, events_per_day=events_per_day, seed=seed
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    root = out or Path(_settings().landing_root)
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress("[progress.description]{task.description}", *columns, console=console) as bar:
+        task = bar.add_task(f"Generating {days} days into {root}", total=days)
+        report = generate(config, root, on_day=lambda day, rows: bar.advance(task))
+    out_table = RichTable(title=f"Landed under {root}/platform ({report.files} files)")
+    for name in ("stream / export", "rows", "rows per day"):
+        out_table.add_column(name, justify="left" if name.startswith("stream") else "right")
+    totals: dict[str, int] = {}
+    for (_, name), n in report.rows.items():
+        totals[name] = totals.get(name, 0) + n
+    for name, n in totals.items():
+        out_table.add_row(name, f"{n:,}", f"{n // days:,}")
+    console.print(out_table)
+    injected = sum(n for k, n in report.defects.items() if k != "empty_file")
+    console.print(
+        f"Defects injected: {injected:,} lines ({injected / max(report.event_rows, 1):.2%} of "
+        f"event lines) + {report.defects.get('empty_file', 0)} empty files; ground truth in "
+        "each delivery's _manifest.json."
+    )
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Input files (olist: the export folder)")],
+    fmt: Annotated[str, typer.Option("--format", help="taobao | retailrocket | olist")],
+    landing: Annotated[
+        Path | None, typer.Option(help="Landing root [default: landing_root]")
+    ] = None,
+) -> None:
+    """Land a real public behaviour log (Taobao, RetailRocket, Olist) in the landing format."""
+    from rich.table import Table as RichTable
+
+    from livelake.adapters import AdapterInputError
+    from livelake.adapters import ingest as run_adapter
+
+    root = landing or Path(_settings().landing_root)
+    try:
+        with console.status(f"Mapping {fmt} input…"):
+            report = run_adapter(fmt, paths, root)
+    except AdapterInputError as exc:
+        raise fail(str(exc)) from None
+    out = RichTable(title=f"{fmt}: {report.input_rows:,} input rows -> {root}/{fmt}")
+    out.add_column("landed as")
+    out.add_column("rows", justify="right")
+    for name, n in sorted(report.rows.items()):
+        out.add_row(name, f"{n:,}")
+    for reason, n in sorted(report.unmapped.items()):
+        out.add_row(f"[yellow]unmapped: {reason}[/]", f"{n:,}")
+    if not report.unmapped:
+        out.add_row("unmapped", "0")
+    console.print(out)
+    console.print(
+        f"{len(report.deliveries)} daily deliveries; unmapped rows are listed per reason in "
+        "each delivery's _manifest.json."
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()
