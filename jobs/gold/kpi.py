@@ -96,16 +96,29 @@ def measures(
     One Spark job per fact (its joins, one GROUPING SETS aggregate), submitted from a few
     threads so their scheduling overlaps; the result is a few thousand numbers, so it is
     collected. Separate jobs plan and run far faster than one union of all nine facts.
+    Relations that several facts read (views, orders, the dimensions) are persisted for the
+    duration, so each silver table is scanned once.
     """
+    from pyspark import StorageLevel
+
     relations = dimensions(spark, silver, day)
     params = query_parameters(day)
+    shared = [
+        relations[name].persist(StorageLevel.MEMORY_AND_DISK)
+        for name in relations
+        if sum(f"{{{name}}}" in fact.query for fact in FACTS) > 1
+    ]
 
     def aggregate(fact: Fact) -> list[Row]:
         rows = spark.sql(fact.query, **relations, **params)
         return spark.sql(_aggregate_sql(fact), rows=rows).collect()
 
-    with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
-        results = list(pool.map(aggregate, FACTS))
+    try:
+        with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
+            results = list(pool.map(aggregate, FACTS))
+    finally:
+        for frame in shared:
+            frame.unpersist()
     return {
         (r["measure"], r["breakdown"], r["breakdown_value"]): r["amount"]
         for rows in results

@@ -25,7 +25,7 @@ def test_the_stage_publishes_the_mart_and_a_rerun_replaces_the_day(spark, lake, 
     conversion = published.filter(
         (published["metric"] == "live_room_conversion_pct") & (published["breakdown"] == "all")
     )
-    assert conversion["value"].to_list() == [20.0]
+    assert conversion["value"].to_list() == [33.333333]  # v1 v2 of six room visits
     assert published.select("metric", "breakdown").unique().height == len(kpi_catalog.series())
     assert read_table("gold/kpi_targets", lake_root=str(lake_root)).height == 6
 
