@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
+# uv trusts the operating system's certificate store (corporate TLS proxies, custom CAs).
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: install demo test test-fast test-integration bench lint fmt lock airflow clean check-java help
 
