@@ -52,9 +52,28 @@ def polars_asof(data: Path) -> pa.Table:
     return joined.select("label_id", *FEATURES).to_arrow()
 
 
+def livelake_training_set(data: Path, engine: str = "polars") -> pa.Table:
+    """Our JVM-free `training_set` over `gold/user_features` (same rows, string user ids)."""
+    import polars as pl
+
+    from benchmarks.pit_lake import LABELS_FILE, REFERENCES, as_benchmark_columns, lake_root
+    from livelake.features import training_set
+
+    labels = pl.read_parquet(data / LABELS_FILE)
+    result = training_set(labels, REFERENCES, engine=engine, lake_root=str(lake_root(data)))
+    return as_benchmark_columns(result.to_arrow() if engine == "polars" else result)
+
+
+def livelake_training_set_duckdb(data: Path) -> pa.Table:
+    """The same API with its DuckDB join (`engine="arrow"`)."""
+    return livelake_training_set(data, engine="arrow")
+
+
 ENGINES: dict[str, Callable[[Path], pa.Table]] = {
     "duckdb_asof": duckdb_asof,
     "polars_asof": polars_asof,
+    "livelake_training_set": livelake_training_set,
+    "livelake_training_set_duckdb": livelake_training_set_duckdb,
 }
 
 
