@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,18 +21,29 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_json(
     cmd: list[str], env: dict[str, str] | None = None, timeout: float | None = None
 ) -> dict:
-    """Run a measurement subprocess and parse the JSON line it prints last."""
-    done = subprocess.run(
+    """Run a measurement subprocess and parse the JSON line it prints last.
+
+    The child gets a process group of its own: on timeout the whole group is killed, JVM
+    included (a Spark JVM outlives its Python driver otherwise).
+    """
+    child = subprocess.Popen(
         cmd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        timeout=timeout,
+        start_new_session=True,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def run_module(module: str, *args: object, timeout: float | None = None) -> dict:
@@ -58,6 +70,21 @@ def peak_rss_mb() -> dict[str, float]:
         peaks[name] = peaks.get(name, 0.0) + _hwm_mb(child.pid)
     peaks["total"] = sum(peaks.values())
     return peaks
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) used so far by this process and its live descendants.
+
+    Unlike wall time it barely depends on how busy the shared machine is.
+    """
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def _hwm_mb(pid: int) -> float:

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import date
 
-from benchmarks.measure import emit, peak_rss_mb
+from benchmarks.measure import cpu_seconds, emit, peak_rss_mb
 
 SPARK_MASTER = "local[2]"
 PII_KEY = "benchmark-pii-key-not-secret"
@@ -35,7 +35,9 @@ def main(landing_root: str, lake_root: str, day: date, stages: list[str]) -> Non
     ctx = JobContext.create(settings(), job="benchmark")
     ctx.spark.range(1).count()  # the first action pays for the JVM warm-up, not a stage
     spark_start_seconds = time.perf_counter() - started
-    reports = run_day(ctx, day, stages)
+    cpu = {"before": cpu_seconds()}
+    reports = run_day(ctx, day, stages, on_report=lambda r: cpu.__setitem__(r.stage, cpu_seconds()))
+    marks = [cpu["before"], *(cpu[r.stage] for r in reports)]
     figures = {
         "spark_start_seconds": spark_start_seconds,
         "shuffle_partitions": settings().shuffle_partitions,
@@ -44,13 +46,14 @@ def main(landing_root: str, lake_root: str, day: date, stages: list[str]) -> Non
                 "stage": r.stage,
                 "status": r.status,
                 "seconds": r.seconds,
+                "cpu_seconds": marks[i + 1] - marks[i],
                 "gate_seconds": r.gate.seconds if r.gate else 0.0,
                 "expectations": r.gate.expectations if r.gate else 0,
                 "rows_out": sum(t.rows_out for t in r.tables),
                 "tables": {t.table: t.rows_out for t in r.tables},
                 "message": r.message[:300],
             }
-            for r in reports
+            for i, r in enumerate(reports)
         ],
         "peak_rss_mb": peak_rss_mb(),
     }

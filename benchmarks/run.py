@@ -61,15 +61,20 @@ def render(results: dict, command: str) -> str:
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
         "",
-        f"Load average (1/5/15 min, `uptime`) at start {results['load']['start']}, at end"
-        f" {results['load']['end']}: the machine is shared, so absolute seconds are noisy;"
-        " compare the ratios, which were measured side by side in this run.",
+        "The machine is shared (other engineers' Spark tests ran at the same time): each"
+        " section states the load average (1/5/15 min, as `uptime` prints it) around it, so"
+        " absolute seconds are noisy; compare the ratios, measured side by side within a"
+        " section.",
         "",
     ]
     for name, result in results["sections"].items():
         lines += SECTIONS[name].render(result)
-        seconds = results["section_seconds"][name]
-        lines += [f"_Section `{name}` took {seconds:.0f} s of wall time in this run._", ""]
+        run = results["runs"][name]
+        lines += [
+            f"_Section `{name}`: started {run['started']}, {run['seconds']:.0f} s of wall time;"
+            f" load average {run['load_start']} before, {run['load_end']} after._",
+            "",
+        ]
     lines += targets(results["sections"], results["quick"])
     if not results["quick"] and ANALYSIS.exists():
         lines += ["", ANALYSIS.read_text().strip()]
@@ -133,35 +138,53 @@ def targets(sections: dict, quick: bool) -> list[str]:
     return [*lines, ""]
 
 
+def run_sections(chosen: list[str], work: Path, quick: bool, results: dict) -> None:
+    for name in chosen:
+        load_start = load_average()
+        print(f"== {name} (load {load_start})", flush=True)
+        began = datetime.now(UTC).strftime("%H:%M UTC")
+        started = time.perf_counter()
+        results["sections"][name] = SECTIONS[name].run(work, quick)
+        results["runs"][name] = {
+            "seconds": time.perf_counter() - started,
+            "started": began,
+            "load_start": load_start,
+            "load_end": load_average(),
+        }
+        print(json.dumps(results["sections"][name], indent=1, default=str), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to keep it from rotting")
-    parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="sections")
+    parser.add_argument("--only", action="append", choices=list(SECTIONS), help="sections")
     parser.add_argument("--out", type=Path, default=None, help="write the report here instead")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="keep generated data and lakes here (reused)"
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other sections of the existing results"
+    )
     args = parser.parse_args(argv)
     chosen = args.only or list(SECTIONS)
-    results = {
-        "machine": machine(),
-        "quick": args.quick,
-        "load": {"start": load_average()},
-        "sections": {},
-        "section_seconds": {},
-    }
-    with tempfile.TemporaryDirectory(prefix="livelake-bench-") as tmp:
-        for name in chosen:
-            print(f"== {name} (load {load_average()})", flush=True)
-            started = time.perf_counter()
-            results["sections"][name] = SECTIONS[name].run(Path(tmp), args.quick)
-            results["section_seconds"][name] = time.perf_counter() - started
-            print(json.dumps(results["sections"][name], indent=1, default=str), flush=True)
-    results["load"]["end"] = load_average()
-    command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
-    if args.only:
-        command += "".join(f" --only {name}" for name in args.only)
     report = args.out or REPORT
+    results_path = RESULTS if args.out is None else args.out.with_suffix(".json")
+    results = {"machine": machine(), "quick": args.quick, "sections": {}, "runs": {}}
+    if args.merge and results_path.exists():
+        earlier = json.loads(results_path.read_text())
+        if earlier.get("quick") == args.quick:
+            results["sections"] = earlier["sections"]
+            results["runs"] = earlier["runs"]
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        run_sections(chosen, args.work, args.quick, results)
+    else:
+        with tempfile.TemporaryDirectory(prefix="livelake-bench-") as tmp:
+            run_sections(chosen, Path(tmp), args.quick, results)
+    results["sections"] = {n: results["sections"][n] for n in SECTIONS if n in results["sections"]}
+    command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(render(results, command))
-    results_path = RESULTS if args.out is None else args.out.with_suffix(".json")
     results_path.write_text(json.dumps(results, indent=1, default=str))
     print(f"wrote {report} and {results_path}")
     return 0

@@ -36,6 +36,7 @@ def run(work: Path, quick: bool) -> dict:
         sizes[events] = {
             "event_lines": figures["event_lines"],
             "stages": {s["stage"]: s["seconds"] for s in figures["stages"]},
+            "cpu_seconds": {s["stage"]: s["cpu_seconds"] for s in figures["stages"]},
             "statuses": {s["stage"]: s["status"] for s in figures["stages"]},
             "peak_rss_mb": figures["peak_rss_mb"]["total"],
             "from_daily_section": "reused_from" in figures,
@@ -54,14 +55,15 @@ def render(r: dict) -> list[str]:
         "",
         "| events/day | event lines | "
         + " | ".join(f"{s} s" for s in STAGES)
-        + " | total s | peak MB |",
-        "|---:|---:|" + "---:|" * (len(STAGES) + 2),
+        + " | total s | total CPU s | peak MB |",
+        "|---:|---:|" + "---:|" * (len(STAGES) + 3),
     ]
     for events, s in r["sizes"].items():
         lines.append(
             f"| {int(events):,} | {s['event_lines']:,} | "
             + " | ".join(f"{s['stages'][st]:.1f}" for st in STAGES)
-            + f" | {sum(s['stages'].values()):.1f} | {s['peak_rss_mb']:,.0f} |"
+            + f" | {sum(s['stages'].values()):.1f} | {sum(s['cpu_seconds'].values()):.1f} |"
+            f" {s['peak_rss_mb']:,.0f} |"
         )
     lines += [
         "",
