@@ -42,27 +42,37 @@ def render(r: dict) -> list[str]:
     lines = [
         f"## Reads: a {r['rows']:,}-row feature snapshot ({r['columns']} columns) without a JVM",
         "",
-        "| engine | seconds | rows | peak MB | target ≤ 1 s |",
-        "|---|---:|---:|---:|---|",
+        "| engine | seconds | CPU s | rows | peak MB | target ≤ 1 s |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for engine, f in r["engines"].items():
         lines.append(
-            f"| {engine} | {f['seconds']:.2f} | {f['rows']:,} | {f['peak_mb']:.0f} |"
+            f"| {engine} | {f['seconds']:.2f} | {f['cpu_seconds']:.2f} | {f['rows']:,} |"
+            f" {f['peak_mb']:.0f} |"
             f" {'met' if f['target_met'] else 'missed'} |"
         )
     return [*lines, ""]
 
 
 def child(engine: str, lake_root: str) -> None:
-    import pandas  # noqa: F401 - imported before the clock, like polars
+    import pandas  # noqa: F401 - every module is imported before the clock starts
     import polars  # noqa: F401
 
+    import livelake.jobs.lake.read
+    import livelake.jobs.lake.tables.gold  # noqa: F401
     from livelake.features import read
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     frame = read("user", engine=engine, lake_root=lake_root)
-    seconds = time.perf_counter() - started
-    emit({"seconds": seconds, "rows": len(frame), "peak_mb": peak_rss_mb()["total"]})
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    emit(
+        {
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "rows": len(frame),
+            "peak_mb": peak_rss_mb()["total"],
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # section -> the header line of its table in BENCHMARKS.md
 TABLE_HEADERS = {
     "generator": "| event lines | all lines | MB landed | seconds | events/s |",
-    "reads": "| engine | seconds | rows | peak MB |",
-    "pit_join": "| engine | seconds | × DuckDB ASOF | peak MB | same rows as DuckDB |",
+    "reads": "| engine | seconds | CPU s | rows | peak MB |",
+    "pit_join": "| engine | seconds | × DuckDB ASOF | CPU s | peak MB | same rows as DuckDB |",
     "incremental": "| history days | features stage s (steady) | × day 7 |",
     "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
