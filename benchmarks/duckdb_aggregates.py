@@ -7,11 +7,12 @@ Reads exactly the Parquet files the Delta log lists for the day's silver partiti
 
 The query is what a DuckDB user would write: one temp table per enriched source, then per
 entity one GROUP BY per source and a fold over their union. The measure expressions are the
-declared ones (Spark SQL that DuckDB also parses; `unix_timestamp` becomes `epoch`).
+declared ones (Spark SQL that DuckDB also parses; `unix_timestamp` becomes `floor(epoch(..))`).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from datetime import date, timedelta
@@ -31,23 +32,16 @@ from livelake.jobs.lake.tables.silver import SILVER
 THREADS = 2
 
 
-def parquet_files(lake_root: str, name: str, first: date | None = None, last: date | None = None):
-    """The silver table's live Parquet files, pruned to partitions in [first, last]."""
+def parquet_files(lake_root: str, name: str, days: list[date] | None = None) -> list[str]:
+    """The silver table's live Parquet files, pruned to the partitions of `days`."""
     declared = SILVER[name]
     dt = DeltaTable(storage.table_uri(lake_root, declared))
-    files = []
-    for uri, action in zip(dt.file_uris(), _partitions(dt), strict=True):
-        value = action.get(declared.partition_by[0]) if declared.partition_by else None
-        if first is None or (value is not None and first.isoformat() <= value <= last.isoformat()):
-            files.append(uri.removeprefix("file://"))
-    return files
-
-
-def _partitions(dt: DeltaTable) -> list[dict]:
-    actions = dt.get_add_actions(flatten=True).to_pydict()
-    keys = [k for k in actions if k.startswith("partition.")]
-    count = len(actions["path"])
-    return [{k.removeprefix("partition."): actions[k][i] for k in keys} for i in range(count)]
+    if days is None:
+        uris = dt.file_uris()
+    else:
+        values = [d.isoformat() for d in days]
+        uris = dt.file_uris(file_pruning_predicate=[(declared.partition_by[0], "in", values)])
+    return [uri.removeprefix("file://") for uri in uris]
 
 
 def _scan(files: list[str]) -> str:
@@ -61,7 +55,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, lake_root: str, day: date) -> N
     start = f"TIMESTAMP '{day} 00:00:00'"
     con.execute(
         f"CREATE TEMP TABLE sessions AS SELECT session_id, anchor_id, category FROM "
-        f"{_scan(parquet_files(lake_root, 'live_sessions', day - timedelta(days=1), day))}"
+        f"{_scan(parquet_files(lake_root, 'live_sessions', [day - timedelta(days=1), day]))}"
     )
     con.execute(
         f"""CREATE TEMP TABLE products AS SELECT product_id, category FROM (
@@ -72,11 +66,12 @@ def load_sources(con: duckdb.DuckDBPyConnection, lake_root: str, day: date) -> N
             WHERE rank = 1"""
     )
     con.execute(
-        f"""CREATE TEMP TABLE prices AS SELECT * FROM {_scan(parquet_files(lake_root, "prices"))}
+        f"""CREATE TEMP TABLE src_prices AS
+            SELECT * FROM {_scan(parquet_files(lake_root, "prices"))}
             WHERE valid_from < {end} AND (valid_to IS NULL OR valid_to > {start})"""
     )
     for name in EVENT_SOURCES:
-        files = parquet_files(lake_root, name, day, day)
+        files = parquet_files(lake_root, name, [day])
         if files:
             rows = _scan(files)
         else:  # nothing that day (after-sales cases on the first day): the declared columns
@@ -100,7 +95,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, lake_root: str, day: date) -> N
 
 
 def _duck(definition: str) -> str:
-    return definition.replace("unix_timestamp(", "epoch(")
+    """Spark's `unix_timestamp(t)` is whole seconds: DuckDB's `floor(epoch(t))`."""
+    return re.sub(r"unix_timestamp\((\w+)\)", r"floor(epoch(\1))", definition)
 
 
 def aggregate_sql(entity: str, day: date) -> str:
@@ -141,15 +137,22 @@ def main(lake_root: str, day: date, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"SET threads = {THREADS}")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     load_sources(con, lake_root, day)
     rows = {}
     for entity in ENTITIES:
         result = con.sql(aggregate_sql(entity, day)).to_arrow_table()
         rows[entity] = result.num_rows
         pq.write_table(result, out / f"{entity}.parquet")
-    seconds = time.perf_counter() - started
-    emit({"seconds": seconds, "rows": rows, "peak_rss_mb": peak_rss_mb()["total"]})
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    emit(
+        {
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "rows": rows,
+            "peak_rss_mb": peak_rss_mb()["total"],
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from benchmarks import synthetic
-from benchmarks.measure import emit, peak_rss_mb, run_module
+from benchmarks.measure import cpu_seconds, emit, peak_rss_mb, run_module
 from benchmarks.pipeline import PII_KEY, SPARK_MASTER
 from livelake.jobs.lake.tables.gold import AGGREGATES
 
@@ -71,15 +71,16 @@ def child(work: Path, quick: bool) -> None:
         started = time.perf_counter()
         first = run_stage(ctx, "features", LAST_DAY - timedelta(days=1))
         full_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         steady = run_stage(ctx, "features", LAST_DAY)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         results[label] = {
             "history_days": days,
             "status": [first.status, steady.status],
             "message": steady.message[:300] if steady.status != "ok" else "",
             "full_fold_seconds": full_seconds,
             "seconds": seconds,
+            "cpu_seconds": cpu,
             "gate_seconds": steady.gate.seconds if steady.gate else 0.0,
             "snapshot_rows": sum(t.rows_out for t in steady.tables),
         }
@@ -91,9 +92,10 @@ def run(work: Path, quick: bool) -> dict:
     figures = run_module("incremental", work, int(quick))
     sizes = figures.pop("sizes")
     sizes.pop("warm_up")
-    base = sizes[str(HISTORY_DAYS[0])]["seconds"]
+    base = sizes[str(HISTORY_DAYS[0])]
     for f in sizes.values():
-        f["vs_day_7"] = f["seconds"] / base
+        f["vs_day_7"] = f["seconds"] / base["seconds"]
+        f["cpu_vs_day_7"] = f["cpu_seconds"] / base["cpu_seconds"]
     ratio = sizes[str(HISTORY_DAYS[-1])]["vs_day_7"]
     return {
         "active_per_day": {
@@ -113,13 +115,14 @@ def render(r: dict) -> list[str]:
         "",
         f"Daily aggregates per day: {active} rows (synthetic, written directly).",
         "",
-        "| history days | features stage s (steady) | × day 7 | of which gate s |"
-        " snapshot rows | first run, full fold s |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| history days | features stage s (steady) | × day 7 | CPU s | × day 7 (CPU) |"
+        " of which gate s | snapshot rows | first run, full fold s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for f in r["sizes"].values():
         lines.append(
             f"| {f['history_days']} | {f['seconds']:.1f} | {f['vs_day_7']:.2f} |"
+            f" {f['cpu_seconds']:.1f} | {f['cpu_vs_day_7']:.2f} |"
             f" {f['gate_seconds']:.1f} | {f['snapshot_rows']:,} | {f['full_fold_seconds']:.1f} |"
         )
     lines += [
