@@ -154,6 +154,22 @@ def run_sections(chosen: list[str], work: Path, quick: bool, results: dict) -> N
         print(json.dumps(results["sections"][name], indent=1, default=str), flush=True)
 
 
+def merged(results: dict, sources: list[Path]) -> dict:
+    """`results` plus the sections of earlier result files it did not measure itself."""
+    for source in sources:
+        if not source.exists():
+            continue
+        earlier = json.loads(source.read_text())
+        if earlier.get("quick") != results["quick"]:
+            continue
+        for name, section in earlier["sections"].items():
+            if name not in results["sections"]:
+                results["sections"][name] = section
+                results["runs"][name] = earlier["runs"][name]
+    results["sections"] = {n: results["sections"][n] for n in SECTIONS if n in results["sections"]}
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to keep it from rotting")
@@ -165,23 +181,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--merge", action="store_true", help="keep the other sections of the existing results"
     )
+    parser.add_argument(
+        "--merge-from",
+        type=Path,
+        action="append",
+        default=[],
+        help="also take sections from this results file (repeatable); with no --only, run none",
+    )
     args = parser.parse_args(argv)
-    chosen = args.only or list(SECTIONS)
+    chosen = args.only or ([] if args.merge_from else list(SECTIONS))
     report = args.out or REPORT
     results_path = RESULTS if args.out is None else args.out.with_suffix(".json")
     results = {"machine": machine(), "quick": args.quick, "sections": {}, "runs": {}}
-    if args.merge and results_path.exists():
-        earlier = json.loads(results_path.read_text())
-        if earlier.get("quick") == args.quick:
-            results["sections"] = earlier["sections"]
-            results["runs"] = earlier["runs"]
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
         run_sections(chosen, args.work, args.quick, results)
     else:
         with tempfile.TemporaryDirectory(prefix="livelake-bench-") as tmp:
             run_sections(chosen, Path(tmp), args.quick, results)
-    results["sections"] = {n: results["sections"][n] for n in SECTIONS if n in results["sections"]}
+    # Merged when writing, so runs of other sections that finished meanwhile are kept.
+    results = merged(results, [*args.merge_from, *([results_path] if args.merge else [])])
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(render(results, command))
