@@ -103,7 +103,9 @@ def run(work: Path, quick: bool) -> dict:
         },
         "sizes": sizes,
         "day_60_vs_day_7": ratio,
-        "target_met": ratio <= TARGET_RATIO,
+        "all_published": all(f["status"] == ["ok", "ok"] for f in sizes.values()),
+        "target_met": ratio <= TARGET_RATIO
+        and all(f["status"] == ["ok", "ok"] for f in sizes.values()),
         "peak_rss_mb": figures["peak_rss_mb"],
     }
 
@@ -116,14 +118,15 @@ def render(r: dict) -> list[str]:
         f"Daily aggregates per day: {active} rows (synthetic, written directly).",
         "",
         "| history days | features stage s (steady) | × day 7 | CPU s | × day 7 (CPU) |"
-        " of which gate s | snapshot rows | first run, full fold s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " of which gate s | snapshot rows | first run, full fold s | published |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in r["sizes"].values():
         lines.append(
             f"| {f['history_days']} | {f['seconds']:.1f} | {f['vs_day_7']:.2f} |"
             f" {f['cpu_seconds']:.1f} | {f['cpu_vs_day_7']:.2f} |"
             f" {f['gate_seconds']:.1f} | {f['snapshot_rows']:,} | {f['full_fold_seconds']:.1f} |"
+            f" {'yes' if f['status'] == ['ok', 'ok'] else 'NO: ' + f['message'][:120]} |"
         )
     lines += [
         "",
