@@ -81,10 +81,19 @@ def run(work: Path, quick: bool) -> dict:
     if quick:
         spark = run_pipeline(work, QUICK_EVENTS, STAGES, None)
     else:
-        try:
-            spark = run_pipeline(work, FULL_EVENTS, STAGES, FULL_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            fallback = f"{FULL_EVENTS:,} events did not finish within {FULL_TIMEOUT_SECONDS} s"
+        failed = work / f"lake-{FULL_EVENTS}-failed.txt"
+        if failed.exists():  # an earlier attempt in this work folder already failed
+            fallback = failed.read_text().strip()
+        else:
+            try:
+                spark = run_pipeline(work, FULL_EVENTS, STAGES, FULL_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                fallback = f"{FULL_EVENTS:,} events did not finish within {FULL_TIMEOUT_SECONDS} s"
+            except RuntimeError as crash:
+                fallback = f"the {FULL_EVENTS:,}-event run crashed: {str(crash)[-300:]}"
+            if fallback:
+                failed.write_text(fallback)
+        if fallback:
             spark = run_pipeline(work, FALLBACK_EVENTS, STAGES, None)
     duck_dir = work / f"duckdb-aggregates-{spark['events_per_day']}"
     duck = run_module("duckdb_aggregates", spark["lake_root"], DAY, duck_dir)
