@@ -9,6 +9,7 @@ Feast's offline `get_historical_features` (file offline store, own venv; full ru
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,29 +48,46 @@ def ensure_feast_venv() -> Path:
     return python
 
 
+def measured(data: Path, engine: str, measure) -> dict:
+    """An engine's figures, kept beside its output so a rerun in the same folder reuses them."""
+    kept = data / f"{engine}.json"
+    if kept.exists():
+        return json.loads(kept.read_text())
+    figures = measure()
+    kept.write_text(json.dumps(figures))
+    return figures
+
+
 def run(work: Path, quick: bool) -> dict:
     users, labels = (2_000, 20_000) if quick else (200_000, 1_000_000)
-    data = work / "pit"
-    make(data, users=users, days=30, labels=labels)
-    pit_lake.write(data)
+    data = work / f"pit-{users}-{labels}"
+    if not (data / pit_lake.LABELS_FILE).exists():
+        make(data, users=users, days=30, labels=labels)
+        pit_lake.write(data)
     figures: dict[str, dict] = {}
     outputs: dict[str, Path] = {}
     for engine in ENGINES:
         outputs[engine] = data / f"{engine}.parquet"
-        figures[engine] = run_module("pit_engines", engine, data, outputs[engine])
+        figures[engine] = measured(
+            data, engine, lambda e=engine: run_module("pit_engines", e, data, outputs[e])
+        )
     outputs["livelake_spark"] = data / "livelake_spark.parquet"
-    figures["livelake_spark"] = run_module("pit_spark", data, outputs["livelake_spark"])
+    figures["livelake_spark"] = measured(
+        data, "livelake_spark", lambda: run_module("pit_spark", data, outputs["livelake_spark"])
+    )
+    feast_error = None
     if not quick:
         python = ensure_feast_venv()
-        outputs["feast"] = data / "feast.parquet"
-        figures["feast"] = run_json(
-            [
-                str(python),
-                str(ROOT / "benchmarks" / "feast_engine.py"),
-                str(data),
-                str(outputs["feast"]),
-            ]
-        )
+        script = str(ROOT / "benchmarks" / "feast_engine.py")
+        try:
+            figures["feast"] = measured(
+                data,
+                "feast",
+                lambda: run_json([str(python), script, str(data), str(data / "feast.parquet")]),
+            )
+            outputs["feast"] = data / "feast.parquet"
+        except RuntimeError as crash:  # e.g. killed for memory on the shared machine
+            feast_error = str(crash)[-300:]
     reference = pl.read_parquet(outputs["duckdb_asof"]).sort("label_id")
     for engine, path in outputs.items():
         other = pl.read_parquet(path).select(reference.columns).sort("label_id")
@@ -88,7 +106,14 @@ def run(work: Path, quick: bool) -> dict:
         targets["jvm_free_10x_faster_than_feast"] = (
             figures["feast"]["seconds"] / ours >= TARGET_VS_FEAST
         )
-    return {"users": users, "days": 30, "labels": labels, "engines": figures, "targets": targets}
+    return {
+        "users": users,
+        "days": 30,
+        "labels": labels,
+        "engines": figures,
+        "targets": targets,
+        "feast_error": feast_error,
+    }
 
 
 def render(r: dict) -> list[str]:
@@ -110,6 +135,7 @@ def render(r: dict) -> list[str]:
         "",
         f"Spark path: session start + first action {spark['spark_start_seconds']:.1f} s, not"
         " included above (seconds = read labels, join, collect to Arrow).",
+        *([f"Feast did not finish: {r['feast_error']}"] if r.get("feast_error") else []),
         "Targets: " + ", ".join(f"{k} {'met' if v else 'missed'}" for k, v in r["targets"].items()),
         "",
     ]
