@@ -18,7 +18,6 @@ import polars as pl
 
 from benchmarks import pit_lake
 from benchmarks.measure import ROOT, run_json, run_module
-from benchmarks.pit_data import make
 from benchmarks.pit_engines import ENGINES
 
 FEAST_VENV = ROOT / "benchmarks" / ".venv-feast"
@@ -62,8 +61,7 @@ def run(work: Path, quick: bool) -> dict:
     users, labels = (2_000, 20_000) if quick else (200_000, 1_000_000)
     data = work / f"pit-{users}-{labels}"
     if not (data / pit_lake.LABELS_FILE).exists():
-        make(data, users=users, days=30, labels=labels)
-        pit_lake.write(data)
+        run_module("pit_lake", data, users, labels)
     figures: dict[str, dict] = {}
     outputs: dict[str, Path] = {}
     for engine in ENGINES:

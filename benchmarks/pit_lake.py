@@ -9,6 +9,7 @@ measured path.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import write_deltalake
 
-from benchmarks.pit_data import FEATURES, START
+from benchmarks.pit_data import FEATURES, START, make
 from livelake.jobs.lake import storage
 from livelake.jobs.lake.tables.gold import SNAPSHOTS
 
@@ -82,3 +83,14 @@ def as_benchmark_columns(result: pa.Table) -> pa.Table:
             **{name: result.column(f"user__{stored}") for name, stored in STORED_AS.items()},
         }
     )
+
+
+def main(data: Path, users: int, labels: int) -> None:
+    """Make the benchmark data in a process of its own (the runner stays small)."""
+    make(data, users=users, days=30, labels=labels)
+    write(data)
+    print("{}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
