@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # section -> the header line of its table in BENCHMARKS.md
 TABLE_HEADERS = {
-    "generator": "| event lines | all lines | MB landed | seconds | events/s |",
+    "generator": "| event lines | all lines | MB landed | seconds | CPU s | events/s |",
     "reads": "| engine | seconds | CPU s | rows | peak MB |",
     "pit_join": "| engine | seconds | × DuckDB ASOF | CPU s | peak MB | same rows as DuckDB |",
     "incremental": "| history days | features stage s (steady) | × day 7 |",
