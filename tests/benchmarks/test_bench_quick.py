@@ -21,7 +21,7 @@ TABLE_HEADERS = {
     "generator": "| event lines | all lines | MB landed | seconds | CPU s | events/s |",
     "reads": "| engine | seconds | CPU s | rows | peak MB |",
     "pit_join": "| engine | seconds | × DuckDB ASOF | CPU s | peak MB | same rows as DuckDB |",
-    "incremental": "| history days | features stage s (steady) | × day 7 |",
+    "incremental": "| history days | features stage s (steady) | × day 7 | CPU s |",
     "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
 }
