@@ -42,7 +42,8 @@ def run_json(
         child.communicate()
         raise
     if child.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
+        how = "was killed (SIGKILL: out of memory?)" if child.returncode == -9 else "failed"
+        raise RuntimeError(f"{' '.join(cmd)} {how}, exit {child.returncode}:\n{stderr[-3000:]}")
     return json.loads(stdout.strip().splitlines()[-1])
 
 

@@ -85,7 +85,8 @@ def run(work: Path, quick: bool) -> dict:
             )
             outputs["feast"] = data / "feast.parquet"
         except RuntimeError as crash:  # e.g. killed for memory on the shared machine
-            feast_error = str(crash)[-300:]
+            how = str(crash).split(":\n")[0].split("feast.parquet")[-1].strip()
+            feast_error = f"its process {how}"
     reference = pl.read_parquet(outputs["duckdb_asof"]).sort("label_id")
     for engine, path in outputs.items():
         other = pl.read_parquet(path).select(reference.columns).sort("label_id")
