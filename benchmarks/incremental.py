@@ -146,7 +146,7 @@ def render(r: dict) -> list[str]:
         lines += [
             "Not published: the synthetic lake has no silver dimensions, so profile features"
             " (e.g. anchor `professionalism_score`) are null and the gate refuses the snapshot;"
-            " the timed stage still did all its work (inputs, snapshot, staged write, gate) but"
+            " the timed stage still did all its work (inputs, snapshot, staged write, gate) except"
             " the commit.",
             "",
         ]
