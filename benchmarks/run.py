@@ -206,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     # Merged when writing, so runs of other sections that finished meanwhile are kept.
     results = merged(results, [*args.merge_from, *([results_path] if args.merge else [])])
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    if args.merge_from:
+        command = (
+            f"{command} --only SECTION --work DIR --out FILE` per section, merged by "
+            f"`{command} --merge-from FILE ..."
+        )
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(render(results, command))
     results_path.write_text(json.dumps(results, indent=1, default=str))

@@ -47,6 +47,7 @@ def assert_sections(text: str, results: dict, sections: list[str]) -> None:
         assert name in results["sections"]
 
 
+@pytest.mark.slow  # 2.5 min at load ~12 on the shared 2-core machine (a Spark child)
 def test_quick_run_reports_generator_reads_and_point_in_time_tables(tmp_path: Path) -> None:
     sections = ["generator", "reads", "pit_join"]
     text, results = run_quick(tmp_path, sections)
