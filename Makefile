@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # uv trusts the operating system's certificate store (corporate TLS proxies, custom CAs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: install demo test test-fast test-integration bench lint fmt lock airflow clean check-java help
+.PHONY: install demo test test-fast test-integration test-bench bench lint fmt lock airflow clean check-java help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -34,6 +34,9 @@ test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests)
 
 test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
 	$(BIN)/python -m pytest -q -m integration
+
+test-bench: check-java $(STAMP)  ## the benchmark runner's heavy --quick sections, as tests
+	$(BIN)/python -m pytest -q -m bench
 
 bench: check-java $(STAMP)  ## run the benchmarks, write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.run

@@ -31,14 +31,20 @@ def _partition_schema(declared: Table) -> pa.Schema:
     return pa.schema([schema.field(name) for name in declared.partition_by])
 
 
-def _to_declared(data: pa.Table, declared: Table) -> pa.Table:
+def _to_declared(data: pa.Table, declared: Table, names: list[str] | None = None) -> pa.Table:
+    """`data` with the declared types, and null columns for declared ones the files lack.
+
+    Only the `names` asked for are built: a null column of a few million rows is not free.
+    """
+    schema = declared.arrow_schema()
+    fields = [schema.field(name) for name in names] if names else list(schema)
     columns = []
-    for field in declared.arrow_schema():
+    for field in fields:
         if field.name in data.column_names:
             columns.append(pc.cast(data.column(field.name), field.type))
         else:
             columns.append(pa.nulls(data.num_rows, field.type))
-    return pa.Table.from_arrays(columns, schema=declared.arrow_schema())
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=schema.metadata))
 
 
 def delta_table(
@@ -84,8 +90,9 @@ def read_arrow(
         else None,
         partition_base_dir=root,
     )
-    data = _to_declared(dataset.to_table(filter=filter), declared)
-    return data.select(columns) if columns else data
+    # Read only the asked columns (a snapshot's dates, or five features of fifty).
+    present = [c for c in columns if c in dataset.schema.names] if columns else None
+    return _to_declared(dataset.to_table(columns=present, filter=filter), declared, columns)
 
 
 def read_table(

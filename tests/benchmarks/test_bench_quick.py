@@ -1,0 +1,68 @@
+"""The benchmark runner's --quick mode, so the benchmarks do not rot between full runs.
+
+Benchmarks are not tests: nothing here asserts a time. Each test runs the real runner in a
+subprocess (its own Spark children, as `make bench` does) on tiny sizes and checks that the
+report holds every chosen section's table and that the raw figures were written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# section -> the header line of its table in BENCHMARKS.md
+TABLE_HEADERS = {
+    "generator": "| event lines | all lines | MB landed | seconds | CPU s | events/s |",
+    "reads": "| engine | seconds | CPU s | rows | peak MB |",
+    "pit_join": "| engine | seconds | × DuckDB ASOF | CPU s | peak MB | same rows as DuckDB |",
+    "incremental": "| history days | features stage s (steady) | × day 7 | CPU s |",
+    "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
+    "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
+}
+
+
+def run_quick(tmp_path: Path, sections: list[str]) -> tuple[str, dict]:
+    report = tmp_path / "B.md"
+    only = [arg for name in sections for arg in ("--only", name)]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", *only, "--out", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return report.read_text(), json.loads(report.with_suffix(".json").read_text())
+
+
+def assert_sections(text: str, results: dict, sections: list[str]) -> None:
+    assert "load average" in text
+    for name in sections:
+        assert TABLE_HEADERS[name] in text, f"no {name} table in the report"
+        assert name in results["sections"]
+
+
+@pytest.mark.slow  # 2.5 min at load ~12 on the shared 2-core machine (a Spark child)
+def test_quick_run_reports_generator_reads_and_point_in_time_tables(tmp_path: Path) -> None:
+    sections = ["generator", "reads", "pit_join"]
+    text, results = run_quick(tmp_path, sections)
+    assert_sections(text, results, sections)
+    engines = results["sections"]["pit_join"]["engines"]
+    assert {"livelake_training_set", "livelake_spark"} <= set(engines)
+    assert all(e["identical_to_duckdb"] for e in engines.values())
+    assert results["sections"]["reads"]["engines"]["pandas"]["rows"] == 10_000
+
+
+@pytest.mark.bench  # the whole daily pipeline three times: `make test-bench`, not the default run
+def test_quick_run_reports_daily_incremental_and_scaling_tables(tmp_path: Path) -> None:
+    sections = ["daily", "incremental", "scaling"]
+    text, results = run_quick(tmp_path, sections)
+    assert_sections(text, results, sections)
+    daily = results["sections"]["daily"]
+    assert all(s["status"] == "ok" for s in daily["stages"]), daily["stages"]
+    assert all(daily["duckdb_identical"].values()), daily["duckdb_identical"]
