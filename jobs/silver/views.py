@@ -25,7 +25,7 @@ SPEC = Spec(
         *events.common_fields(("enter", "leave")),
         Field("session_id", required_if=events.LIVE_PLATFORM),
         Field("visit_id"),
-        Field("dwell_seconds", "long"),
+        Field("dwell_seconds", "long", range=(0, 86_400)),  # at most a day in one room
         Field("channel", allowed=("feed", "follow", "search", "share")),
         Field("device_id", pseudonym="device_pseudonym"),
         Field("ip", pseudonym="ip_pseudonym"),

@@ -148,7 +148,7 @@ def test_every_landed_line_is_published_quarantined_or_a_counted_duplicate(lake)
     assert recon["balanced"].all()
     views = recon.filter(pl.col("table_name") == "silver/views").sort("delivery_date")
     assert views.select("landed", "published", "quarantined", "duplicates_dropped").rows() == [
-        (9, 3, 5, 1),
+        (9, 2, 6, 1),
         (3, 3, 0, 0),
     ]
     reasons = table(ctx, "quarantine/views").sort("line_number")
@@ -158,6 +158,7 @@ def test_every_landed_line_is_published_quarantined_or_a_counted_duplicate(lake)
         (5, "unknown_fk"),
         (6, "clock_skew"),
         (7, "too_late"),
+        (8, "out_of_range"),
     ]
     assert table(ctx, "quarantine/orders")["reason"].to_list() == ["out_of_range"]
     assert table(ctx, "quarantine/interactions")["reason"].to_list() == ["negative_amount"]
