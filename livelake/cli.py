@@ -24,8 +24,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
+# Piped output (CI logs, `tee`) gets room for the summary tables instead of rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 DayOption = Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="Logical day, YYYY-MM-DD")]
 

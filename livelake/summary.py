@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from livelake.jobs.report import StageReport
+from livelake.jobs.report import StageReport, TableCounts
 
 if TYPE_CHECKING:
     from livelake.jobs.quality.audit import DayAudit
@@ -38,10 +39,17 @@ def stage_line(report: StageReport) -> str:
 
 
 def run_summary(reports: Sequence[StageReport], lake_root: str) -> Table:
-    """Rows in/out/quarantined per table, gate verdicts, where the data lives."""
-    table = Table(title=f"Run summary · lake at {lake_root}", show_lines=False)
+    """Rows in/out/quarantined per table, gate verdicts, where the data lives.
+
+    One day: a row per table. Several days: a row per (stage, table) with the counts summed
+    over the days, the latest published version and how many of the days' gates passed, so a
+    week of runs still fits one screen.
+    """
+    days = sorted({r.day for r in reports})
+    single = len(days) <= 1
+    span = str(days[0]) if single and days else f"{days[0]} .. {days[-1]}" if days else ""
+    table = Table(title=f"Run summary {span} · lake at {lake_root}", show_lines=False)
     for name, justify in (
-        ("day", "left"),
         ("stage", "left"),
         ("table", "left"),
         ("rows in", "right"),
@@ -49,26 +57,54 @@ def run_summary(reports: Sequence[StageReport], lake_root: str) -> Table:
         ("quarantined", "right"),
         ("duplicates", "right"),
         ("version", "right"),
-        ("gate", "left"),
+        ("gates passed", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for report in reports:
-        gate = "" if report.gate is None else ("passed" if report.gate.passed else "FAILED")
-        if not report.tables:
-            table.add_row(str(report.day), report.stage, "—", "", "", "", "", "", gate)
-        for i, counts in enumerate(report.tables):
+    for stage, stage_reports in _by_stage(reports).items():
+        gated = [r for r in stage_reports if r.gate is not None]
+        passed = sum(r.gate.passed for r in gated)  # type: ignore[union-attr]
+        gates = f"{passed}/{len(gated)}" if gated else ""
+        if passed < len(gated):
+            gates = f"[bold red]{gates}[/]"
+        rows = _table_totals(stage_reports)
+        if not rows:
+            table.add_row(stage, "—", "", "", "", "", "", gates)
+        for i, c in enumerate(rows):
             table.add_row(
-                str(report.day) if i == 0 else "",
-                report.stage if i == 0 else "",
-                counts.table,
-                "" if counts.rows_in is None else f"{counts.rows_in:,}",
-                f"{counts.rows_out:,}",
-                f"{counts.quarantined:,}" if counts.quarantined else "",
-                f"{counts.duplicates:,}" if counts.duplicates else "",
-                "" if counts.version is None else str(counts.version),
-                gate if i == 0 else "",
+                stage if i == 0 else "",
+                c.table,
+                "" if c.rows_in is None else f"{c.rows_in:,}",
+                f"{c.rows_out:,}",
+                f"{c.quarantined:,}" if c.quarantined else "",
+                f"{c.duplicates:,}" if c.duplicates else "",
+                "" if c.version is None else str(c.version),
+                gates if i == 0 else "",
             )
     return table
+
+
+def _by_stage(reports: Sequence[StageReport]) -> dict[str, list[StageReport]]:
+    out: dict[str, list[StageReport]] = {}
+    for report in reports:
+        out.setdefault(report.stage, []).append(report)
+    return out
+
+
+def _table_totals(reports: Sequence[StageReport]) -> list[TableCounts]:
+    """Counts of each table summed over the reports; the version is the latest one."""
+    totals: dict[str, TableCounts] = {}
+    for report in reports:
+        for c in report.tables:
+            t = totals.get(c.table)
+            if t is None:
+                totals[c.table] = replace(c)
+                continue
+            t.rows_in = None if t.rows_in is None or c.rows_in is None else t.rows_in + c.rows_in
+            t.rows_out += c.rows_out
+            t.quarantined += c.quarantined
+            t.duplicates += c.duplicates
+            t.version = c.version if c.version is not None else t.version
+    return list(totals.values())
 
 
 def print_failures(console: Console, reports: Sequence[StageReport]) -> None:
