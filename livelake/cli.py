@@ -186,8 +186,13 @@ def demo(
         typer.Option(help="Collapse the last day's views: its gate must refuse to publish it"),
     ] = False,
     airflow: Annotated[
-        bool, typer.Option(help="Run each day through the livelake_daily DAG (dag.test())")
-    ] = False,
+        bool,
+        typer.Option(
+            "--airflow/--in-process",
+            help="Run each day through the livelake_daily DAG and then livelake_weekly_train "
+            "(Airflow's dag.test(), SQLite in ./airflow_home), or call the stages in-process",
+        ),
+    ] = True,
 ) -> None:
     """Generate a small platform, run every stage for each day, print the summary."""
     from livelake.demo import run_demo

@@ -52,6 +52,27 @@ def _train(cfg: Settings, console: Console) -> bool:
     return card["status"] == "published"
 
 
+def _train_in_airflow(cfg: Settings, console: Console, day: date) -> bool:
+    """The weekly training DAG (dag.test()) after the daily runs; prints the model card."""
+    import json
+
+    from livelake.model.card import summary_lines
+    from livelake.orchestration.local_airflow import run_weekly_training
+
+    console.rule("[bold]livelake_weekly_train")
+    state, summary = run_weekly_training(day)
+    if summary is None:
+        console.print(
+            f"[bold red]livelake_weekly_train {state}:[/] training was refused or the model "
+            "was rejected; the reason is in airflow_home/logs (dag_id=livelake_weekly_train)."
+        )
+        return False
+    card = json.loads(Path(summary["card_json"]).read_text())
+    for line in summary_lines(card):
+        console.print(line)
+    return card["status"] == "published"
+
+
 def _write_dashboard(cfg: Settings, console: Console) -> None:
     """End the demo with the KPI dashboard, when the KPI mart was published."""
     from livelake.dashboard import DashboardError, build_dashboard
@@ -98,7 +119,7 @@ def run_demo(
     start: date,
     seed: int,
     inject_bad_day: bool = False,
-    via_airflow: bool = False,
+    via_airflow: bool = True,
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
@@ -137,20 +158,24 @@ def run_demo(
     if via_airflow:
         from livelake.orchestration.local_airflow import run_days_in_airflow
 
-        failed = not run_days_in_airflow(console, logical_days)
+        ok, outcomes = run_days_in_airflow(console, logical_days)
+        reports = [r for o in outcomes for r in o.reports]
+        failed = not ok
     else:
         for day in logical_days:
             reports += run_day(ctx, day, on_report=lambda r: console.print(stage_line(r)))
-        console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
-        print_failures(console, reports)
         failed = any(r.status == "failed" for r in reports)
+    console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
+    print_failures(console, reports)
     _print_audit(cfg, console, last)
     if bad is not None:
         # Through Airflow the DAG run of the bad day fails; in-process the reports say why.
         stopped = failed if via_airflow else _bad_day_stopped(console, reports, bad)
         failed = not stopped
     elif not failed and "training" in stages:
-        failed = not _train(cfg, console)
+        failed = not (
+            _train_in_airflow(cfg, console, last) if via_airflow else _train(cfg, console)
+        )
     _write_dashboard(cfg, console)
     console.print(
         f"{'[bold red]Demo failed' if failed else '[bold green]Demo finished'}[/] in "

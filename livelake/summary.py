@@ -15,6 +15,8 @@ from livelake.jobs.report import StageReport, TableCounts
 if TYPE_CHECKING:
     from livelake.jobs.quality.audit import DayAudit
 
+MAX_WARNINGS_PRINTED = 10  # blocking failures are always printed in full
+
 STATUS_STYLE = {
     "ok": "[green]ok[/]",
     "failed": "[bold red]FAILED[/]",
@@ -182,8 +184,13 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
                 "yes" if r["balanced"] else "[bold red]NO[/]",
             )
         out.append(rec)
+    warnings_shown = 0
     for g in audit.current():
         for f in g.failures:
+            if f["severity"] != "error":
+                warnings_shown += 1
+                if warnings_shown > MAX_WARNINGS_PRINTED:
+                    continue
             colour = "red" if f["severity"] == "error" else "yellow"
             line = (
                 f"{g.stage} {f['table']}: {f['expectation']}({f['column'] or ''})"
@@ -191,5 +198,8 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
                 f" unexpected={f['unexpected_count']} e.g. {f['examples'][:3]}"
             )
             out.append(f"[{colour}]•[/] {escape(line)}")
+    if warnings_shown > MAX_WARNINGS_PRINTED:
+        hidden = warnings_shown - MAX_WARNINGS_PRINTED
+        out.append(f"[yellow]… and {hidden} more warnings[/] (all in `--json` and Data Docs)")
     out.append(f"Data Docs: {audit.data_docs}")
     return out

@@ -74,10 +74,14 @@ def permutation_importances(
 ) -> list[dict[str, Any]]:
     """Drop in test AUC when each feature is shuffled, strongest first."""
     from sklearn.inspection import permutation_importance
+    from threadpoolctl import threadpool_limits
 
-    result = permutation_importance(
-        model, x, y, scoring="roc_auc", n_repeats=repeats, random_state=seed
-    )
+    # Thousands of small predict calls: OpenMP's thread start-up and spinning cost more than
+    # they give, and on a loaded 2-core box (Spark next door) they stall; one thread is steady.
+    with threadpool_limits(limits=1):
+        result = permutation_importance(
+            model, x, y, scoring="roc_auc", n_repeats=repeats, random_state=seed
+        )
     rows = [
         {
             "feature": name,

@@ -73,6 +73,7 @@ class TrainingResult:
             "log_loss": self.card["metrics"]["log_loss"],
             "ranks_as_generated": self.card["drivers"]["ranks_as_generated"],
             "card": self.card["paths"]["markdown"],
+            "card_json": self.card["paths"]["json"],
         }
 
 
@@ -193,6 +194,8 @@ def train_and_publish(
             f"{TRAINING_TABLE} v{published.version} needs a `{LABEL}` column and feature "
             f"columns named <entity>__<name>; it has {list(frame.columns)}"
         )
+    # Examples of the first day(s) have no earlier snapshot: no feature value to learn from.
+    frame = frame[frame[features].notna().any(axis=1)]
     train_days, test_days = time_split(frame, config.test_fraction)
     train = frame[frame[DATE_COLUMN].isin(train_days)]
     test = frame[frame[DATE_COLUMN].isin(test_days)]
@@ -209,7 +212,13 @@ def train_and_publish(
     model = HistGradientBoostingClassifier(
         categorical_features="from_dtype", random_state=config.seed, early_stopping=False
     )
-    model.fit(x_train, y_train)
+    try:
+        model.fit(x_train, y_train)
+    except ValueError as exc:  # degenerate data (e.g. a handful of rows): say so, no traceback
+        raise TrainingRefusedError(
+            f"cannot fit on {len(x_train):,} examples of {TRAINING_TABLE} v{published.version} "
+            f"({len(train_days)} day(s)): {exc} — train on more days"
+        ) from exc
     p_test = model.predict_proba(x_test)[:, 1]
     scores = metrics(y_test, p_test)
 

@@ -12,9 +12,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from livelake.jobs.report import StageReport
 
 # dags/ sits next to the package folders in a checkout (it is not part of the wheel).
 DEFAULT_DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
@@ -25,6 +28,7 @@ class DagRunOutcome:
     day: date
     state: str
     task_states: dict[str, str]
+    reports: list[StageReport] = field(default_factory=list)  # from the tasks' XComs
 
 
 def use_airflow_home(home: Path, dags_folder: Path = DEFAULT_DAGS_FOLDER) -> None:
@@ -40,6 +44,10 @@ def use_airflow_home(home: Path, dags_folder: Path = DEFAULT_DAGS_FOLDER) -> Non
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # Task logs stay in airflow_home/logs; the console gets livelake's own lines.
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get(
+                "AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"
+            ),
         }
     )
     airflow = Path(sys.executable).with_name("airflow")
@@ -59,22 +67,64 @@ def run_daily_dag(
     outcomes = []
     for day in days:
         run = dag.test(logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC))
-        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-        outcomes.append(DagRunOutcome(day, str(run.state), states))
+        instances = run.get_task_instances()
+        states = {ti.task_id: str(ti.state) for ti in instances}
+        outcomes.append(DagRunOutcome(day, str(run.state), states, _reports(instances)))
         if run.state != "success":
             break
     return outcomes
 
 
-def run_days_in_airflow(console, days: list[date], home: Path = Path("airflow_home")) -> bool:
-    """`make demo --airflow` path: run each day through the DAG, print it; True if all ok."""
+def _reports(instances) -> list[StageReport]:
+    """The StageReports the successful stage tasks returned, in flow order."""
+    from livelake.orchestration.report_json import from_dict
+
+    out = []
+    for ti in sorted(instances, key=lambda ti: ti.start_date or datetime.max.replace(tzinfo=UTC)):
+        value = ti.xcom_pull(task_ids=ti.task_id) if str(ti.state) == "success" else None
+        if isinstance(value, dict) and "stage" in value:
+            out.append(from_dict(value))
+    return out
+
+
+def run_weekly_training(
+    day: date, dags_folder: Path = DEFAULT_DAGS_FOLDER
+) -> tuple[str, dict[str, Any] | None]:
+    """`dag.test()` of livelake_weekly_train for `day`: (run state, the train task's XCom)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(dags_folder))
+    run = bag.dags["livelake_weekly_train"].test(
+        logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC)
+    )
+    [ti] = [ti for ti in run.get_task_instances() if ti.task_id == "train"]
+    summary = ti.xcom_pull(task_ids="train") if str(ti.state) == "success" else None
+    return str(run.state), summary
+
+
+def run_days_in_airflow(
+    console, days: list[date], home: Path = Path("airflow_home")
+) -> tuple[bool, list[DagRunOutcome]]:
+    """`make demo` path: run each day through the DAG and print its tasks; (all ok, outcomes)."""
     from livelake.config import settings
+    from livelake.summary import stage_line
 
     use_airflow_home(home)
     settings.cache_clear()  # in-process tasks must see settings made since (e.g. the PII key)
-    console.print(f"Running livelake_daily with dag.test() (AIRFLOW_HOME={home.resolve()})")
-    outcomes = run_daily_dag(days)
-    for outcome in outcomes:
-        tasks = " ".join(f"{task}={state}" for task, state in outcome.task_states.items())
-        console.print(f"{outcome.day} livelake_daily {outcome.state}: {tasks}")
-    return len(outcomes) == len(days) and all(o.state == "success" for o in outcomes)
+    console.print(
+        f"Running the livelake_daily DAG with dag.test() for each day "
+        f"(AIRFLOW_HOME={home.resolve()}, task logs in {home.resolve() / 'logs'})"
+    )
+    outcomes = []
+    for day in days:
+        [outcome] = run_daily_dag([day])
+        outcomes.append(outcome)
+        for report in outcome.reports:
+            console.print(stage_line(report))
+        failed = {t: s for t, s in outcome.task_states.items() if s != "success"}
+        if failed:
+            tasks = ", ".join(f"{task}={state}" for task, state in failed.items())
+            console.print(f"[bold red]{day} livelake_daily {outcome.state}:[/] {tasks}")
+            break
+    ok = len(outcomes) == len(days) and all(o.state == "success" for o in outcomes)
+    return ok, outcomes

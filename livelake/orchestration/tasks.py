@@ -75,11 +75,15 @@ def raise_for_status(report: StageReport) -> StageReport:
 
 
 def run_stage_task(stage: str, day: str | date) -> dict[str, Any]:
-    """What a DAG task calls: run, fail loudly on `failed`, return a small summary."""
+    """What a DAG task calls: run, fail loudly on `failed`, return the report (its XCom).
+
+    The XCom is the whole StageReport as JSON plus `versions` (table -> published version),
+    so the UI shows what a task published and `demo` can print the run summary from it.
+    """
     from livelake.orchestration.report_json import to_dict
 
     one_day = day if isinstance(day, date) else date.fromisoformat(day)
     report = raise_for_status(execute_stage(stage, one_day))
     summary = to_dict(report)
-    summary["tables"] = {t["table"]: t["version"] for t in summary["tables"]}
+    summary["versions"] = {t.table: t.version for t in report.tables}
     return summary
