@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # uv trusts the operating system's certificate store (corporate TLS proxies, custom CAs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: install demo test test-fast test-integration test-bench bench lint fmt lock airflow clean check-java help
+.PHONY: install demo test test-slow test-integration test-bench bench lint fmt lock airflow clean check-java help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -29,8 +29,11 @@ install: $(STAMP)  ## create .venv from the lock file
 demo: check-java $(STAMP)  ## run the daily pipeline end to end on generated data (local Spark, lake in ./lake)
 	$(BIN)/livelake demo
 
-test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests)
-	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests; ~15 min on 2 cores)
+	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow'; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
+	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
 	$(BIN)/python -m pytest -q -m integration

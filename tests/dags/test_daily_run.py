@@ -60,6 +60,7 @@ def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs
     assert "platform/dt=2026-01-01/exports/mystery.csv" in runs["message"][0]
 
 
+@pytest.mark.slow  # three DAG runs of every stage
 def test_days_run_in_order_through_the_dag_and_stop_at_the_first_failed_day(
     daily, lake_root, tmp_path
 ):

@@ -28,6 +28,7 @@ def ctx(spark, lake_root):
     return JobContext.create(settings(), spark=spark, job="test")
 
 
+@pytest.mark.slow  # every stage for several days
 def test_a_second_backfill_of_the_same_days_skips_them_and_changes_nothing(ctx, tmp_path):
     for day in (D1, D2, D3):
         deliver_day(tmp_path / "landing", day)
@@ -53,6 +54,7 @@ def test_a_second_backfill_of_the_same_days_skips_them_and_changes_nothing(ctx, 
     ]
 
 
+@pytest.mark.slow  # every stage for several days
 def test_a_failed_day_stops_the_backfill_and_the_next_run_resumes_there(ctx, tmp_path):
     for day in (D1, D2, D3):
         deliver_day(tmp_path / "landing", day)
@@ -72,6 +74,7 @@ def test_a_failed_day_stops_the_backfill_and_the_next_run_resumes_there(ctx, tmp
     assert read_table("bronze/views").height == 6
 
 
+@pytest.mark.slow  # every stage for several days
 def test_rerun_recomputes_a_done_day(ctx, tmp_path):
     deliver_day(tmp_path / "landing", D1)
     backfill(D1, D1, ctx=ctx)
@@ -128,6 +131,7 @@ def test_snapshots_whose_window_includes_a_rerun_day_are_the_downstream_days(lak
     assert downstream_days(str(lake_root), [D1 + timedelta(days=9)], D1 + timedelta(9), 5) == []
 
 
+@pytest.mark.slow  # every stage for several days
 def test_backfill_command_reports_skipped_days(ctx, tmp_path):
     deliver_day(tmp_path / "landing", D1)
     backfill(D1, D1, ctx=ctx)

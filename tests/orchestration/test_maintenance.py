@@ -21,6 +21,7 @@ def ctx(spark, lake_root):
     return JobContext.create(settings(), spark=spark, job="test")
 
 
+@pytest.mark.slow  # every stage for several days, then compaction
 def test_compact_then_vacuum_keeps_every_row_and_removes_old_files(ctx, lake_root, tmp_path):
     day = date(2026, 1, 1)
     for hour in (10, 11, 12):  # three late hourly deliveries: three small files, one day
