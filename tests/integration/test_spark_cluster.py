@@ -59,13 +59,17 @@ def test_one_day_on_a_standalone_cluster_equals_the_local_run(spark, tmp_path, m
     assert [r.status for r in cluster_reports] == [r.status for r in local_reports]
     assert {r.status for r in local_reports} <= {"ok", "nothing_to_do"}
     tables = sorted({t.table for r in local_reports for t in r.tables})
-    assert "bronze/views" in tables
+    assert {"bronze/views", "silver/views", "gold/agg_user_daily"} <= set(tables)
+    non_empty = set()
     for name in tables:
         local_rows = comparable(name, local.lake_root)
-        assert local_rows.height > 0, name
         assert comparable(name, cluster.lake_root).equals(local_rows), name
+        if local_rows.height:
+            non_empty.add(name)
+    # A tiny day has no anchor or KPI rows everywhere, but the flow's spine must have data.
+    assert {"bronze/views", "silver/views", "gold/agg_user_daily"} <= non_empty
     runs = read_table("audit/stage_runs", lake_root=cluster.lake_root)
-    assert runs["stage"].to_list() == stages
+    assert sorted(runs["stage"].to_list()) == sorted(stages)
     assert set(runs["run_id"].to_list()) != set(
         read_table("audit/stage_runs", lake_root=local.lake_root)["run_id"].to_list()
     )
