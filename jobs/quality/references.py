@@ -94,7 +94,10 @@ def parse_references(path: Path, table: Table, declared: Any) -> list[Reference]
         if key not in target.column_names:
             raise SuiteFileError(f"{where}: {target.qualified_name} has no key column {key!r}")
         severity = severity_of({"severity": item.get("severity", "error")})
-        out.append(Reference(column, target, key, item.get("when"), severity))
+        reference = Reference(column, target, key, item.get("when"), severity)
+        if any(r.marker == reference.marker for r in out):
+            raise SuiteFileError(f"{where} repeats {column} -> {target.qualified_name}")
+        out.append(reference)
     return out
 
 

@@ -66,6 +66,11 @@ def test_a_suite_named_for_another_table_is_refused(tmp_path, monkeypatch):
     [
         ('{"references": [{"column": "user_id", "table": "silver.nope"}]}', "no table"),
         ('{"references": [{"column": "buyer_id", "table": "silver.users"}]}', "no column"),
+        (
+            '{"references": [{"column": "user_id", "table": "silver.users"},'
+            ' {"column": "user_id", "table": "silver/users"}]}',
+            "repeats user_id -> silver/users",
+        ),
         ('{"freshness": {"column": "event_date"}}', "integer max_lag_days"),
         ('{"freshnes": {"max_lag_days": 0}}', "unknown meta.livelake rules"),
     ],
