@@ -1,9 +1,9 @@
 """Feature declarations -> expectations: ranges and null rates come from `livelake.features`.
 
 A feature is declared once (name, table, dtype, min/max, max null fraction, description); the
-gate of its table checks exactly what the declaration promises. The same ranges hold for the
-feature's copy in the training examples (`<entity>__<name>`; nulls are allowed there: an
-entity without a snapshot of D-1 has no features yet). A daily measure that counts
+gate of its table checks exactly what the declaration promises. (The training examples copy
+snapshot values that passed these checks when they were published, so they are not checked
+again column by column: that would cost a Spark job per feature.) A daily measure that counts
 (`count`, `count_distinct`) is never negative in its aggregate table. This module only reads
 the declarations' attributes, so any object of that shape works (the tests use dataclasses).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.expectation import expectation
 
 COUNTING = ("count", "count_distinct")
@@ -68,29 +67,6 @@ def expectations_for_features(
             if feature.max_null_fraction > 0:
                 kwargs["mostly"] = round(1.0 - feature.max_null_fraction, 6)
             out.append(expectation("expect_column_values_to_not_be_null", rule=rule, **kwargs))
-    return out
-
-
-def expectations_for_training_columns(
-    features: Iterable[FeatureDeclaration], table: Table
-) -> list[dict[str, Any]]:
-    """Declared ranges of the features a table carries as `<entity>__<name>` columns."""
-    out = []
-    for feature in features:
-        column = getattr(feature, "column", None)
-        if column not in table.column_names or column == feature.name:
-            continue
-        if feature.min_value is None and feature.max_value is None:
-            continue
-        out.append(
-            expectation(
-                "expect_column_values_to_be_between",
-                rule=f"{column} in the declared range of feature {feature.name}",
-                column=column,
-                min_value=feature.min_value,
-                max_value=feature.max_value,
-            )
-        )
     return out
 
 

@@ -129,7 +129,9 @@ def with_references(df: DataFrame, references: Sequence[tuple[Reference, DataFra
     out = df
     for reference, keys in references:
         found = f"{reference.marker}__known"
-        known = keys.select(F.col("key").alias(found))
+        # Dimension keys are few next to the rows that reference them (silver's own check
+        # broadcasts them too): ship them to the executors instead of shuffling the rows.
+        known = F.broadcast(keys.select(F.col("key").alias(found)))
         out = out.join(known, out[reference.column] == known[found], "left")
         unknown = F.col(reference.column).isNotNull() & F.col(found).isNull()
         if reference.when:

@@ -27,7 +27,6 @@ from livelake.jobs.quality.features import (
     declared_measures,
     expectations_for_features,
     expectations_for_measures,
-    expectations_for_training_columns,
 )
 from livelake.jobs.quality.references import Reference
 
@@ -90,7 +89,6 @@ def build_suite(
         references = declared.references
     features = declared_features()
     configs += expectations_for_features(features, table.qualified_name)
-    configs += expectations_for_training_columns(features, table)
     configs += expectations_for_measures(declared_measures(), table.qualified_name)
     policy = DriftPolicy.declared(declared.rules if declared is not None else None)
     configs += drift_expectations(cfg.lake_root, table, day, policy)

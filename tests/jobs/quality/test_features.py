@@ -63,21 +63,6 @@ def test_an_impossible_null_fraction_is_refused_with_the_feature_name():
         )
 
 
-def test_training_columns_keep_the_features_ranges_but_may_be_null():
-    from livelake.features import feature
-    from livelake.jobs.lake.tables.gold import TRAINING_EXAMPLES
-    from livelake.jobs.quality.features import expectations_for_training_columns
-
-    declared = feature("anchor:professionalism_score")
-    configs = expectations_for_training_columns([declared], TRAINING_EXAMPLES)
-    assert [(c["type"], c["kwargs"]) for c in configs] == [
-        (
-            "expect_column_values_to_be_between",
-            {"column": "anchor__professionalism_score", "min_value": 0.0, "max_value": 100.0},
-        )
-    ]
-
-
 def test_counting_measures_of_a_daily_aggregate_are_not_negative():
     from livelake.jobs.quality.features import declared_measures, expectations_for_measures
 
