@@ -63,18 +63,28 @@ def staged_tables(staged: Sequence[StagedWrite]) -> dict[str, list[StagedWrite]]
 
 
 def joined(
-    ctx: JobContext, suite: TableSuite, writes: list[StagedWrite], staged: Sequence[StagedWrite]
+    ctx: JobContext,
+    suite: TableSuite,
+    writes: list[StagedWrite],
+    staged: Sequence[StagedWrite],
+    keys_cache: dict[tuple[str, str], DataFrame | None],
 ) -> tuple[TableSuite, DataFrame]:
     """The table's staged rows with one column per resolvable foreign key, and the suite.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
+    A dimension's keys are read once per gate (`keys_cache`, persisted) however many tables
+    reference it.
     """
     frame = writes[0].dataframe
     for other in writes[1:]:
         frame = frame.unionByName(other.dataframe)
     resolved, missing = [], []
     for reference in suite.references:
-        keys = known_keys(ctx, reference, staged)
+        cached = (reference.target.qualified_name, reference.key)
+        if cached not in keys_cache:
+            found = known_keys(ctx, reference, staged)
+            keys_cache[cached] = None if found is None else found.persist()
+        keys = keys_cache[cached]
         if keys is None:
             missing.append(reference)
         else:
@@ -95,23 +105,29 @@ def quality_gate(
     run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
     validations = []
     measured = []
-    for name, writes in staged_tables(staged).items():
-        table = writes[0].table
-        rows = sum(w.rows for w in writes)
-        suite = build_suite(ctx.settings, table, day, staged_rows=rows)
-        suite, frame = joined(ctx, suite, writes, staged)
-        df = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            measured += history_rows(
-                compute_metrics(df, table, day),
-                run_id=ctx.run.run_id,
-                day=day,
-                stage=stage,
-                table_name=name,
-            )
-            validations.append(validate(context, suite, df, run_name))
-        finally:
-            df.unpersist()
+    keys_cache: dict[tuple[str, str], DataFrame | None] = {}
+    try:
+        for name, writes in staged_tables(staged).items():
+            table = writes[0].table
+            rows = sum(w.rows for w in writes)
+            suite = build_suite(ctx.settings, table, day, staged_rows=rows)
+            suite, frame = joined(ctx, suite, writes, staged, keys_cache)
+            df = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                measured += history_rows(
+                    compute_metrics(df, table, day),
+                    run_id=ctx.run.run_id,
+                    day=day,
+                    stage=stage,
+                    table_name=name,
+                )
+                validations.append(validate(context, suite, df, run_name))
+            finally:
+                df.unpersist()
+    finally:
+        for keys in keys_cache.values():
+            if keys is not None:
+                keys.unpersist()
     pages = build_docs(context, validations)
     found = [
         outcome
