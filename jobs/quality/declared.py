@@ -8,6 +8,11 @@ the table's history, resolved at run time into ordinary GE expectations:
   partition (from `audit/metric_history`); late rows for earlier days do not mask a collapse.
   For other tables the whole staged row count is compared with the previous publication's
   (from `audit/published_runs`).
+- `freshness` (`{"column": "event_date", "max_lag_days": 0, "severity": "error"}`): the staged
+  rows of a run for day D reach D - max_lag_days in `column` (default: the date partition),
+  i.e. the run brought data of its own day, not only old rows. An empty staged table fails it.
+- `references` (a list): foreign keys that must be keys of a dimension, checked by a join in
+  the gate (see `references.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +28,13 @@ import livelake
 from livelake.config import Settings
 from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.drift import trailing_baseline
-from livelake.jobs.quality.expectation import expectation, with_severity
+from livelake.jobs.quality.expectation import SuiteFileError as SuiteFileError
+from livelake.jobs.quality.expectation import expectation, severity_of, with_severity
 from livelake.jobs.quality.history import previous_publication
 from livelake.jobs.quality.metrics import DAY_ROWS, day_partition
+from livelake.jobs.quality.references import Reference, parse_references
 
-
-class SuiteFileError(ValueError):
-    """A declared suite file is not valid; the message names the file and the problem."""
+RULES = ("min_rows_vs_previous_day", "freshness", "references", "drift")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class DeclaredSuite:
     path: Path
     expectations: list[dict[str, Any]] = field(default_factory=list)
     rules: dict[str, Any] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
 
 
 def expectations_dir(cfg: Settings) -> Path:
@@ -70,7 +76,45 @@ def load_declared(cfg: Settings, table: Table) -> DeclaredSuite | None:
         if not isinstance(config, dict) or "type" not in config:
             raise SuiteFileError(f"{path}: expectation #{i + 1} has no 'type'")
     rules = (data.get("meta") or {}).get("livelake", {})
-    return DeclaredSuite(path, [with_severity(c) for c in configs], rules)
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise SuiteFileError(f"{path}: unknown meta.livelake rules {unknown}; known: {RULES}")
+    _check_freshness(path, table, rules.get("freshness"))
+    references = parse_references(path, table, rules.get("references"))
+    return DeclaredSuite(path, [with_severity(c) for c in configs], rules, references)
+
+
+def _check_freshness(path: Path, table: Table, rule: Any) -> None:
+    if rule is None:
+        return
+    if not isinstance(rule, dict) or not isinstance(rule.get("max_lag_days"), int):
+        raise SuiteFileError(f"{path}: meta.livelake.freshness needs an integer max_lag_days")
+    column = rule.get("column") or day_partition(table)
+    if column is None or column not in table.column_names:
+        raise SuiteFileError(
+            f"{path}: freshness needs a date column of {table.qualified_name} (got {column!r})"
+        )
+    severity_of({"severity": rule.get("severity", "error")})
+
+
+def freshness_expectations(table: Table, day: date, rules: dict[str, Any]) -> list[dict[str, Any]]:
+    """The latest date of the staged rows is at least `day - max_lag_days`."""
+    rule = rules.get("freshness")
+    if rule is None:
+        return []
+    column = rule.get("column") or day_partition(table)
+    lag = int(rule["max_lag_days"])
+    oldest = day - timedelta(days=lag)
+    text = f"rows of {day}" if lag == 0 else f"rows within {lag} day(s) of {day}"
+    return [
+        expectation(
+            "expect_column_max_to_be_between",
+            severity=severity_of({"severity": rule.get("severity", "error")}),
+            rule=f"fresh: the run for {day} brings {text} (latest {column} >= {oldest})",
+            column=column,
+            min_value=oldest.isoformat(),
+        )
+    ]
 
 
 def history_expectations(

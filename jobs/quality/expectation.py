@@ -14,6 +14,10 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warn")
 _GE_SEVERITY = {"error": "critical", "warn": "warning"}
 
 
+class SuiteFileError(ValueError):
+    """A declared suite file is not valid; the message names the file and the problem."""
+
+
 def expectation(
     type_: str, severity: Severity = "error", rule: str = "", **kwargs: Any
 ) -> dict[str, Any]:

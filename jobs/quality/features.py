@@ -1,8 +1,11 @@
 """Feature declarations -> expectations: ranges and null rates come from `livelake.features`.
 
 A feature is declared once (name, table, dtype, min/max, max null fraction, description); the
-gate of its table checks exactly what the declaration promises. This module only reads the
-declarations' attributes, so any object of that shape works (the tests use dataclasses).
+gate of its table checks exactly what the declaration promises. (The training examples copy
+snapshot values that passed these checks when they were published, so they are not checked
+again column by column: that would cost a Spark job per feature.) A daily measure that counts
+(`count`, `count_distinct`) is never negative in its aggregate table. This module only reads
+the declarations' attributes, so any object of that shape works (the tests use dataclasses).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from livelake.jobs.quality.expectation import expectation
+
+COUNTING = ("count", "count_distinct")
 
 
 class FeatureDeclaration(Protocol):
@@ -23,6 +28,14 @@ class FeatureDeclaration(Protocol):
     max_value: float | None
     max_null_fraction: float
     description: str
+
+
+class MeasureDeclaration(Protocol):
+    """What the gate needs from a daily measure (`livelake.features.MEASURES` items)."""
+
+    name: str
+    entity: str
+    function: str
 
 
 def expectations_for_features(
@@ -55,6 +68,34 @@ def expectations_for_features(
                 kwargs["mostly"] = round(1.0 - feature.max_null_fraction, 6)
             out.append(expectation("expect_column_values_to_not_be_null", rule=rule, **kwargs))
     return out
+
+
+def expectations_for_measures(
+    measures: Iterable[tuple[str, MeasureDeclaration]], table_name: str
+) -> list[dict[str, Any]]:
+    """Counting measures of the daily aggregate `table_name` are >= 0."""
+    return [
+        expectation(
+            "expect_column_values_to_be_between",
+            rule=f"measure {measure.name} ({measure.function}) is not negative",
+            column=measure.name,
+            min_value=0,
+        )
+        for table, measure in measures
+        if table == table_name and measure.function in COUNTING
+    ]
+
+
+def declared_measures() -> list[tuple[str, MeasureDeclaration]]:
+    """(aggregate table, measure) of every measure `livelake.features` declares."""
+    import livelake.features as package
+    from livelake.features.feature import aggregate_table
+
+    return [
+        (aggregate_table(entity), measure)
+        for entity, measures in getattr(package, "MEASURES", {}).items()
+        for measure in measures
+    ]
 
 
 def declared_features() -> list[FeatureDeclaration]:

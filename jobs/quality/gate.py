@@ -1,8 +1,10 @@
 """The default quality gate of every stage: validate each staged table, record, decide.
 
 `quality_gate` has the `Gate` signature of `livelake.jobs.publish`, which calls it for every
-`publish()` unless a stage passes its own gate. It builds each staged table's suite, runs it
-on exactly the staged rows (persisted once per table), measures the table's drift metrics in
+`publish()` unless a stage passes its own gate. It builds each staged table's suite (once per
+table, however many writes the stage staged for it), runs it
+on exactly the staged rows (persisted once per table, with the columns foreign-key checks
+need joined on before persisting: see `references.py`), measures the table's drift metrics in
 one more pass over the same cached rows, renders Data Docs, appends every result to
 `audit/quality_results` and the metrics to `audit/metric_history` (also when the gate fails:
 auditors see what was refused; drift baselines only use runs that published), and returns the
@@ -20,12 +22,15 @@ from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.gx_context import docs_index, gx_context
 from livelake.jobs.quality.metrics import compute_metrics, history_rows
+from livelake.jobs.quality.references import known_keys, with_references
 from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
-from livelake.jobs.quality.suites import build_suite
+from livelake.jobs.quality.suites import TableSuite, build_suite
 from livelake.jobs.quality.validate import build_docs, validate
 from livelake.jobs.report import GateSummary
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from livelake.jobs.context import JobContext
 
 
@@ -47,6 +52,47 @@ def summarise(found: list[Outcome], suites: int, report_path: str | None) -> Gat
     )
 
 
+def staged_tables(staged: Sequence[StagedWrite]) -> dict[str, list[StagedWrite]]:
+    """The gated writes grouped by table: a stage may stage one table in several writes
+    (e.g. a snapshot per rebuilt day); the table is validated once, on all of its rows."""
+    out: dict[str, list[StagedWrite]] = {}
+    for write in staged:
+        if write.table.layer not in UNGATED_LAYERS:
+            out.setdefault(write.table.qualified_name, []).append(write)
+    return out
+
+
+def joined(
+    ctx: JobContext,
+    suite: TableSuite,
+    writes: list[StagedWrite],
+    staged: Sequence[StagedWrite],
+    keys_cache: dict[tuple[str, str], DataFrame | None],
+) -> tuple[TableSuite, DataFrame]:
+    """The table's staged rows with one column per resolvable foreign key, and the suite.
+
+    References into a table the lake neither holds nor stages now are left out of the suite.
+    A dimension's keys are read once per gate (`keys_cache`, persisted) however many tables
+    reference it.
+    """
+    frame = writes[0].dataframe
+    for other in writes[1:]:
+        frame = frame.unionByName(other.dataframe)
+    resolved, missing = [], []
+    for reference in suite.references:
+        cached = (reference.target.qualified_name, reference.key)
+        if cached not in keys_cache:
+            found = known_keys(ctx, reference, staged)
+            keys_cache[cached] = None if found is None else found.persist()
+        keys = keys_cache[cached]
+        if keys is None:
+            missing.append(reference)
+        else:
+            resolved.append((reference, keys))
+    frame = with_references(frame, resolved)
+    return (suite.without_references(missing) if missing else suite), frame
+
+
 def quality_gate(
     ctx: JobContext, stage: str, day: date, staged: Sequence[StagedWrite]
 ) -> GateSummary:
@@ -59,20 +105,29 @@ def quality_gate(
     run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
     validations = []
     measured = []
-    for write in (w for w in staged if w.table.layer not in UNGATED_LAYERS):
-        suite = build_suite(ctx.settings, write.table, day)
-        df = write.dataframe.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            measured += history_rows(
-                compute_metrics(df, write.table, day),
-                run_id=ctx.run.run_id,
-                day=day,
-                stage=stage,
-                table_name=write.table.qualified_name,
-            )
-            validations.append(validate(context, suite, df, run_name))
-        finally:
-            df.unpersist()
+    keys_cache: dict[tuple[str, str], DataFrame | None] = {}
+    try:
+        for name, writes in staged_tables(staged).items():
+            table = writes[0].table
+            rows = sum(w.rows for w in writes)
+            suite = build_suite(ctx.settings, table, day, staged_rows=rows)
+            suite, frame = joined(ctx, suite, writes, staged, keys_cache)
+            df = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                measured += history_rows(
+                    compute_metrics(df, table, day),
+                    run_id=ctx.run.run_id,
+                    day=day,
+                    stage=stage,
+                    table_name=name,
+                )
+                validations.append(validate(context, suite, df, run_name))
+            finally:
+                df.unpersist()
+    finally:
+        for keys in keys_cache.values():
+            if keys is not None:
+                keys.unpersist()
     pages = build_docs(context, validations)
     found = [
         outcome

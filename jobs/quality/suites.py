@@ -1,23 +1,34 @@
 """Assemble the suite a table is gated with for one run.
 
 Four sources, in this order: the registry (keys, nullability, partition window), the declared
-suite file (`expectations/<layer>/<table>.json`), the feature declarations of the table, and
-history rules resolved against what the lake published before (row count vs previous day,
-drift of tracked metrics against the trailing days).
+suite file (`expectations/<layer>/<table>.json`) with its run-time rules (freshness of the
+run's day, foreign keys into dimensions), the feature and measure declarations of the table,
+and history rules resolved against what the lake published before (row count vs previous
+day, drift of tracked metrics against the trailing days).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from livelake.config import Settings
 from livelake.jobs.lake.registry import Table
-from livelake.jobs.quality.declared import history_expectations, load_declared
+from livelake.jobs.quality.declared import (
+    freshness_expectations,
+    history_expectations,
+    load_declared,
+)
 from livelake.jobs.quality.derived import derived_expectations
 from livelake.jobs.quality.drift import DriftPolicy, drift_expectations
-from livelake.jobs.quality.features import declared_features, expectations_for_features
+from livelake.jobs.quality.features import (
+    declared_features,
+    declared_measures,
+    expectations_for_features,
+    expectations_for_measures,
+)
+from livelake.jobs.quality.references import Reference
 
 
 @dataclass(frozen=True)
@@ -28,21 +39,65 @@ class TableSuite:
     name: str
     expectations: list[dict[str, Any]]
     declared_file: str | None
+    # Foreign keys the gate resolves by a join; their expectations are in `expectations`.
+    references: list[Reference] = field(default_factory=list)
+
+    def without_references(self, dropped: list[Reference]) -> TableSuite:
+        """The suite minus the expectations of `dropped` (dimensions that cannot be read)."""
+        markers = {r.marker for r in dropped}
+        return TableSuite(
+            self.table,
+            self.name,
+            [e for e in self.expectations if e["kwargs"].get("column") not in markers],
+            self.declared_file,
+            [r for r in self.references if r not in dropped],
+        )
 
 
 def suite_name(table: Table) -> str:
     return f"{table.layer}.{table.name}"
 
 
-def build_suite(cfg: Settings, table: Table, day: date) -> TableSuite:
+# Aggregate statistics of an empty table are undefined (GE reports them as failed): on a day
+# that staged no rows they are left out, and the no-collapse rule judges the emptiness.
+NEEDS_ROWS = frozenset(
+    {
+        "expect_column_max_to_be_between",
+        "expect_column_min_to_be_between",
+        "expect_column_mean_to_be_between",
+        "expect_column_median_to_be_between",
+        "expect_column_stdev_to_be_between",
+        "expect_column_sum_to_be_between",
+        "expect_column_unique_value_count_to_be_between",
+        "expect_column_proportion_of_unique_values_to_be_between",
+    }
+)
+
+
+def build_suite(
+    cfg: Settings, table: Table, day: date, staged_rows: int | None = None
+) -> TableSuite:
+    """The suite of `table` for a run of `day`; `staged_rows` = 0 drops `NEEDS_ROWS` ones."""
     declared = load_declared(cfg, table)
     configs = derived_expectations(table, day, cfg.watermark_days)
+    references: list[Reference] = []
     if declared is not None:
         configs += declared.expectations
+        configs += freshness_expectations(table, day, declared.rules)
+        configs += [r.expectation() for r in declared.references]
         configs += history_expectations(cfg, table, day, declared.rules)
-    configs += expectations_for_features(declared_features(), table.qualified_name)
+        references = declared.references
+    features = declared_features()
+    configs += expectations_for_features(features, table.qualified_name)
+    configs += expectations_for_measures(declared_measures(), table.qualified_name)
     policy = DriftPolicy.declared(declared.rules if declared is not None else None)
     configs += drift_expectations(cfg.lake_root, table, day, policy)
+    if staged_rows == 0:
+        configs = [c for c in configs if c["type"] not in NEEDS_ROWS]
     return TableSuite(
-        table, suite_name(table), configs, str(declared.path) if declared is not None else None
+        table,
+        suite_name(table),
+        configs,
+        str(declared.path) if declared is not None else None,
+        references,
     )

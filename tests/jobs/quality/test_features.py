@@ -61,3 +61,13 @@ def test_an_impossible_null_fraction_is_refused_with_the_feature_name():
             [Feature("count_views_7d", "gold/user_features", max_null_fraction=1.5)],
             "gold/user_features",
         )
+
+
+def test_counting_measures_of_a_daily_aggregate_are_not_negative():
+    from livelake.jobs.quality.features import declared_measures, expectations_for_measures
+
+    configs = expectations_for_measures(declared_measures(), "gold/agg_user_daily")
+    columns = {c["kwargs"]["column"] for c in configs}
+    assert {"visits", "paid_orders", "sessions_visited"} <= columns
+    assert "net_follows" not in columns, "a sum of +1/-1 may be negative"
+    assert {c["kwargs"]["min_value"] for c in configs} == {0}
