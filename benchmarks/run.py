@@ -22,6 +22,7 @@ from types import ModuleType
 
 from benchmarks import daily, generator, incremental, pit_join, reads, scaling
 from benchmarks.measure import ROOT, load_average
+from livelake.config import settings
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 REPORT = ROOT / "BENCHMARKS.md"
@@ -48,6 +49,7 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "versions": {p: version(p) for p in packages},
+        "spark_driver_memory": settings().driver_memory,
     }
 
 
@@ -59,7 +61,9 @@ def render(results: dict, command: str) -> str:
         f"Command: `{command}` · {m['date']} · {m['cpus']} cores · Python {m['python']}"
         f" · {m['platform']}",
         "",
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        "Versions: "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f" · Spark driver memory {m.get('spark_driver_memory', '4g')}",
         "",
         "The machine is shared (other engineers' Spark tests ran at the same time): each"
         " section states the load average (1/5/15 min, as `uptime` prints it) around it, so"
@@ -142,7 +146,10 @@ def targets(sections: dict, quick: bool) -> list[str]:
     return [*lines, ""]
 
 
-def run_sections(chosen: list[str], work: Path, quick: bool, results: dict) -> None:
+def run_sections(
+    chosen: list[str], work: Path, quick: bool, results: dict, checkpoint=None
+) -> None:
+    """Run each section; `checkpoint(results)` after each, so a later crash loses nothing."""
     for name in chosen:
         load_start = load_average()
         print(f"== {name} (load {load_start})", flush=True)
@@ -156,6 +163,8 @@ def run_sections(chosen: list[str], work: Path, quick: bool, results: dict) -> N
             "load_end": load_average(),
         }
         print(json.dumps(results["sections"][name], indent=1, default=str), flush=True)
+        if checkpoint is not None:
+            checkpoint(results)
 
 
 def merged(results: dict, sources: list[Path]) -> dict:
@@ -197,23 +206,30 @@ def main(argv: list[str] | None = None) -> int:
     report = args.out or REPORT
     results_path = RESULTS if args.out is None else args.out.with_suffix(".json")
     results = {"machine": machine(), "quick": args.quick, "sections": {}, "runs": {}}
-    if args.work is not None:
-        args.work.mkdir(parents=True, exist_ok=True)
-        run_sections(chosen, args.work, args.quick, results)
-    else:
-        with tempfile.TemporaryDirectory(prefix="livelake-bench-") as tmp:
-            run_sections(chosen, Path(tmp), args.quick, results)
-    # Merged when writing, so runs of other sections that finished meanwhile are kept.
-    results = merged(results, [*args.merge_from, *([results_path] if args.merge else [])])
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
     if args.merge_from:
         command = (
             f"{command} --only SECTION --work DIR --out FILE` per section, merged by "
             f"`{command} --merge-from FILE ..."
         )
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render(results, command))
-    results_path.write_text(json.dumps(results, indent=1, default=str))
+
+    def write(measured: dict) -> None:
+        # Merged when writing, so runs of other sections that finished meanwhile are kept.
+        out = merged(
+            json.loads(json.dumps(measured, default=str)),
+            [*args.merge_from, *([results_path] if args.merge else [])],
+        )
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(render(out, command))
+        results_path.write_text(json.dumps(out, indent=1, default=str))
+
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        run_sections(chosen, args.work, args.quick, results, write)
+    else:
+        with tempfile.TemporaryDirectory(prefix="livelake-bench-") as tmp:
+            run_sections(chosen, Path(tmp), args.quick, results, write)
+    write(results)
     print(f"wrote {report} and {results_path}")
     return 0
 
