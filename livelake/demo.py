@@ -94,19 +94,21 @@ def _print_audit(cfg: Settings, console: Console, day: date) -> None:
         console.print(renderable)
 
 
-def _bad_day_stopped(console: Console, reports: list, bad: date) -> bool:
+def _bad_day_stopped(reports: list, bad: date) -> bool:
     """True when the only failures are the injected day's gate refusals."""
     refused = [r for r in reports if r.status == "failed"]
-    stopped = bool(refused) and all(
+    return bool(refused) and all(
         r.day == bad and r.gate is not None and not r.gate.passed for r in refused
     )
+
+
+def _say_bad_day(console: Console, bad: date, stopped: bool) -> None:
     console.print(
         f"[bold green]The gate stopped the injected bad day {bad}: nothing of it was "
         f"published.[/] See `livelake audit --day {bad}`."
         if stopped
         else f"[bold red]The injected bad day {bad} was NOT stopped by a gate.[/]"
     )
-    return stopped
 
 
 def run_demo(
@@ -155,11 +157,13 @@ def run_demo(
     console.print(f"Stages: {' → '.join(stages)}")
     logical_days = [start + timedelta(days=offset) for offset in range(days)]
     reports = []
+    failed_days: list[date] = []
     if via_airflow:
         from livelake.orchestration.local_airflow import run_days_in_airflow
 
         ok, outcomes = run_days_in_airflow(console, logical_days)
         reports = [r for o in outcomes for r in o.reports]
+        failed_days = [o.day for o in outcomes if o.state != "success"]
         failed = not ok
     else:
         for day in logical_days:
@@ -169,8 +173,9 @@ def run_demo(
     print_failures(console, reports)
     _print_audit(cfg, console, last)
     if bad is not None:
-        # Through Airflow the DAG run of the bad day fails; in-process the reports say why.
-        stopped = failed if via_airflow else _bad_day_stopped(console, reports, bad)
+        # Through Airflow a failed gate fails its task and the day's DAG run.
+        stopped = failed_days == [bad] if via_airflow else _bad_day_stopped(reports, bad)
+        _say_bad_day(console, bad, stopped)
         failed = not stopped
     elif not failed and "training" in stages:
         failed = not (
