@@ -1,28 +1,53 @@
 """livelake_daily: one logical day through every stage, in flow order.
 
-bronze → silver (+ gate) → aggregates → features (+ gate) → training examples (+ gate) → kpi.
-Each task runs one stage for the run's logical day (`{{ ds }}`) via
-`livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or spark-submit
-when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task without retries
-and nothing downstream runs; crashes are retried with exponential backoff.
+bronze → twelve silver jobs → silver gate → aggregates → features (+ gate) → training
+examples (+ gate) → kpi. Each silver job conforms and stages one table after the jobs of the
+dimensions it references (independent ones run in parallel); the silver gate checks all
+twelve and publishes all or none. Every task runs one step for the run's logical day
+(`{{ ds }}`) via `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or
+spark-submit when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task
+without retries and nothing downstream runs; crashes are retried with exponential backoff.
 Tasks exist for the stages present in this installation (see `present_stages`).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task
 
 from livelake.orchestration.assets import STAGE_OUTLETS
-from livelake.orchestration.policy import DEFAULT_ARGS, START_DATE
-from livelake.orchestration.stages import present_stages
+from livelake.orchestration.policy import DEFAULT_ARGS, MAX_ACTIVE_TASKS, START_DATE
+from livelake.orchestration.stages import Stage, present_stages, silver_jobs
+
+DAY = "{{ ds }}"
 
 
 @task
 def run_stage(stage: str, day: str) -> dict:
-    """Run one stage for one day; fail without retry when its gate fails."""
+    """Run one stage (or one silver job) for one day; fail without retry when a gate fails."""
     from livelake.orchestration.airflow_tasks import run_stage as run
 
     return run(stage, day)
+
+
+def silver_group(stage: Stage) -> TaskGroup:
+    """The twelve silver jobs, each after the dimension jobs it references, then the gate."""
+    with TaskGroup(group_id="silver", tooltip=stage.description) as group:
+        jobs = {
+            name: run_stage.override(
+                task_id=name, doc=f"conform and stage silver/{name} (publishes nothing)"
+            )(stage=f"silver.{name}", day=DAY)
+            for name in silver_jobs()
+        }
+        for name, dimensions in silver_jobs().items():
+            for dimension in dimensions:
+                jobs[dimension] >> jobs[name]
+        gate = run_stage.override(
+            task_id="gate",
+            outlets=STAGE_OUTLETS["silver"],
+            doc="reconcile and gate the twelve staged tables; publish all or none",
+        )(stage="silver.gate", day=DAY)
+        list(jobs.values()) >> gate
+    return group
 
 
 @dag(
@@ -33,6 +58,7 @@ def run_stage(stage: str, day: str) -> dict:
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # day D's features roll up from D-1: days run in order
+    max_active_tasks=MAX_ACTIVE_TASKS,
     default_args=DEFAULT_ARGS,
     tags=["livelake", "daily", "spark"],
     doc_md=__doc__,
@@ -40,9 +66,12 @@ def run_stage(stage: str, day: str) -> dict:
 def livelake_daily() -> None:
     previous = None
     for stage in present_stages():
-        current = run_stage.override(
-            task_id=stage.name, outlets=STAGE_OUTLETS[stage.name], doc=stage.description
-        )(stage=stage.name, day="{{ ds }}")
+        if stage.name == "silver":
+            current = silver_group(stage)
+        else:
+            current = run_stage.override(
+                task_id=stage.name, outlets=STAGE_OUTLETS[stage.name], doc=stage.description
+            )(stage=stage.name, day=DAY)
         if previous is not None:
             previous >> current
         previous = current

@@ -75,15 +75,20 @@ def publish(
     day: date,
     staged: Sequence[StagedWrite],
     gate: Gate | None = None,
+    keep_on_error: bool = False,
 ) -> Publication:
     """Gate `staged` (the default quality gate unless `gate` is given); on success commit
     every table, then record the publication. On failure abort all and raise GateFailedError.
+
+    A crash (not a verdict) aborts the staged writes too, unless `keep_on_error`: then they
+    stay for a retry that restores them from their manifests.
     """
     try:
         verdict = (gate or default_gate())(ctx, stage, day, staged)
     except BaseException:
-        for write in staged:
-            write.abort()
+        if not keep_on_error:
+            for write in staged:
+                write.abort()
         raise
     _VERDICTS[(ctx.run.run_id, stage, day)] = verdict
     if not verdict.passed:

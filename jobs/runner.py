@@ -8,6 +8,7 @@ reported as skipped, and nothing downstream publishes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,14 +29,24 @@ class Stage:
     module: str
     description: str
 
-    def load(self) -> Callable[[JobContext, date], StageReport] | None:
+    def load(self, part: str | None = None) -> Callable[[JobContext, date], StageReport] | None:
+        """The stage's `run`, or with `part` one task of a stage split into parts
+        (`run_part`, e.g. silver's twelve table jobs and its gate)."""
         try:
             module = importlib.import_module(self.module)
         except ModuleNotFoundError as exc:
             if exc.name and self.module.startswith(exc.name):
                 return None
             raise
-        return module.run
+        if part is None:
+            return module.run
+        if not hasattr(module, "run_part"):
+            raise ValueError(f"stage {self.name!r} is not split into parts")
+        return functools.partial(_run_part, module.run_part, part)
+
+
+def _run_part(run_part, part: str, ctx: JobContext, day: date) -> StageReport:
+    return run_part(ctx, day, part)
 
 
 # The daily flow, in order. Each entry is one Airflow task group in dags/livelake_daily.py.
@@ -63,16 +74,18 @@ def available_stages() -> list[Stage]:
 
 
 def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
-    """Run one stage for one day (what an Airflow task calls)."""
-    job = stage(name).load()
+    """Run one stage (`silver`) or one part of a split stage (`silver.users`, `silver.gate`)
+    for one day: what an Airflow task calls."""
+    stage_name, _, part = name.partition(".")
+    job = stage(stage_name).load(part or None)
     if job is None:
         raise ValueError(f"stage {name!r} is not implemented in this version of livelake")
     started = time.monotonic()
     try:
         report = job(ctx, day)
     except GateFailedError as refused:
-        report = StageReport(name, day, "failed", gate=refused.verdict, message=str(refused))
-    report.gate = report.gate or last_verdict(ctx.run.run_id, name, day)
+        report = StageReport(stage_name, day, "failed", gate=refused.verdict, message=str(refused))
+    report.gate = report.gate or last_verdict(ctx.run.run_id, stage_name, day)
     report.seconds = report.seconds or time.monotonic() - started
     return report
 

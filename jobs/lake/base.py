@@ -3,7 +3,9 @@
 Every job reads and writes tables only through a `Lake`. Writes are staged first
 (write-audit-publish): `stage()` puts data files in place without publishing them, the caller
 may validate `StagedWrite.dataframe`, then `commit()` publishes atomically or `abort()`
-discards. The convenience calls `append`, `replace_partitions` and `merge` stage and commit
+discards. A staged write can outlive its process: `describe()` gives a JSON-able record that
+`Lake.restore_staged()` turns back into the write, so one task stages and another publishes.
+The convenience calls `append`, `replace_partitions` and `merge` stage and commit
 in one go.
 """
 
@@ -100,17 +102,26 @@ class StagedWrite(ABC):
 
     @abstractmethod
     def commit(self, ctx: RunContext, token: str | None = None) -> CommitResult:
-        """Publish atomically; a token already in the log makes this a no-op."""
+        """Publish atomically; a token already in the log makes this a no-op.
+
+        The default token names this staged write, so committing the same staged write again
+        (a retried task that restored it) is a no-op too.
+        """
 
     @abstractmethod
     def abort(self) -> None:
         """Discard the staged files; the table is untouched."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """What `Lake.restore_staged` needs to rebuild this write elsewhere (JSON-able)."""
 
 
 class Lake(ABC):
     """The narrow interface every job uses to touch tables."""
 
     writer_name: str
+    lake_root: str
 
     @abstractmethod
     def exists(self, table: Table) -> bool: ...
@@ -134,6 +145,10 @@ class Lake(ABC):
         partitions: Sequence[Any] | None = None,
     ) -> StagedWrite:
         """Write `df`'s files for `table` without publishing them."""
+
+    @abstractmethod
+    def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
+        """The staged write `StagedWrite.describe()` described (staged by another process)."""
 
     @abstractmethod
     def append_records(

@@ -9,6 +9,7 @@ with delta-rs. Until that commit no Delta reader sees them; a crash leaves only 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -21,7 +22,7 @@ from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, Transaction
 
-from livelake.jobs.lake import storage
+from livelake.jobs.lake import registry, storage
 from livelake.jobs.lake.base import (
     CommitConflictError,
     CommitResult,
@@ -87,15 +88,32 @@ class DeltaRsStagedWrite(StagedWrite):
         return self._lake.spark_read(self.table, paths)
 
     def abort(self) -> None:
+        """Delete the staged files, never one the table's log references (a retried task may
+        abort a write an earlier attempt published)."""
         fs, root = storage.filesystem(self._lake.uri(self.table))
+        published = _paths(DeltaTable(self._lake.uri(self.table))) if self.files else set()
         for data_file in self.files:
-            fs.delete_file(f"{root}/{data_file.relative_path}")
+            if data_file.relative_path not in published:
+                fs.delete_file(f"{root}/{data_file.relative_path}")
         self._done = True
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "writer": DeltaRsLake.writer_name,
+            "table": self.table.qualified_name,
+            "mode": self.mode,
+            "write_id": self.write_id,
+            "read_version": self.read_version,
+            "partitions": None
+            if self.partitions is None
+            else [_partition_literal(v) for v in self.partitions],
+            "files": [dataclasses.asdict(f) for f in self.files],
+        }
 
     def commit(self, ctx: RunContext, token: str | None = None) -> CommitResult:
         if self._done:
             raise LakeError(f"{self.table.qualified_name}: this staged write was already closed")
-        token = token or f"{ctx.token(self.table)}:{self.write_id}"
+        token = token or f"livelake:{self.table.qualified_name}:{self.write_id}"
         uri = self._lake.uri(self.table)
         latest = DeltaTable(uri)
         if latest.transaction_version(token) is not None:
@@ -289,6 +307,22 @@ class DeltaRsLake(Lake):
             )
         fs.delete_dir(staging)
         return DeltaRsStagedWrite(self, table, mode, files, partitions, read_version, write_id)
+
+    def restore_staged(self, description: dict[str, Any]) -> DeltaRsStagedWrite:
+        if description.get("writer") != self.writer_name:
+            raise LakeError(
+                f"{description.get('table')}: staged by the {description.get('writer')} writer; "
+                f"this lake uses {self.writer_name}. Stage and publish with the same writer."
+            )
+        return DeltaRsStagedWrite(
+            self,
+            registry.table(description["table"]),
+            description["mode"],
+            [storage.DataFile(**f) for f in description["files"]],
+            description["partitions"],
+            description["read_version"],
+            description["write_id"],
+        )
 
     def stage_merge(
         self, table: Table, df: DataFrame, keys: Sequence[str] | None = None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from livelake.jobs.lake import storage
+from livelake.jobs.lake import registry, storage
 from livelake.jobs.lake.base import (
     CommitResult,
     Lake,
@@ -59,10 +59,25 @@ class DeltaSparkStagedWrite(StagedWrite):
         fs, path = storage.filesystem(self.staging_uri)
         fs.delete_dir(path)
 
+    def describe(self) -> dict[str, Any]:
+        return {
+            "writer": DeltaSparkLake.writer_name,
+            "table": self.table.qualified_name,
+            "mode": self.mode,
+            "staging_uri": self.staging_uri,
+            "partitions": None if self.partitions is None else [str(v) for v in self.partitions],
+        }
+
     def commit(self, ctx: RunContext, token: str | None = None) -> CommitResult:
-        token = token or ctx.token(self.table)
+        # The staging folder's name identifies this staged write across processes.
+        write_id = self.staging_uri.rsplit("/", 1)[1]
+        token = token or f"livelake:{self.table.qualified_name}:{write_id}"
         uri = self._lake.uri(self.table)
         before = self._lake.version(self.table)
+        fs, path = storage.filesystem(self.staging_uri)
+        if fs.get_file_info(path).type == storage.pafs.FileType.NotFound:
+            # Committed by an earlier attempt, which then removed the staging folder.
+            return CommitResult(self.table.qualified_name, before or 0, False, 0, 0, 0)
         writer = (
             self.dataframe.write.format("delta")
             .option("txnAppId", token)
@@ -137,6 +152,20 @@ class DeltaSparkLake(Lake):
         staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{uuid.uuid4().hex}"
         conform(df, table).write.parquet(storage.spark_uri(staging))
         return DeltaSparkStagedWrite(self, table, mode, staging, partitions)
+
+    def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
+        if description.get("writer") != self.writer_name:
+            raise LakeError(
+                f"{description.get('table')}: staged by the {description.get('writer')} writer; "
+                f"this lake uses {self.writer_name}. Stage and publish with the same writer."
+            )
+        return DeltaSparkStagedWrite(
+            self,
+            registry.table(description["table"]),
+            description["mode"],
+            description["staging_uri"],
+            description["partitions"],
+        )
 
     def append_records(
         self,

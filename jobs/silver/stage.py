@@ -12,6 +12,12 @@ source_file, line_number). Rerunning D, or running days in any order, gives the 
 Every landed line of D ends published, quarantined (with reason) or counted as a duplicate;
 per table `landed = published + quarantined + duplicates_dropped` is written to
 `audit/reconciliation`, and a run that does not balance publishes nothing and says why.
+
+Twelve jobs and one gate: `stage_table` conforms and stages one table (it needs only the
+dimensions its foreign keys name, see `DEPENDENCIES`, so independent tables run in parallel
+as separate Airflow tasks) and leaves a manifest of its staged writes; `publish_day` loads
+all twelve, reconciles, runs the silver gate and publishes all or none. `run` does both in
+this process, in dependency order.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from livelake.jobs.lake.manifests import Manifests
 from livelake.jobs.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.jobs.lake.tables.bronze import BRONZE
 from livelake.jobs.lake.tables.silver import QUARANTINE
-from livelake.jobs.publish import publish
+from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.report import StageReport, TableCounts
 from livelake.jobs.silver import (
     after_sales,
@@ -67,6 +74,13 @@ TABLES: tuple[ModuleType, ...] = (
     after_sales,
     social,
 )
+MODULES: dict[str, ModuleType] = {m.TABLE.name: m for m in TABLES}
+# Each table's job needs the staged keys of the dimensions its foreign keys name.
+DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    name: tuple(sorted({fk.dimension for fk in m.SPEC.foreign_keys})) for name, m in MODULES.items()
+}
+GATE = "gate"  # the part that gates and publishes what the twelve jobs staged
+AUDIT = "_audit"  # the reconciliation rows the gate stages once, so a retry reuses them
 # Dimensions other tables reference, and the column that is their key.
 DIMENSION_KEYS = {
     "users": "user_id",
@@ -87,6 +101,39 @@ class TableOutcome:
     duplicates: int = 0
     writes: list[StagedWrite] = field(default_factory=list)
     dirty_days: dict[date, int] = field(default_factory=dict)
+
+    def figures(self) -> dict:
+        """What a manifest keeps besides the writes (JSON-able)."""
+        return {
+            "landed": self.landed,
+            "published": self.published,
+            "quarantined": self.quarantined,
+            "duplicates": self.duplicates,
+            "dirty_days": {d.isoformat(): n for d, n in self.dirty_days.items()},
+        }
+
+    @classmethod
+    def from_manifest(cls, name: str, writes: list[StagedWrite], figures: dict) -> TableOutcome:
+        dirty = {date.fromisoformat(d): n for d, n in figures["dirty_days"].items()}
+        return cls(
+            name,
+            figures["landed"],
+            figures["published"],
+            figures["quarantined"],
+            figures["duplicates"],
+            writes,
+            dirty,
+        )
+
+    def counts(self, version: int | None = None) -> TableCounts:
+        return TableCounts(
+            f"silver/{self.name}",
+            self.landed,
+            self.published,
+            self.quarantined,
+            self.duplicates,
+            version,
+        )
 
     @property
     def balanced(self) -> bool:
@@ -112,7 +159,7 @@ def bronze_of_day(ctx: JobContext, name: str, day: date) -> DataFrame:
 
 
 def known_keys(ctx: JobContext, module: ModuleType, incoming: DataFrame | None) -> DataFrame:
-    """Keys of a dimension after this run: published rows plus this run's clean rows."""
+    """Keys of a dimension after this run: published rows plus the rows staged for it."""
     from pyspark.sql import functions as F
 
     key = DIMENSION_KEYS[module.TABLE.name]
@@ -170,10 +217,8 @@ def _merged_partitions(
     return ctx.lake.stage(table, merged, "replace_partitions", sorted(touched)), lost
 
 
-def conform_table(
-    ctx: JobContext, module: ModuleType, env: SilverEnv
-) -> tuple[TableOutcome, DataFrame | None]:
-    """Transform, merge and stage one table; returns its outcome and its clean rows."""
+def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableOutcome:
+    """Transform, merge and stage one table; returns its outcome (staged writes, figures)."""
     from pyspark.sql import functions as F
 
     table, day = module.TABLE, env.day
@@ -186,7 +231,7 @@ def conform_table(
             if not ctx.lake.exists(declared):
                 empty = ctx.spark.createDataFrame([], declared.spark_schema())
                 outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
-        return outcome, None
+        return outcome
     conformed = module.transform(bronze, env)
     incoming = conformed.silver.persist()
     quarantine = ctx.lake.stage(
@@ -210,7 +255,7 @@ def conform_table(
         outcome.dirty_days = {p: n for p, n in per_partition.items() if p < day}
     else:
         outcome.published = mine.count()
-    return outcome, incoming
+    return outcome
 
 
 def _audit_rows(ctx: JobContext, day: date, outcomes: list[TableOutcome]) -> list[StagedWrite]:
@@ -256,62 +301,122 @@ def _audit_rows(ctx: JobContext, day: date, outcomes: list[TableOutcome]) -> lis
     return writes
 
 
-def run(ctx: JobContext, day: date) -> StageReport:
-    """Conform every table for delivery day `day` and publish them all, or none."""
-    started = time.monotonic()
-    ctx = ctx.job(JOB, day)
-    try:
-        pii = PiiKey.from_secret(ctx.settings.pii_key)
-    except MissingPiiKeyError as exc:
-        return StageReport("silver", day, "failed", message=str(exc))
-    env = SilverEnv(
+def _env(ctx: JobContext, day: date, known: dict[str, DataFrame]) -> SilverEnv:
+    return SilverEnv(
         day=day,
         run_id=ctx.run.run_id,
-        pii=pii,
+        pii=PiiKey.from_secret(ctx.settings.pii_key),
         watermark_days=ctx.settings.watermark_days,
         clock_skew_minutes=ctx.settings.clock_skew_minutes,
         now=datetime.now(UTC),
+        known=known,
     )
-    outcomes: list[TableOutcome] = []
-    known: dict[str, DataFrame] = {}
+
+
+class NotStagedError(RuntimeError):
+    """A table's job ran before the job of a dimension it references."""
+
+
+def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
+    """Keys of the dimensions table `name` references: published plus staged for `day`."""
+    manifests = Manifests(ctx.lake, "silver", day)
+    loaded = {dim: manifests.load(dim) for dim in DEPENDENCIES[name]}
+    missing = [dim for dim, manifest in loaded.items() if manifest is None]
+    if missing:
+        raise NotStagedError(
+            f"{', '.join(f'silver/{d}' for d in missing)} not staged for {day}: the job of "
+            f"silver/{name} needs their keys, so run {', '.join(f'silver.{d}' for d in missing)} "
+            "first"
+        )
+    known = {}
+    for dim, manifest in loaded.items():
+        module = MODULES[dim]
+        staged = [w.dataframe for w in manifest.writes if w.table == module.TABLE]
+        known[dim] = known_keys(ctx, module, staged[0] if staged else None)
+    return known
+
+
+def stage_table(ctx: JobContext, day: date, name: str) -> StageReport:
+    """One silver job: conform and stage table `name` for delivery `day`; publish nothing.
+
+    Its foreign keys are checked against the dimensions' published rows plus the rows their
+    jobs staged for `day` (so those jobs must have run). The staged writes and the table's
+    reconciliation figures go into a manifest that `publish_day` picks up.
+    """
+    started = time.monotonic()
+    part = f"silver.{name}"
+    ctx = ctx.job(f"{JOB}.{name}", day)
     try:
-        for module in TABLES:
-            outcome, incoming = conform_table(ctx, module, replace(env, known=dict(known)))
-            outcomes.append(outcome)
-            if module.TABLE.name in DIMENSION_KEYS:
-                known[module.TABLE.name] = known_keys(ctx, module, incoming)
-        staged = [w for o in outcomes for w in o.writes]
-        if not any(o.landed for o in outcomes):
-            for write in staged:
-                write.abort()
-            return StageReport(
-                "silver", day, "nothing_to_do", message=f"bronze holds no lines delivered {day}"
-            )
-        unbalanced = [o.imbalance(day) for o in outcomes if not o.balanced]
-        if unbalanced:
-            for write in staged:
-                write.abort()
-            return StageReport("silver", day, "failed", message="; ".join(unbalanced))
-        staged += _audit_rows(ctx, day, outcomes)
-    except Exception:
-        for write in (w for o in outcomes for w in o.writes):
-            write.abort()
-        raise
+        outcome = conform_table(ctx, MODULES[name], _env(ctx, day, _staged_keys(ctx, name, day)))
+    except (MissingPiiKeyError, NotStagedError) as exc:
+        return StageReport(part, day, "failed", message=str(exc))
     finally:
         ctx.spark.catalog.clearCache()
-    publication = publish(ctx, "silver", day, staged)
-    versions = {c.table: c.version for c in publication.commits}
-    counts = [
-        TableCounts(
-            f"silver/{o.name}",
-            o.landed,
-            o.published,
-            o.quarantined,
-            o.duplicates,
-            versions.get(f"silver/{o.name}"),
+    Manifests(ctx.lake, "silver", day).save(name, outcome.writes, outcome.figures())
+    status = "ok" if outcome.landed else "nothing_to_do"
+    message = (
+        f"staged {outcome.published:,} of {outcome.landed:,} lines "
+        f"({outcome.quarantined:,} quarantined, {outcome.duplicates:,} duplicates); "
+        "silver.gate publishes it"
+    )
+    return StageReport(
+        part, day, status, [outcome.counts()], message=message, seconds=time.monotonic() - started
+    )
+
+
+def _abort_all(manifests: Manifests, writes: list[StagedWrite]) -> None:
+    for write in writes:
+        write.abort()
+    manifests.clear()
+
+
+def publish_day(ctx: JobContext, day: date) -> StageReport:
+    """The silver gate: reconcile and gate what the twelve jobs staged; publish all or none.
+
+    A crash after the gate passed keeps the manifests, so a retry re-gates the same staged
+    rows and commits only what is not committed yet (commits are idempotent per staged write).
+    """
+    started = time.monotonic()
+    ctx = ctx.job(JOB, day)
+    manifests = Manifests(ctx.lake, "silver", day)
+    loaded = {name: manifests.load(name) for name in MODULES}
+    missing = [name for name, manifest in loaded.items() if manifest is None]
+    if missing:
+        return StageReport(
+            "silver",
+            day,
+            "failed",
+            message=f"not staged for {day}: {', '.join(f'silver/{n}' for n in missing)}; run "
+            "their jobs (tasks silver.<table>) before the gate. Nothing was published.",
         )
-        for o in outcomes
+    outcomes = [
+        TableOutcome.from_manifest(name, m.writes, m.figures)
+        for name, m in loaded.items()
+        if m is not None
     ]
+    staged = [w for o in outcomes for w in o.writes]
+    if not any(o.landed for o in outcomes):
+        _abort_all(manifests, staged)
+        return StageReport(
+            "silver", day, "nothing_to_do", message=f"bronze holds no lines delivered {day}"
+        )
+    unbalanced = [o.imbalance(day) for o in outcomes if not o.balanced]
+    if unbalanced:
+        _abort_all(manifests, staged)
+        return StageReport("silver", day, "failed", message="; ".join(unbalanced))
+    audit = manifests.load(AUDIT)
+    if audit is None:
+        manifests.save(AUDIT, _audit_rows(ctx, day, outcomes), {})
+        audit = manifests.load(AUDIT)
+    assert audit is not None
+    try:
+        publication = publish(ctx, "silver", day, [*staged, *audit.writes], keep_on_error=True)
+    except GateFailedError:
+        manifests.clear()  # publish() aborted every staged write
+        raise
+    manifests.clear()
+    versions = {c.table: c.version for c in publication.commits}
+    counts = [o.counts(versions.get(f"silver/{o.name}")) for o in outcomes]
     late = sum(len(o.dirty_days) for o in outcomes)
     message = (
         f"{sum(o.landed for o in outcomes):,} lines: {sum(o.published for o in outcomes):,} "
@@ -319,15 +424,38 @@ def run(ctx: JobContext, day: date) -> StageReport:
         f"{sum(o.duplicates for o in outcomes):,} duplicates; {late} earlier partition(s) "
         "updated by late data"
     )
-    status = "ok" if publication.published else "failed"
-    if not publication.published:
-        message = f"silver gate failed, nothing published; {message}"
     return StageReport(
         "silver",
         day,
-        status,
+        "ok",
         counts,
         gate=publication.gate,
         message=message,
         seconds=time.monotonic() - started,
     )
+
+
+def run_part(ctx: JobContext, day: date, part: str) -> StageReport:
+    """One task of the split stage: a table's job (`users`, …) or the `gate`."""
+    if part == GATE:
+        return publish_day(ctx, day)
+    if part not in MODULES:
+        parts = ", ".join([*MODULES, GATE])
+        raise ValueError(f"silver has no part {part!r}; its parts are: {parts}")
+    return stage_table(ctx, day, part)
+
+
+def run(ctx: JobContext, day: date) -> StageReport:
+    """Conform every table for delivery day `day` (in dependency order), then gate and
+    publish them all, or none."""
+    started = time.monotonic()
+    for name in MODULES:
+        report = stage_table(ctx, day, name)
+        if report.status == "failed":
+            manifests = Manifests(ctx.lake, "silver", day)
+            for staged in MODULES:
+                manifests.discard(staged)
+            return replace(report, stage="silver")
+    report = publish_day(ctx, day)
+    report.seconds = time.monotonic() - started
+    return report

@@ -14,6 +14,20 @@ import pytest
 
 from tests.dags.conftest import DAGS_FOLDER
 
+SILVER_TABLES = (
+    "users",
+    "anchors",
+    "products",
+    "live_sessions",
+    "prices",
+    "session_products",
+    "views",
+    "interactions",
+    "cart_events",
+    "orders",
+    "after_sales",
+    "social",
+)
 DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith("_"))
 HEAVY_MODULES = ("pyspark", "sklearn", "great_expectations", "pandas", "polars", "deltalake")
 
@@ -50,11 +64,34 @@ def test_daily_tasks_follow_the_stage_order(dagbag):
 
     dag = dagbag.dags["livelake_daily"]
     names = [s.name for s in present_stages()]
-    assert names[0] == "bronze"
-    assert sorted(dag.task_ids) == sorted(names)
-    for upstream, downstream in itertools.pairwise(names):
+    assert names[:2] == ["bronze", "silver"]
+    # Silver is a group: twelve table jobs, then its gate; every other stage is one task.
+    expected = [n for n in names if n != "silver"]
+    expected += [f"silver.{t}" for t in SILVER_TABLES] + ["silver.gate"]
+    assert sorted(dag.task_ids) == sorted(expected)
+    tasks = [n if n != "silver" else "silver.gate" for n in names]
+    for upstream, downstream in itertools.pairwise(tasks[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
     assert [a.uri for a in dag.get_task("bronze").outlets] == ["livelake://bronze/"]
+    assert [a.uri for a in dag.get_task("silver.gate").outlets] == ["livelake://silver/"]
+
+
+def test_each_silver_job_follows_bronze_or_the_dimension_jobs_its_keys_point_at(dagbag):
+    dag = dagbag.dags["livelake_daily"]
+    upstream = {t: dag.get_task(f"silver.{t}").upstream_task_ids for t in SILVER_TABLES}
+    assert upstream["users"] == upstream["anchors"] == upstream["products"] == {"bronze"}
+    assert upstream["live_sessions"] == {"silver.anchors"}
+    assert upstream["views"] == {"silver.users", "silver.live_sessions"}
+    assert upstream["orders"] == {
+        "silver.users",
+        "silver.anchors",
+        "silver.products",
+        "silver.live_sessions",
+    }
+    assert dag.get_task("silver.gate").upstream_task_ids == {f"silver.{t}" for t in SILVER_TABLES}
+    # Independent jobs may run side by side, two at a time on a laptop.
+    assert not upstream["after_sales"] & {"silver.views", "silver.orders"}
+    assert dag.max_active_tasks == 2
 
 
 def test_weekly_training_publishes_the_model_asset(dagbag):

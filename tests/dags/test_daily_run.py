@@ -9,10 +9,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from livelake.jobs.lake.read import read_table
+from livelake.jobs.silver.stage import MODULES
 from tests.jobs.bronze.test_ingest import deliver
 
 DAY = date(2026, 1, 1)
 LOGICAL_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+# `deliver` lands views and users only: the other silver jobs have nothing to do.
+EMPTY_SILVER_JOBS = {f"silver.{name}" for name in MODULES} - {"silver.users", "silver.views"}
 
 
 @pytest.fixture
@@ -33,10 +36,16 @@ def test_one_logical_day_runs_every_present_stage(daily, lake_root, tmp_path):
     assert set(states(dag_run).values()) == {"success"}
     assert read_table("bronze/views").height == 3
     assert read_table("bronze/users")["raw"].sort().to_list() == ["u1,east", "u2,"]
-    runs = read_table("audit/stage_runs").sort("stage")
-    assert runs.select("day", "stage", "status").rows() == [
-        (DAY, stage, "ok") for stage in sorted(states(dag_run))
-    ]
+    runs = read_table("audit/stage_runs")
+    recorded = {
+        stage: status for day, stage, status in runs.select("day", "stage", "status").rows()
+    }
+    assert runs.height == len(recorded) == len(states(dag_run)) and set(runs["day"]) == {DAY}
+    assert sorted(recorded) == sorted(states(dag_run))
+    # Tiny delivery: silver jobs of tables it has no lines for have nothing to do.
+    assert recorded == {
+        task: "nothing_to_do" if task in EMPTY_SILVER_JOBS else "ok" for task in recorded
+    }
 
 
 def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs(
@@ -76,3 +85,35 @@ def test_days_run_in_order_through_the_dag_and_stop_at_the_first_failed_day(
 
     assert [(o.day, o.state) for o in outcomes] == [(days[0], "success"), (days[1], "failed")]
     assert read_table("bronze/views")["delivery_date"].unique().to_list() == [days[0]]
+
+
+def test_a_failed_silver_gate_fails_once_and_nothing_of_the_day_is_published(
+    daily, lake_root, tmp_path, monkeypatch
+):
+    from livelake.config import settings
+
+    deliver(tmp_path / "landing", DAY)
+    suites = tmp_path / "suites"
+    (suites / "silver").mkdir(parents=True)
+    (suites / "silver" / "views.json").write_text(
+        '{"name": "silver.views", "expectations": [{"type": '
+        '"expect_table_row_count_to_be_between", "kwargs": {"min_value": 1000}}]}'
+    )
+    monkeypatch.setenv("LIVELAKE_EXPECTATIONS_DIR", str(suites))
+    settings.cache_clear()
+
+    dag_run = daily.test(logical_date=LOGICAL_DATE)
+
+    by_task = {ti.task_id: ti for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "failed"
+    assert (by_task["silver.gate"].state, by_task["silver.gate"].try_number) == ("failed", 1)
+    assert {by_task[f"silver.{name}"].state for name in MODULES} == {"success"}
+    later = {t: ti.state for t, ti in by_task.items() if t != "bronze" and "." not in t}
+    assert later and set(later.values()) == {"upstream_failed"}
+    assert read_table("silver/views").height == 0, "staged, refused, not published"
+    assert read_table("silver/users").height == 0
+    assert not (lake_root / "gold").exists(), "no feature or training version appeared"
+    assert not (lake_root / "_manifests" / "silver" / DAY.isoformat()).exists()
+    runs = dict(read_table("audit/stage_runs").select("stage", "message").rows())
+    assert "expect_table_row_count_to_be_between" in runs["silver.gate"]
+    assert "silver.views" in runs["silver.gate"] or "silver/views" in runs["silver.gate"]
