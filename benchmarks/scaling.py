@@ -1,4 +1,4 @@
-"""Section `scaling`: 0.5M, 1M and 2M events a day through bronze, silver and aggregates.
+"""Section `scaling`: 0.5M, 1M, 2M and 4M events a day through bronze, silver and aggregates.
 
 Each size runs on a fresh lake in its own process (one SparkSession for its stages); a size
 the `daily` section already ran in this run reuses that run's times for these stages. The
@@ -15,7 +15,7 @@ import numpy as np
 from benchmarks.daily import run_pipeline
 
 STAGES = ("bronze", "silver", "aggregates")
-FULL_SIZES = (500_000, 1_000_000, 2_000_000)
+FULL_SIZES = (500_000, 1_000_000, 2_000_000, 4_000_000)
 QUICK_SIZES = (10_000, 20_000)
 
 
