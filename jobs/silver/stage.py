@@ -352,7 +352,9 @@ def stage_table(ctx: JobContext, day: date, name: str) -> StageReport:
         return StageReport(part, day, "failed", message=str(exc))
     finally:
         ctx.spark.catalog.clearCache()
-    Manifests(ctx.lake, "silver", day).save(name, outcome.writes, outcome.figures())
+    manifests = Manifests(ctx.lake, "silver", day)
+    manifests.save(name, outcome.writes, outcome.figures())
+    manifests.discard(AUDIT)  # audit rows a crashed gate staged no longer match
     status = "ok" if outcome.landed else "nothing_to_do"
     message = (
         f"staged {outcome.published:,} of {outcome.landed:,} lines "
@@ -406,11 +408,12 @@ def publish_day(ctx: JobContext, day: date) -> StageReport:
         return StageReport("silver", day, "failed", message="; ".join(unbalanced))
     audit = manifests.load(AUDIT)
     if audit is None:
-        manifests.save(AUDIT, _audit_rows(ctx, day, outcomes), {})
-        audit = manifests.load(AUDIT)
-    assert audit is not None
+        audit_writes = _audit_rows(ctx, day, outcomes)
+        manifests.save(AUDIT, audit_writes, {})
+    else:  # a retry after a crash: the rows staged by the first attempt
+        audit_writes = audit.writes
     try:
-        publication = publish(ctx, "silver", day, [*staged, *audit.writes], keep_on_error=True)
+        publication = publish(ctx, "silver", day, [*staged, *audit_writes], keep_on_error=True)
     except GateFailedError:
         manifests.clear()  # publish() aborted every staged write
         raise
