@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from livelake.jobs.lake.registry import Table
+from livelake.jobs.lake.registry import table as table_named
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -146,9 +147,17 @@ class Lake(ABC):
     ) -> StagedWrite:
         """Write `df`'s files for `table` without publishing them."""
 
-    @abstractmethod
     def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
         """The staged write `StagedWrite.describe()` described (staged by another process)."""
+        if description.get("writer") != self.writer_name:
+            raise LakeError(
+                f"{description.get('table')}: staged by the {description.get('writer')} writer; "
+                f"this lake uses {self.writer_name}. Stage and publish with the same writer."
+            )
+        return self._restore_staged(description, table_named(description["table"]))
+
+    @abstractmethod
+    def _restore_staged(self, description: dict[str, Any], table: Table) -> StagedWrite: ...
 
     @abstractmethod
     def append_records(

@@ -22,7 +22,7 @@ from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, Transaction
 
-from livelake.jobs.lake import registry, storage
+from livelake.jobs.lake import storage
 from livelake.jobs.lake.base import (
     CommitConflictError,
     CommitResult,
@@ -308,15 +308,10 @@ class DeltaRsLake(Lake):
         fs.delete_dir(staging)
         return DeltaRsStagedWrite(self, table, mode, files, partitions, read_version, write_id)
 
-    def restore_staged(self, description: dict[str, Any]) -> DeltaRsStagedWrite:
-        if description.get("writer") != self.writer_name:
-            raise LakeError(
-                f"{description.get('table')}: staged by the {description.get('writer')} writer; "
-                f"this lake uses {self.writer_name}. Stage and publish with the same writer."
-            )
+    def _restore_staged(self, description: dict[str, Any], table: Table) -> DeltaRsStagedWrite:
         return DeltaRsStagedWrite(
             self,
-            registry.table(description["table"]),
+            table,
             description["mode"],
             [storage.DataFile(**f) for f in description["files"]],
             description["partitions"],

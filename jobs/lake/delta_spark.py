@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from livelake.jobs.lake import registry, storage
+from livelake.jobs.lake import storage
 from livelake.jobs.lake.base import (
     CommitResult,
     Lake,
@@ -153,15 +153,10 @@ class DeltaSparkLake(Lake):
         conform(df, table).write.parquet(storage.spark_uri(staging))
         return DeltaSparkStagedWrite(self, table, mode, staging, partitions)
 
-    def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
-        if description.get("writer") != self.writer_name:
-            raise LakeError(
-                f"{description.get('table')}: staged by the {description.get('writer')} writer; "
-                f"this lake uses {self.writer_name}. Stage and publish with the same writer."
-            )
+    def _restore_staged(self, description: dict[str, Any], table: Table) -> StagedWrite:
         return DeltaSparkStagedWrite(
             self,
-            registry.table(description["table"]),
+            table,
             description["mode"],
             description["staging_uri"],
             description["partitions"],

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from livelake.config import load_settings
-from livelake.jobs.lake import RunContext, open_lake, registry
+from livelake.jobs.lake import LakeError, RunContext, open_lake, registry
 from livelake.jobs.lake.manifests import Manifests
 from tests.jobs.lake.test_lake_contract import ORDERS, frame, sorted_rows
 
@@ -87,3 +87,11 @@ def test_clear_forgets_manifests_but_a_missing_part_reads_as_none(spark, lakes):
     area.clear()
     assert area.load("orders") is None
     area.clear()  # clearing twice is fine
+
+
+def test_a_write_staged_by_the_other_writer_is_refused_with_what_to_do(spark, lakes):
+    stager, publisher = lakes
+    described = stager.stage(ORDERS, frame(spark, [("a", D1, 1, None)]), "append").describe()
+
+    with pytest.raises(LakeError, match="by the delta-spark writer; this lake uses delta-rs"):
+        publisher.restore_staged({**described, "writer": "delta-spark"})
