@@ -31,14 +31,15 @@ def run_stage(stage: str, day: str) -> dict:
 
 def silver_group(stage: Stage) -> TaskGroup:
     """The twelve silver jobs, each after the dimension jobs it references, then the gate."""
+    dependencies = silver_jobs()
     with TaskGroup(group_id="silver", tooltip=stage.description) as group:
         jobs = {
             name: run_stage.override(
                 task_id=name, doc=f"conform and stage silver/{name} (publishes nothing)"
             )(stage=f"silver.{name}", day=DAY)
-            for name in silver_jobs()
+            for name in dependencies
         }
-        for name, dimensions in silver_jobs().items():
+        for name, dimensions in dependencies.items():
             for dimension in dimensions:
                 jobs[dimension] >> jobs[name]
         gate = run_stage.override(

@@ -181,6 +181,24 @@ class Lake(ABC):
     def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
         """Delete files no version within the retention references; returns them."""
 
+    def keys_after(self, table: Table, key: str, staged: Sequence[StagedWrite]) -> DataFrame | None:
+        """Distinct non-null `key` values of `table` once `staged` is published: the staged
+        rows, plus the published ones unless a staged overwrite replaces them all. None when
+        the table has neither (nothing to check keys against)."""
+        from pyspark.sql import functions as F
+
+        mine = [w for w in staged if w.table == table]
+        parts = [w.dataframe for w in mine]
+        if self.exists(table) and not any(w.mode == "overwrite" for w in mine):
+            parts.append(self.read(table))
+        if not parts:
+            return None
+        keys = [part.select(F.col(key).alias("key")) for part in parts]
+        union = keys[0]
+        for other in keys[1:]:
+            union = union.unionByName(other)
+        return union.where(F.col("key").isNotNull()).distinct()
+
     # Convenience: stage + commit -------------------------------------------------------
 
     def append(

@@ -22,7 +22,7 @@ from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.gx_context import docs_index, gx_context
 from livelake.jobs.quality.metrics import compute_metrics, history_rows
-from livelake.jobs.quality.references import known_keys, with_references
+from livelake.jobs.quality.references import with_references
 from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
 from livelake.jobs.quality.suites import TableSuite, build_suite
 from livelake.jobs.quality.validate import build_docs, validate
@@ -82,7 +82,7 @@ def joined(
     for reference in suite.references:
         cached = (reference.target.qualified_name, reference.key)
         if cached not in keys_cache:
-            found = known_keys(ctx, reference, staged)
+            found = ctx.lake.keys_after(reference.target, reference.key, staged)
             keys_cache[cached] = None if found is None else found.persist()
         keys = keys_cache[cached]
         if keys is None:

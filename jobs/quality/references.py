@@ -34,8 +34,6 @@ from livelake.jobs.quality.expectation import Severity, SuiteFileError, expectat
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from livelake.jobs.context import JobContext
-    from livelake.jobs.lake import StagedWrite
 
 MARKER_PREFIX = "unknown_fk__"
 
@@ -99,27 +97,6 @@ def parse_references(path: Path, table: Table, declared: Any) -> list[Reference]
             raise SuiteFileError(f"{where} repeats {column} -> {target.qualified_name}")
         out.append(reference)
     return out
-
-
-def known_keys(
-    ctx: JobContext, reference: Reference, staged: Sequence[StagedWrite]
-) -> DataFrame | None:
-    """Distinct keys of the referenced table: published plus staged with this publication.
-
-    None when the lake has neither (the reference cannot be checked).
-    """
-    from pyspark.sql import functions as F
-
-    parts = [w.dataframe for w in staged if w.table == reference.target]
-    if ctx.lake.exists(reference.target):
-        parts.append(ctx.lake.read(reference.target))
-    if not parts:
-        return None
-    keys = [p.select(F.col(reference.key).alias("key")) for p in parts]
-    union = keys[0]
-    for other in keys[1:]:
-        union = union.unionByName(other)
-    return union.where(F.col("key").isNotNull()).distinct()
 
 
 def with_references(df: DataFrame, references: Sequence[tuple[Reference, DataFrame]]) -> DataFrame:

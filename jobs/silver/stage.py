@@ -158,24 +158,6 @@ def bronze_of_day(ctx: JobContext, name: str, day: date) -> DataFrame:
     return ctx.lake.read(table).where(F.col("delivery_date") == F.lit(day))
 
 
-def known_keys(ctx: JobContext, module: ModuleType, incoming: DataFrame | None) -> DataFrame:
-    """Keys of a dimension after this run: published rows plus the rows staged for it."""
-    from pyspark.sql import functions as F
-
-    key = DIMENSION_KEYS[module.TABLE.name]
-    parts = []
-    if ctx.lake.exists(module.TABLE):
-        parts.append(ctx.lake.read(module.TABLE).select(F.col(key).alias("key")))
-    if incoming is not None:
-        parts.append(incoming.select(F.col(key).alias("key")))
-    if not parts:
-        return ctx.spark.createDataFrame([], "key string")
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.unionByName(part)
-    return union.distinct()
-
-
 def _merged_history(
     ctx: JobContext, module: ModuleType, incoming: DataFrame, day: date
 ) -> tuple[StagedWrite, DataFrame]:
@@ -330,9 +312,8 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
         )
     known = {}
     for dim, manifest in loaded.items():
-        module = MODULES[dim]
-        staged = [w.dataframe for w in manifest.writes if w.table == module.TABLE]
-        known[dim] = known_keys(ctx, module, staged[0] if staged else None)
+        keys = ctx.lake.keys_after(MODULES[dim].TABLE, DIMENSION_KEYS[dim], manifest.writes)
+        known[dim] = keys if keys is not None else ctx.spark.createDataFrame([], "key string")
     return known
 
 

@@ -35,11 +35,11 @@ def silver_jobs() -> dict[str, tuple[str, ...]]:
 def daily_steps() -> list[str]:
     """Every task of `livelake_daily` as `execute_stage` names it, in an order that respects
     the DAG's dependencies (what a sequential runner, e.g. the cluster test, goes through)."""
+    from livelake.jobs.silver.stage import GATE
+
     steps: list[str] = []
     for stage in present_stages():
         if stage.name == "silver":
-            from livelake.jobs.silver.stage import GATE
-
             steps += [f"silver.{name}" for name in silver_jobs()] + [f"silver.{GATE}"]
         else:
             steps.append(stage.name)
