@@ -32,6 +32,8 @@ class GateSummary:
     report_path: str | None = None
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Spark jobs the gate ran per gated table (None where they cannot be counted).
+    spark_jobs: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -47,3 +49,6 @@ class StageReport:
     gate: GateSummary | None = None
     message: str = ""
     seconds: float = 0.0
+    spark_jobs: int | None = None
+    # Spark jobs of each part of a stage run in one call (silver's table jobs and gate).
+    part_jobs: dict[str, int | None] = field(default_factory=dict)

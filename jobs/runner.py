@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from livelake.jobs.cost import spark_jobs
 from livelake.jobs.publish import GateFailedError, last_verdict
 from livelake.jobs.report import StageReport
 
@@ -81,10 +82,14 @@ def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
     if job is None:
         raise ValueError(f"stage {name!r} is not implemented in this version of livelake")
     started = time.monotonic()
-    try:
-        report = job(ctx, day)
-    except GateFailedError as refused:
-        report = StageReport(stage_name, day, "failed", gate=refused.verdict, message=str(refused))
+    with spark_jobs(ctx.spark, name) as counted:
+        try:
+            report = job(ctx, day)
+        except GateFailedError as refused:
+            report = StageReport(
+                stage_name, day, "failed", gate=refused.verdict, message=str(refused)
+            )
+    report.spark_jobs = counted.jobs
     report.gate = report.gate or last_verdict(ctx.run.run_id, stage_name, day)
     report.seconds = report.seconds or time.monotonic() - started
     return report

@@ -152,6 +152,13 @@ def run(
         date | None, typer.Option(formats=["%Y-%m-%d"], help="Run every day up to this one")
     ] = None,
     stage: Annotated[list[str] | None, typer.Option(help="Only these stages (repeatable)")] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Print the Spark jobs each stage ran (per silver table and per gated table)",
+        ),
+    ] = False,
 ) -> None:
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
     from livelake.jobs.runner import available_stages, days_between, run_day
@@ -165,7 +172,9 @@ def run(
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
     for one_day in days_between(day, until or day):
-        reports += run_day(ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r)))
+        reports += run_day(
+            ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r, profile))
+        )
     console.print(run_summary(reports, ctx.settings.lake_root))
     print_failures(err, reports)
     if any(r.status == "failed" for r in reports):

@@ -25,7 +25,9 @@ STATUS_STYLE = {
 }
 
 
-def stage_line(report: StageReport) -> str:
+def stage_line(report: StageReport, profile: bool = False) -> str:
+    """One line per stage run; with `profile`, the Spark jobs it ran (per part and per gated
+    table where it has them) on the lines below."""
     gate = ""
     if report.gate is not None:
         g = report.gate
@@ -34,10 +36,26 @@ def stage_line(report: StageReport) -> str:
             f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings,"
             f" {g.seconds:.1f}s)"
         )
-    return (
+    line = (
         f"{report.day} {report.stage:<10} {STATUS_STYLE[report.status]}{gate}"
         f" [dim]{report.seconds:.1f}s[/] {escape(report.message)}"
     )
+    return line + (profile_lines(report) if profile else "")
+
+
+def _jobs(count: int | None) -> str:
+    return "?" if count is None else f"{count:,}"
+
+
+def profile_lines(report: StageReport) -> str:
+    """`  spark jobs 412 · silver.users 17 · … · gate: silver/users 9 · …`"""
+    parts = " · ".join(f"{name} {_jobs(n)}" for name, n in report.part_jobs.items())
+    gated = report.gate.spark_jobs if report.gate else {}
+    tables = " · ".join(f"{name} {_jobs(n)}" for name, n in gated.items())
+    text = f"\n    [cyan]spark jobs {_jobs(report.spark_jobs)}[/]"
+    text += f" [dim]parts:[/] {parts}" if parts else ""
+    text += f"\n    [dim]gate, per table:[/] {tables}" if tables else ""
+    return text
 
 
 def run_summary(reports: Sequence[StageReport], lake_root: str) -> Table:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from livelake.jobs.cost import spark_jobs
 from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.gx_context import docs_index, gx_context
@@ -106,24 +107,27 @@ def quality_gate(
     validations = []
     measured = []
     keys_cache: dict[tuple[str, str], DataFrame | None] = {}
+    jobs: dict[str, int | None] = {}
     try:
         for name, writes in staged_tables(staged).items():
             table = writes[0].table
             rows = sum(w.rows for w in writes)
             suite = build_suite(ctx.settings, table, day, staged_rows=rows)
-            suite, frame = joined(ctx, suite, writes, staged, keys_cache)
-            df = frame.persist(StorageLevel.MEMORY_AND_DISK)
-            try:
-                measured += history_rows(
-                    compute_metrics(df, table, day),
-                    run_id=ctx.run.run_id,
-                    day=day,
-                    stage=stage,
-                    table_name=name,
-                )
-                validations.append(validate(context, suite, df, run_name))
-            finally:
-                df.unpersist()
+            with spark_jobs(ctx.spark, f"gate {name}") as counted:
+                suite, frame = joined(ctx, suite, writes, staged, keys_cache)
+                df = frame.persist(StorageLevel.MEMORY_AND_DISK)
+                try:
+                    measured += history_rows(
+                        compute_metrics(df, table, day),
+                        run_id=ctx.run.run_id,
+                        day=day,
+                        stage=stage,
+                        table_name=name,
+                    )
+                    validations.append(validate(context, suite, df, run_name))
+                finally:
+                    df.unpersist()
+            jobs[name] = counted.jobs
     finally:
         for keys in keys_cache.values():
             if keys is not None:
@@ -149,5 +153,6 @@ def quality_gate(
     if measured:
         ctx.lake.append_records(METRIC_HISTORY, measured, ctx.run)
     summary = summarise(found, len(validations), str(docs_index(lake_root)))
+    summary.spark_jobs = jobs
     summary.seconds = time.monotonic() - started
     return summary

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from livelake.jobs.cost import spark_jobs
 from livelake.jobs.lake.manifests import Manifests
 from livelake.jobs.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.jobs.lake.tables.bronze import BRONZE
@@ -433,13 +434,19 @@ def run(ctx: JobContext, day: date) -> StageReport:
     """Conform every table for delivery day `day` (in dependency order), then gate and
     publish them all, or none."""
     started = time.monotonic()
+    part_jobs: dict[str, int | None] = {}
     for name in MODULES:
-        report = stage_table(ctx, day, name)
+        with spark_jobs(ctx.spark, f"silver.{name}") as counted:
+            report = stage_table(ctx, day, name)
+        part_jobs[name] = counted.jobs
         if report.status == "failed":
             manifests = Manifests(ctx.lake, "silver", day)
             for staged in MODULES:
                 manifests.discard(staged)
-            return replace(report, stage="silver")
-    report = publish_day(ctx, day)
+            return replace(report, stage="silver", part_jobs=part_jobs)
+    with spark_jobs(ctx.spark, "silver.gate") as counted:
+        report = publish_day(ctx, day)
+    part_jobs[GATE] = counted.jobs
+    report.part_jobs = part_jobs
     report.seconds = time.monotonic() - started
     return report

@@ -26,6 +26,8 @@ def from_dict(data: dict[str, Any]) -> StageReport:
         gate=None if gate is None else GateSummary(**gate),
         message=data.get("message", ""),
         seconds=float(data.get("seconds", 0.0)),
+        spark_jobs=data.get("spark_jobs"),
+        part_jobs=data.get("part_jobs", {}),
     )
 
 
