@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
-from livelake.jobs.publish import GateFailedError, last_verdict
 from livelake.jobs.report import StageReport
 
 if TYPE_CHECKING:
@@ -77,6 +76,9 @@ def available_stages() -> list[Stage]:
 def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
     """Run one stage (`silver`) or one part of a split stage (`silver.users`, `silver.gate`)
     for one day: what an Airflow task calls."""
+    # Imported here, not above: the CLI's help names the stages without loading the lake.
+    from livelake.jobs.publish import GateFailedError, last_verdict
+
     stage_name, _, part = name.partition(".")
     job = stage(stage_name).load(part or None)
     if job is None:

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
-__version__ = "0.1.0"
+# pyproject.toml declares the version; the installed metadata is its only copy here.
+__version__ = version("livelake")
 
 
 def read_table(

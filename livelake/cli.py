@@ -9,16 +9,50 @@ from __future__ import annotations
 
 import secrets
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
-app = typer.Typer(
+from livelake import __version__
+from livelake.jobs.runner import DAILY_STAGES
+
+
+class _FlagsShowNoType:
+    """typer 0.29's rich help prints `<bool>` beside every flag, `--help` included; a flag
+    takes no value, so its help should show none."""
+
+    def get_params(self, ctx: typer.Context) -> list:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsShowNoType, TyperCommand):
+    pass
+
+
+class _Group(_FlagsShowNoType, TyperGroup):
+    pass
+
+
+class _Typer(typer.Typer):
+    """Its commands default to `_Command`."""
+
+    def command(self, *args, cls: type[TyperCommand] = _Command, **kwargs):  # type: ignore[override]
+        return super().command(*args, cls=cls, **kwargs)
+
+
+app = _Typer(
+    cls=_Group,
     name="livelake",
-    help="Batch data platform for live-stream e-commerce: land, conform, gate and feature-ise.",
+    help=f"Batch data platform for live-stream e-commerce (livelake {__version__}): land, "
+    "conform, gate and feature-ise.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,
@@ -28,11 +62,35 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
-DayOption = Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="Logical day, YYYY-MM-DD")]
+
+def _date_option(help: str):
+    return typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help=help)
+
+
+DayOption = Annotated[date, _date_option("Logical day")]
+
+
+def _show_version(show: bool) -> None:
+    if show:
+        typer.echo(f"livelake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()  # the group's own options: `livelake --version`
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    # soft_wrap: one line however long (lake paths), for grep and CI logs
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -114,7 +172,7 @@ def tables(
 
 @app.command()
 def history(
-    table: Annotated[str, typer.Argument(help="Table name, e.g. silver/views")],
+    table: Annotated[str, typer.Argument(metavar="TABLE", help="Table name, e.g. silver/views")],
     limit: Annotated[int, typer.Option(help="How many commits")] = 20,
 ) -> None:
     """Show a table's Delta commits with the run, job and day that made each."""
@@ -132,26 +190,44 @@ def history(
     commits = commit_history(declared, cfg.lake_root, limit)
     if not commits:
         raise fail(f"{declared.qualified_name} has no commits yet at {cfg.lake_root}", 1)
+    columns = {
+        "version": "version",
+        "when": "when (UTC)",
+        "operation": "operation",
+        "run_id": "run",
+        "job": "job",
+        "day": "day",
+    }
+    # Shown only where some listed commit's info records them (see commit_history).
+    for key, title in (("rows_written", "rows written"), ("partitions", "partitions replaced")):
+        if any(c[key] is not None for c in commits):
+            columns[key] = title
     out = RichTable(title=f"History of {declared.qualified_name}")
-    for name in ("version", "when (UTC)", "operation", "run", "job", "day", "rows added"):
-        out.add_column(name)
-    for c in commits:
-        out.add_row(
-            *[
-                str(c.get(k, ""))
-                for k in ("version", "when", "operation", "run_id", "job", "day", "rows")
-            ]
+    for key, title in columns.items():  # fold, never "…": auditors copy run ids from here
+        out.add_column(
+            title,
+            overflow="fold",
+            no_wrap=key == "run_id",
+            justify="right" if key == "rows_written" else "left",
         )
+    for c in commits:
+        rows = c["rows_written"]
+        shown = {**c, "rows_written": None if rows is None else f"{rows:,}"}
+        out.add_row(*["" if shown[key] is None else str(shown[key]) for key in columns])
     console.print(out)
 
 
 @app.command()
 def run(
     day: DayOption,
-    until: Annotated[
-        date | None, typer.Option(formats=["%Y-%m-%d"], help="Run every day up to this one")
+    until: Annotated[date | None, _date_option("Run every day up to this one")] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="STAGE",
+            help=f"Only this stage (repeatable): {', '.join(s.name for s in DAILY_STAGES)}",
+        ),
     ] = None,
-    stage: Annotated[list[str] | None, typer.Option(help="Only these stages (repeatable)")] = None,
     profile: Annotated[
         bool,
         typer.Option(
@@ -162,12 +238,15 @@ def run(
 ) -> None:
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
     from livelake.jobs.runner import available_stages, days_between, run_day
+    from livelake.jobs.runner import stage as declared_stage
     from livelake.summary import print_failures, run_summary, stage_line
 
+    try:
+        for name in stage or []:
+            declared_stage(name)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     present = [s.name for s in available_stages()]
-    unknown = [s for s in stage or [] if s not in present]
-    if unknown:
-        raise fail(f"unknown stage(s) {unknown}; this version has: {', '.join(present)}")
     ctx = _context("cli.run")
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
@@ -186,9 +265,7 @@ def demo(
     days: Annotated[int, typer.Option(help="How many generated days")] = 7,
     users: Annotated[int, typer.Option(help="Generated users")] = 2_000,
     events_per_day: Annotated[int, typer.Option(help="Behaviour events per day")] = 20_000,
-    start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First generated day")] = date(
-        2026, 1, 1
-    ),
+    start: Annotated[date, _date_option("First generated day")] = date(2026, 1, 1),
     seed: Annotated[int, typer.Option(help="Generator seed")] = 7,
     inject_bad_day: Annotated[
         bool,
@@ -251,7 +328,7 @@ def maintenance(
 
 @app.command("generate")
 def generate_command(
-    start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First day")] = date(2026, 1, 1),
+    start: Annotated[date, _date_option("First day")] = date(2026, 1, 1),
     days: Annotated[int, typer.Option(help="Days to generate")] = 14,
     users: Annotated[int, typer.Option(help="Users on the platform")] = 200_000,
     events_per_day: Annotated[int, typer.Option(help="Event lines per day")] = 2_000_000,
@@ -330,8 +407,8 @@ def ingest(
     )
 
 
-features_app = typer.Typer(
-    help="Feature declarations: list them, write the catalog.", no_args_is_help=True
+features_app = _Typer(
+    cls=_Group, help="Feature declarations: list them, write the catalog.", no_args_is_help=True
 )
 app.add_typer(features_app, name="features")
 
@@ -384,8 +461,8 @@ def features_catalog(
 
 @app.command()
 def backfill(
-    start: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="First logical day")],
-    end: Annotated[date, typer.Option(formats=["%Y-%m-%d"], help="Last logical day")],
+    start: Annotated[date, _date_option("First logical day")],
+    end: Annotated[date, _date_option("Last logical day")],
     rerun: Annotated[
         bool, typer.Option(help="Recompute days even if every stage already succeeded")
     ] = False,
@@ -490,17 +567,17 @@ def dashboard(
 
 @app.command()
 def audit(
-    day: Annotated[
-        date | None, typer.Option(formats=["%Y-%m-%d"], help="Logical day to audit")
-    ] = None,
-    since: Annotated[
-        date | None, typer.Option(formats=["%Y-%m-%d"], help="Summarise every day from here")
-    ] = None,
+    day: Annotated[date | None, _date_option("Logical day to audit")] = None,
+    since: Annotated[date | None, _date_option("Summarise every day from here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     html: Annotated[bool, typer.Option("--html", help="Write one evidence page per run")] = False,
 ) -> None:
-    """Gates, reconciliation and published versions of a day (or a period); exit 1 if any
-    stage's latest gate failed. No JVM: reads the audit tables directly."""
+    """Gates, reconciliation and published versions of a day (or a period). No JVM: reads
+    the audit tables directly.
+
+    Exit codes: 0 every stage's latest gate passed; 1 a stage's latest gate failed, or no
+    stage ran on the day (or since it); 2 wrong usage or invalid config.
+    """
     import json
 
     from livelake.jobs.quality.audit import audit_day, audited_days, period_summary
@@ -510,9 +587,11 @@ def audit(
         raise fail("give exactly one of --day D or --since D")
     cfg = _settings()
     days = [day] if day is not None else audited_days(cfg.lake_root, since)
-    if not days:
-        raise fail(f"no gate results or publications since {since} in {cfg.lake_root}", 1)
     audits = [audit_day(cfg.lake_root, d) for d in days]
+    if not any(a.ran for a in audits):
+        when = f"for {day}" if day is not None else f"since {since}"
+        ran = _day_spans(audited_days(cfg.lake_root, date.min)) or "none"
+        raise fail(f"no stage of livelake ran {when} in {cfg.lake_root}; days with runs: {ran}", 1)
     pages = []
     if html:
         from livelake.jobs.quality.evidence import write_evidence
@@ -534,6 +613,17 @@ def audit(
         console.print(f"Evidence pack: {page}")
     if any(a.blocking_failure for a in audits):
         raise typer.Exit(1)
+
+
+def _day_spans(days: list[date]) -> str:
+    """`2026-01-01..2026-01-07, 2026-01-10`: a year of daily runs still fits one line."""
+    spans: list[list[date]] = []
+    for day in days:
+        if spans and day - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return ", ".join(str(first) if first == last else f"{first}..{last}" for first, last in spans)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -59,7 +59,7 @@ def profile_lines(report: StageReport) -> str:
 
 
 def run_summary(reports: Sequence[StageReport], lake_root: str) -> Table:
-    """Rows in/out/quarantined per table, gate verdicts, where the data lives.
+    """Rows in/written/quarantined per table, gate verdicts, where the data lives.
 
     One day: a row per table. Several days: a row per (stage, table) with the counts summed
     over the days, the latest published version and how many of the days' gates passed, so a
@@ -69,11 +69,16 @@ def run_summary(reports: Sequence[StageReport], lake_root: str) -> Table:
     single = len(days) <= 1
     span = str(days[0]) if single and days else f"{days[0]} .. {days[-1]}" if days else ""
     table = Table(title=f"Run summary {span} · lake at {lake_root}", show_lines=False)
+    if not single:
+        table.caption = (
+            "rows written are summed over the days: a table rebuilt every day counts "
+            "all its rows once per rebuild"
+        )
     for name, justify in (
         ("stage", "left"),
         ("table", "left"),
         ("rows in", "right"),
-        ("rows out", "right"),
+        ("rows written", "right"),
         ("quarantined", "right"),
         ("duplicates", "right"),
         ("version", "right"),
@@ -159,8 +164,9 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
             )
         return [out]
     gates = Table(title=f"Gates for {audit.day} · lake at {audit.lake_root}")
+    # Auditors copy run ids from here: fold long cells, never cut them with "…".
     for name in ("stage", "run", "verdict", "expectations", "blocking", "warnings", "suites"):
-        gates.add_column(name)
+        gates.add_column(name, overflow="fold")
     current = {id(g) for g in audit.current()}
     for g in audit.gates:
         verdict = "[green]passed[/]" if g.passed else "[bold red]FAILED[/]"
@@ -177,7 +183,7 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
         )
     published = Table(title="Published table versions")
     for name in ("stage", "table", "version", "rows", "run", "published at"):
-        published.add_column(name)
+        published.add_column(name, overflow="fold")
     for r in audit.published:
         published.add_row(
             r["stage"],

@@ -48,12 +48,16 @@ def table_status(table: Table, lake_root: str) -> TableStatus:
 
 
 def commit_history(table: Table, lake_root: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Newest first. `rows_written` and `partitions` are None where the commit info does not
+    say: delta-rs records them for its own writes but not for the staged transactions
+    livelake commits; delta-spark's writes record numOutputRows and the replaceWhere."""
     dt = _open(table, lake_root)
     if dt is None:
         return []
     commits = []
     for c in dt.history(limit):
         metrics = c.get("operationMetrics") or {}
+        rows = metrics.get("num_added_rows", metrics.get("numOutputRows"))
         commits.append(
             {
                 "version": c.get("version"),
@@ -62,7 +66,8 @@ def commit_history(table: Table, lake_root: str, limit: int = 20) -> list[dict[s
                 "run_id": c.get("livelake.run_id", ""),
                 "job": c.get("livelake.job", ""),
                 "day": c.get("livelake.day", ""),
-                "rows": metrics.get("num_added_rows", ""),
+                "rows_written": None if rows is None else int(rows),
+                "partitions": (c.get("operationParameters") or {}).get("predicate"),
             }
         )
     return commits

@@ -65,6 +65,11 @@ class DayAudit:
         return list(latest.values())
 
     @property
+    def ran(self) -> bool:
+        """Whether any stage left a trace for the day: a landed file, a gate, a publication."""
+        return bool(self.gates or self.published or self.reconciliation or self.landed)
+
+    @property
     def blocking_failure(self) -> bool:
         return any(not g.passed for g in self.current())
 
@@ -137,15 +142,20 @@ def audit_day(lake_root: str, day: date) -> DayAudit:
 
 
 def audited_days(lake_root: str, since: date, until: date | None = None) -> list[date]:
-    """Days from `since` (to `until`) that have gate results or publications."""
+    """Days from `since` (to `until`) that any audit table `audit_day` reads records."""
     days: set[date] = set()
-    for declared in (QUALITY_RESULTS, PUBLISHED_RUNS):
+    for declared, column in (
+        (QUALITY_RESULTS, "day"),
+        (PUBLISHED_RUNS, "day"),
+        (RECONCILIATION, "delivery_date"),
+        (INGEST_LEDGER, "delivery_date"),
+    ):
         if table_exists(lake_root, declared):
-            where = pc.field("day") >= since
+            where = pc.field(column) >= since
             if until is not None:
-                where = where & (pc.field("day") <= until)
-            data = read_arrow(declared, columns=["day"], filter=where, lake_root=lake_root)
-            days.update(data.column("day").to_pylist())
+                where = where & (pc.field(column) <= until)
+            data = read_arrow(declared, columns=[column], filter=where, lake_root=lake_root)
+            days.update(data.column(column).to_pylist())
     return sorted(days)
 
 

@@ -49,3 +49,17 @@ def test_one_day_keeps_its_own_counts():
         "7",
         "1/1",
     ]
+
+
+def test_several_days_say_that_rows_written_count_every_rebuild():
+    text = _render([_silver(1, 100, 3, 1, True), _silver(2, 50, 2, 2, True)])
+    assert "rows written" in text.splitlines()[2]
+    assert " ".join(text.split()).endswith(
+        "rows written are summed over the days: a table rebuilt every day counts all its rows "
+        "once per rebuild"
+    )
+
+
+def test_one_day_needs_no_note_on_rebuilt_rows():
+    text = _render([_silver(4, 100, 3, 7, True)])
+    assert "summed over the days" not in text

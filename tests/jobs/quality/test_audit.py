@@ -135,3 +135,28 @@ def test_audit_needs_a_day_or_a_start(lake_root):
     result = runner.invoke(app, ["audit"])
     assert result.exit_code == 2
     assert "give exactly one of --day D or --since D" in result.output
+
+
+def test_a_day_that_never_ran_exits_1_and_names_the_days_that_did(lake, lake_root):
+    _seed(lake, rerun_passes=False)
+    landed_only = [
+        {
+            "source": "platform",
+            "delivery_date": delivered,
+            "source_file": "platform/views.jsonl.gz",
+            "file_sha256": f"sha-{delivered}",
+            "bronze_table": "bronze/views",
+            "rows": 12,
+            "outcome": "ingested",
+            "ingested_at": T0,
+            "run_id": "run-3",
+        }
+        for delivered in (date(2026, 1, 3), date(2026, 1, 5))
+    ]
+    lake.append_records(INGEST_LEDGER, landed_only, RunContext(job="test"))
+    result = runner.invoke(app, ["audit", "--day", "2026-01-04"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: no stage of livelake ran for 2026-01-04 in {lake_root}; "
+        "days with runs: 2026-01-02..2026-01-03, 2026-01-05\n"
+    )
