@@ -64,6 +64,9 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        # A landed JSON line may repeat a key (or repeat it in another case, which silver
+        # matches case-insensitively): the last one wins, as in most JSON readers.
+        .config("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
         .config("spark.ui.showConsoleProgress", "false")
         .config(
             "spark.driver.extraJavaOptions",

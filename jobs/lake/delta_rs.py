@@ -290,7 +290,7 @@ class DeltaRsLake(Lake):
             directory, _, name = relative.rpartition("/")
             target_dir = f"{root}/{directory}" if directory else root
             target = f"{target_dir}/part-{write_id}-{name.removeprefix('part-')}"
-            rows, stats = storage.footer_stats(fs, f"{staging}/{relative}")
+            rows, stats = storage.footer_stats(fs, f"{staging}/{relative}", table.free_text_columns)
             if rows == 0:
                 fs.delete_file(f"{staging}/{relative}")
                 continue

@@ -80,14 +80,19 @@ class Column:
     type: str
     nullable: bool = True
     doc: str = ""
+    # Raw lines and free text: no min/max statistics in the Delta log, where they would copy
+    # values (PII a source sent) verbatim into every reader's metadata.
+    free_text: bool = False
 
     def __post_init__(self) -> None:
         arrow_type(self.type)  # fail at declaration time, not at first write
 
 
-def col(name: str, type_: str, doc: str = "", *, nullable: bool = True) -> Column:
+def col(
+    name: str, type_: str, doc: str = "", *, nullable: bool = True, free_text: bool = False
+) -> Column:
     """Shorthand used by the declaration modules."""
-    return Column(name, type_, nullable, doc)
+    return Column(name, type_, nullable, doc, free_text)
 
 
 def key(name: str, type_: str = "string", doc: str = "") -> Column:
@@ -125,6 +130,10 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def free_text_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.free_text)
 
     def column(self, name: str) -> Column:
         for column in self.columns:

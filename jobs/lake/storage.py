@@ -104,8 +104,13 @@ def _stat_value(value: object, is_max: bool) -> object | None:
     return None
 
 
-def footer_stats(fs: pafs.FileSystem, path: str) -> tuple[int, str]:
-    """Rows and Delta statistics JSON from a Parquet footer (no data pages are read)."""
+def footer_stats(
+    fs: pafs.FileSystem, path: str, no_min_max: frozenset[str] = frozenset()
+) -> tuple[int, str]:
+    """Rows and Delta statistics JSON from a Parquet footer (no data pages are read).
+
+    Columns in `no_min_max` (raw lines, free text) get null counts but no min/max values.
+    """
     with fs.open_input_file(path) as handle:
         meta = pq.read_metadata(handle)
     mins: dict[str, object] = {}
@@ -134,7 +139,7 @@ def footer_stats(fs: pafs.FileSystem, path: str) -> tuple[int, str]:
             hi = stats.max if hi is None else max(hi, stats.max)
         if null_count is not None:
             nulls[name] = null_count
-        if complete and lo is not None:
+        if complete and lo is not None and name not in no_min_max:
             lo_v, hi_v = _stat_value(lo, False), _stat_value(hi, True)
             if lo_v is not None and hi_v is not None:
                 mins[name], maxs[name] = lo_v, hi_v

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import ORDERS as TABLE
-from livelake.jobs.silver import events
+from livelake.jobs.silver import events, pii
 from livelake.jobs.silver.parsing import Conformed, Field, ForeignKey, SilverEnv, Spec
 
 if TYPE_CHECKING:
@@ -31,8 +31,12 @@ SPEC = Spec(
         Field("coupon_cny", "amount"),
         Field("amount_cny", "amount"),
         Field("payment_method"),
-        Field("receiver_phone", pseudonym="receiver_phone_pseudonym"),
-        Field("receiver_address", pseudonym="receiver_address_pseudonym"),
+        Field("receiver_phone", pseudonym="receiver_phone_pseudonym", aliases=pii.PHONE_ALIASES),
+        Field(
+            "receiver_address",
+            pseudonym="receiver_address_pseudonym",
+            aliases=pii.ADDRESS_ALIASES,
+        ),
     ),
     foreign_keys=(
         ForeignKey("user_id", "users"),

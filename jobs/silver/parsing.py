@@ -55,6 +55,8 @@ class Field:
     allowed: tuple[str, ...] = ()
     pseudonym: str | None = None  # PII: silver keeps only this HMAC column
     range: tuple[float, float] | None = None
+    # Other names a source may send the field under (matched, like the name, ignoring case).
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in _CASTS:
@@ -83,6 +85,11 @@ class Spec:
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def landed_names(self) -> dict[str, str]:
+        """Every lower-case name a landed field may carry -> the declared field it fills."""
+        return {n.lower(): f.name for f in self.fields for n in (f.name, *f.aliases)}
 
 
 @dataclass(frozen=True)
@@ -117,48 +124,69 @@ def header_columns(header: str) -> list[str]:
     return [c.strip().strip('"') for c in header.lstrip("\ufeff").split(",")]
 
 
-def _parse_json(bronze: DataFrame, spec: Spec) -> DataFrame:
+def _undeclared(names: Column | list[str], values: Column | list[Column], pii: PiiKey) -> Column:
+    """`extra_fields` JSON: each undeclared field's name with `_pseudonym` and its HMAC.
+
+    A source that adds or renames a field may be sending PII (a phone under a new name), so
+    an undeclared value never reaches silver verbatim; its name shows the schema drift.
+    """
     from pyspark.sql import functions as F
 
-    schema = ", ".join(f"`{name}` string" for name in spec.names)
-    parsed = F.from_json("raw", schema)
-    as_map = F.from_json("raw", "map<string,string>")
-    declared = F.array(*[F.lit(n) for n in spec.names])
-    extra = F.map_filter(as_map, lambda k, _v: ~F.array_contains(declared, k))
+    if isinstance(names, list):
+        keys = F.array(*[F.lit(f"{n}_pseudonym") for n in names])
+        hashed = F.array(*[pseudonym(v, pii) for v in values])  # type: ignore[union-attr]
+        return F.to_json(F.map_from_arrays(keys, hashed))
+    renamed = F.transform_keys(values, lambda k, _v: F.concat(k, F.lit("_pseudonym")))
+    return F.to_json(F.transform_values(renamed, lambda _k, v: pseudonym(v, pii)))
+
+
+def _parse_json(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    landed = spec.landed_names
+    fields = F.transform_keys(
+        F.from_json("raw", "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
+    )
+    texts = {
+        f.name: F.coalesce(*[fields[n] for n, name in landed.items() if name == f.name])
+        for f in spec.fields
+    }
+    declared = F.array(*[F.lit(n) for n in landed])
+    extra = F.map_filter(fields, lambda k, _v: ~F.array_contains(declared, k))
     return bronze.select(
         "*",
         F.json_object_keys("raw").isNotNull().alias("_syntax_ok"),
         F.lit("line is not a JSON object").alias("_syntax_rule"),
-        F.when(F.size(extra) > 0, F.to_json(extra)).alias("extra_fields"),
-        *[parsed[n].alias(f"_text_{n}") for n in spec.names],
+        F.when(F.size(extra) > 0, _undeclared(F.map_keys(extra), extra, pii)).alias("extra_fields"),
+        *[texts[n].alias(f"_text_{n}") for n in spec.names],
     )
 
 
-def _parse_csv(bronze: DataFrame, spec: Spec) -> DataFrame:
+def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     """Parse each line against its own file's header (files may order columns differently)."""
     from pyspark.sql import functions as F
 
     headers = sorted(r[0] for r in bronze.select("header").distinct().collect() if r[0])
     field_count = F.size(F.split(_strip_quoted(F.col("raw")), ",", -1))
+    landed = spec.landed_names
     texts: dict[str, Column] = {n: F.lit(None).cast("string") for n in spec.names}
     extra: Column = F.lit(None).cast("string")
     expected: Column = F.lit(None).cast("int")
     parsed_cols = []
     for i, header in enumerate(headers):
-        columns = header_columns(header)
+        columns = [c.lower() for c in header_columns(header)]
         schema = ", ".join(f"`c{j}` string" for j in range(len(columns)))
         is_h = F.col("header") == F.lit(header)
         parsed_cols.append(F.when(is_h, F.from_csv("raw", schema, RFC4180)).alias(f"_csv{i}"))
         for j, name in enumerate(columns):
-            if name in texts:
-                texts[name] = F.when(is_h, F.col(f"_csv{i}")[f"c{j}"]).otherwise(texts[name])
-        undeclared = [(j, n) for j, n in enumerate(columns) if n not in texts]
+            if name in landed:
+                target = landed[name]
+                texts[target] = F.when(is_h, F.col(f"_csv{i}")[f"c{j}"]).otherwise(texts[target])
+        undeclared = [(j, n) for j, n in enumerate(columns) if n not in landed]
         if undeclared:
-            as_map = F.map_from_arrays(
-                F.array(*[F.lit(n) for _, n in undeclared]),
-                F.array(*[F.col(f"_csv{i}")[f"c{j}"] for j, _ in undeclared]),
-            )
-            extra = F.when(is_h, F.to_json(as_map)).otherwise(extra)
+            values = [F.col(f"_csv{i}")[f"c{j}"] for j, _ in undeclared]
+            hashed = _undeclared([n for _, n in undeclared], values, pii)
+            extra = F.when(is_h, hashed).otherwise(extra)
         expected = F.when(is_h, F.lit(len(columns))).otherwise(expected)
     with_parsed = bronze.select("*", *parsed_cols)
     rule = F.concat(
@@ -343,7 +371,8 @@ def check(bronze: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
     """Bronze rows with typed fields, `extra_fields`, `_reason` and `_rule` (null when clean)."""
     from pyspark.sql import functions as F
 
-    parsed = _parse_csv(bronze, spec) if spec.csv else _parse_json(bronze, spec)
+    parse = _parse_csv if spec.csv else _parse_json
+    parsed = parse(bronze, spec, env.pii)
     typed = parsed.select(
         "*", *[_typed(F.col(f"_text_{f.name}"), f.type).alias(f.name) for f in spec.fields]
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import USERS as TABLE
+from livelake.jobs.silver import pii
 from livelake.jobs.silver.dimensions import entity_of
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
 from livelake.jobs.silver.parsing import Conformed, Field, SilverEnv, Spec, conform_lines
@@ -25,13 +26,13 @@ SPEC = Spec(
     csv=True,
     fields=(
         Field("user_id", required=True),
-        Field("user_name", pseudonym="user_name_pseudonym"),
-        Field("phone", pseudonym="phone_pseudonym"),
+        Field("user_name", pseudonym="user_name_pseudonym", aliases=pii.NAME_ALIASES),
+        Field("phone", pseudonym="phone_pseudonym", aliases=pii.PHONE_ALIASES),
         Field("region"),
         Field("registered_at", "timestamp"),
         Field("membership_level", allowed=("none", "silver", "gold", "platinum")),
         Field("device_type", allowed=("ios", "android", "web")),
-        Field("device_id", pseudonym="device_pseudonym"),
+        Field("device_id", pseudonym="device_pseudonym", aliases=pii.DEVICE_ALIASES),
         Field("updated_at", "timestamp", required=True),
     ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import VIEWS as TABLE
-from livelake.jobs.silver import events
+from livelake.jobs.silver import events, pii
 from livelake.jobs.silver.parsing import Conformed, Field, ForeignKey, SilverEnv, Spec
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ SPEC = Spec(
         Field("visit_id"),
         Field("dwell_seconds", "long", range=(0, 86_400)),  # at most a day in one room
         Field("channel", allowed=("feed", "follow", "search", "share")),
-        Field("device_id", pseudonym="device_pseudonym"),
-        Field("ip", pseudonym="ip_pseudonym"),
+        Field("device_id", pseudonym="device_pseudonym", aliases=pii.DEVICE_ALIASES),
+        Field("ip", pseudonym="ip_pseudonym", aliases=pii.IP_ALIASES),
     ),
     foreign_keys=(ForeignKey("user_id", "users"), ForeignKey("session_id", "live_sessions")),
 )

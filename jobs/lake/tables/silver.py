@@ -17,7 +17,13 @@ LINEAGE = (
     key("delivery_date", "date", "day the line was delivered"),
     key("source_file", doc="landing file relative to the landing root"),
     key("line_number", "long", "1-based line in the decompressed file"),
-    col("extra_fields", "string", "JSON of undeclared fields the line carried (schema drift)"),
+    col(
+        "extra_fields",
+        "string",
+        "JSON of the undeclared fields the line carried (schema drift): each name with "
+        "`_pseudonym` and the HMAC of its value, never the value itself",
+        free_text=True,
+    ),
     key("run_id", doc="run that published the row"),
 )
 
@@ -312,9 +318,15 @@ def quarantine_table(name: str) -> Table:
             key("delivery_date", "date"),
             key("source_file"),
             key("line_number", "long"),
-            col("raw", "string", "the landed line exactly as delivered"),
+            col("raw", "string", "the landed line exactly as delivered", free_text=True),
             key("reason", doc="one of: " + ", ".join(REASONS)),
-            key("rule", doc="the rule broken, in words, with the offending value"),
+            Column(
+                "rule",
+                "string",
+                nullable=False,
+                doc="the rule broken, in words, with the offending value",
+                free_text=True,
+            ),
             key("run_id"),
             key("quarantined_at", "timestamp"),
         ),

@@ -6,6 +6,9 @@ costs seconds; tests that change it run last and assert only what they add.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +24,14 @@ from livelake.jobs.lake import RunContext, open_lake
 from livelake.jobs.lake.read import read_table
 from livelake.jobs.lake.tables.silver import QUARANTINE, SILVER
 from livelake.jobs.silver import stage
-from tests.jobs.silver.landed import Delivery, event
+from tests.jobs.silver.landed import HEADERS, Delivery, event
+
+PII_KEY = "test-pii-key-not-secret"
+
+
+def mac(value: str) -> str:
+    return hmac.new(PII_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
 
 D1, D2, D3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
 REG = "2025-12-01T00:00:00.000Z"
@@ -45,7 +55,9 @@ def day_one() -> Delivery:
     d.rows("after_sales", f"c1,o1,u1,p1,refund,quality,10,2026-01-01T12:00:00.000Z,,requested,{u}")
     d.rows("social", f"follow,u1,a1,{u},{u}", f"follow,u1,a404,{u},{u}")
     t = "2026-01-01T10:05:00.000Z"
-    view = {"session_id": "s1", "visit_id": "v1", "device_id": "dev-ann", "ip": "10.0.0.7"}
+    view = {"session_id": "s1", "visit_id": "v1", "DEVICE_ID": "dev-ann", "ip": "10.0.0.7"}
+    # A source that starts sending undeclared PII: it must not pass silver verbatim.
+    view |= {"Phone": "13700000009", "email": "ann@example.com"}
     d.lines(
         "views",
         10,
@@ -92,7 +104,12 @@ def day_one() -> Delivery:
 
 def day_two() -> Delivery:
     d = Delivery(D2)
-    d.rows("users", f"u1,Ann Li,13800000001,east,{REG},gold,ios,dev-ann,2026-01-02T01:00:00.000Z")
+    renamed = HEADERS["users"].replace("phone", "mobile_phone").replace("device_id", "Device_ID")
+    d.rows(
+        "users",
+        f"u1,Ann Li,13800000001,east,{REG},gold,ios,dev-ann,2026-01-02T01:00:00.000Z",
+        header=renamed,
+    )
     d.lines(
         "views",
         10,
@@ -118,7 +135,7 @@ def lake(spark, tmp_path_factory):
     cfg = load_settings(
         lake_root=str(root / "lake"),
         landing_root=str(root / "landing"),
-        pii_key="test-pii-key-not-secret",
+        pii_key=PII_KEY,
     )
     ctx = JobContext(spark, open_lake(spark, cfg), cfg, RunContext(job="test"))
     for delivery in (day_one(), day_two()):
@@ -165,7 +182,7 @@ def test_every_landed_line_is_published_quarantined_or_a_counted_duplicate(lake)
     assert table(ctx, "quarantine/social")["reason"].to_list() == ["unknown_fk"]
     assert table(ctx, "quarantine/users")["reason"].to_list() == ["null_key"]
     drift = table(ctx, "silver/views").filter(pl.col("event_id") == "e7")["extra_fields"]
-    assert drift.to_list() == ['{"surprise":"new field"}']
+    assert [json.loads(v) for v in drift.to_list()] == [{"surprise_pseudonym": mac("new field")}]
 
 
 def test_a_resent_event_from_a_later_delivery_wins_and_late_events_reach_their_day(lake):
@@ -265,3 +282,41 @@ def test_an_unbalanced_table_names_all_four_numbers():
         "silver/views for delivery 2026-01-01 does not reconcile: landed 10 != published 6 "
         "+ quarantined 2 + duplicates 1 (= 9)"
     )
+
+
+# Every PII value the deliveries above carry, under declared, re-cased, renamed or new names.
+PLANTED = (
+    "13800000001",
+    "13800000003",
+    "13700000009",
+    "13900000002",
+    "ann@example.com",
+    "Ann Li",
+    "dev-ann",
+    "10.0.0.7",
+    "Road 7, Hangzhou",
+)
+
+
+def planted_in(folder: Path) -> set[str]:
+    """The planted values found in any Parquet file's values or Delta log entry below."""
+    found: set[str] = set()
+    for path in folder.rglob("*"):
+        if path.suffix == ".parquet":
+            text = str(pq.read_table(path).to_pylist())
+        elif path.suffix == ".json" and path.parent.name == "_delta_log":
+            text = path.read_text()
+        else:
+            continue
+        found |= {value for value in PLANTED if value in text}
+    return found
+
+
+def test_no_raw_pii_in_any_silver_or_audit_file_or_in_any_delta_log(lake):
+    _, root = lake
+    assert planted_in(root / "lake" / "bronze") == set(PLANTED)  # the scan finds raw values
+    assert planted_in(root / "lake" / "silver") == set()
+    assert planted_in(root / "lake" / "audit") == set()
+    for raw_layer in ("bronze", "quarantine"):  # raw lines, but no copies in log statistics
+        logs = [p.parent for p in (root / "lake" / raw_layer).rglob("_delta_log/*.json")]
+        assert logs and all(planted_in(log) == set() for log in set(logs))

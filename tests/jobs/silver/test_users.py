@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 
 from livelake.jobs.silver import users
-from tests.jobs.silver.conftest import DAY
+from tests.jobs.silver.conftest import DAY, KEY
 from tests.jobs.silver.landed import HEADERS, bronze_frame, outcome
 
 REG = "2025-12-01T00:00:00.000Z"
@@ -13,6 +16,10 @@ REG = "2025-12-01T00:00:00.000Z"
 
 def ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+
+
+def mac(value: str) -> str:
+    return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def test_versions_of_one_delivery_form_a_history(spark, env):
@@ -49,6 +56,17 @@ def test_columns_are_found_by_header_and_undeclared_ones_kept_as_extra_fields(sp
 
     out = result.silver.first()
     assert (out["user_id"], out["membership_level"]) == ("u1", "gold")
-    assert out["extra_fields"] == '{"vip_note":"likes tea, a lot"}'
+    assert json.loads(out["extra_fields"]) == {"vip_note_pseudonym": mac("likes tea, a lot")}
     assert out["phone_pseudonym"] is not None and "phone" not in result.silver.columns
     assert "user_name" not in result.silver.columns
+
+
+def test_a_renamed_phone_column_is_still_pseudonymised_as_the_phone(spark, env):
+    header = HEADERS["users"].replace("phone", "Mobile_Phone").replace("user_id", "USER_ID")
+    row = f"u1,Ann,13800000000,east,{REG},gold,ios,d1,2026-01-02T01:00:00.000Z"
+    out = users.transform(bronze_frame(spark, "users", [row], DAY, header=header), env)
+
+    published = out.silver.first()
+    assert (published["user_id"], published["phone_pseudonym"]) == ("u1", mac("13800000000"))
+    assert published["extra_fields"] is None
+    assert "13800000000" not in str(published.asDict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import date
 
 from livelake.jobs.silver import views
@@ -11,6 +12,10 @@ from tests.jobs.silver.conftest import DAY, KEY
 from tests.jobs.silver.landed import bronze_frame, event, outcome
 
 T = "2026-01-02T10:05:00.000Z"
+
+
+def mac(value: str) -> str:
+    return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def test_each_defect_kind_is_published_quarantined_or_dropped_as_duplicate(spark, env):
@@ -46,7 +51,13 @@ def test_each_defect_kind_is_published_quarantined_or_dropped_as_duplicate(spark
         ("e13", DAY, None, 15, None),
         ("e2", DAY, 45, 3, None),
         ("e6", date(2026, 1, 1), None, 8, None),
-        ("e9", DAY, None, 11, '{"promo_code":"X1"}'),
+        (
+            "e9",
+            DAY,
+            None,
+            11,
+            json.dumps({"promo_code_pseudonym": mac("X1")}, separators=(",", ":")),
+        ),
     ]
     assert quarantine == [
         (5, "malformed"),
@@ -66,11 +77,32 @@ def test_device_id_and_ip_become_keyed_pseudonyms(spark, env):
     line = event("e1", T, session_id="s1", device_id="d1", ip="1.2.3.4")
     row = views.transform(bronze_frame(spark, "views", [line], DAY), env).silver.first()
 
-    def mac(value: str) -> str:
-        return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-
     assert (row["device_pseudonym"], row["ip_pseudonym"]) == (mac("d1"), mac("1.2.3.4"))
     assert "device_id" not in row.asDict() and "ip" not in row.asDict()
+
+
+def test_pii_under_another_case_or_name_or_undeclared_never_reaches_silver_raw(spark, env):
+    lines = [
+        event("e1", T, DEVICE_ID="d1", IP_Address="1.2.3.4"),
+        event("e2", T, phone="13800000000", email="ann@example.com"),
+        '{"event_id":"e3","event_time":"%s","user_id":"u1","USER_ID":"u2","event_type":"enter",'
+        '"session_id":"s1"}' % T,
+    ]
+    rows = {
+        r["event_id"]: r
+        for r in views.transform(bronze_frame(spark, "views", lines, DAY), env).silver.collect()
+    }
+
+    assert (rows["e1"]["device_pseudonym"], rows["e1"]["ip_pseudonym"]) == (
+        mac("d1"),
+        mac("1.2.3.4"),
+    )
+    assert rows["e1"]["extra_fields"] is None
+    assert (rows["e3"]["user_id"], rows["e3"]["extra_fields"]) == ("u2", None)  # last key wins
+    assert json.loads(rows["e2"]["extra_fields"]) == {
+        "phone_pseudonym": mac("13800000000"),
+        "email_pseudonym": mac("ann@example.com"),
+    }
 
 
 def test_quarantine_rules_name_the_field_and_value(spark, env):
