@@ -85,8 +85,7 @@ def test_pii_under_another_case_or_name_or_undeclared_never_reaches_silver_raw(s
     lines = [
         event("e1", T, DEVICE_ID="d1", IP_Address="1.2.3.4"),
         event("e2", T, phone="13800000000", email="ann@example.com"),
-        '{"event_id":"e3","event_time":"%s","user_id":"u1","USER_ID":"u2","event_type":"enter",'
-        '"session_id":"s1"}' % T,
+        event("e3", T).replace('"user_id":"u1"', '"user_id":"u1","USER_ID":"u2"'),
     ]
     rows = {
         r["event_id"]: r
