@@ -10,6 +10,7 @@ never pass through Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -140,6 +141,34 @@ def _undeclared(names: Column | list[str], values: Column | list[Column], pii: P
     return F.to_json(F.transform_values(renamed, lambda _k, v: pseudonym(v, pii)))
 
 
+# Types a JSON line must send as JSON numbers / booleans, never as quoted strings (amounts
+# may also come as decimal strings such as "12.50", which keep them exact).
+_UNQUOTED = ("long", "double", "boolean")
+# Quoted strings, then innermost objects and arrays, reduced to one letter: a line that is
+# exactly one JSON object (nested up to this depth) reduces to "O".
+_QUOTED = r'"(\\.|[^"\\])*"'
+_NESTING = 3
+
+
+def _one_object(raw: Column) -> Column:
+    """The line is a single JSON object with nothing after it (Spark's parser stops at the
+    end of the first value, so `{...}xyz` would otherwise pass)."""
+    from pyspark.sql import functions as F
+
+    shape = F.regexp_replace(raw, _QUOTED, "s")
+    for _ in range(_NESTING):
+        shape = F.regexp_replace(shape, r"\[[^\[\]{}]*\]", "A")
+        shape = F.regexp_replace(shape, r"\{[^\[\]{}]*\}", "O")
+    return F.trim(shape) == F.lit("O")
+
+
+def _sent_as_string(raw: Column, names: list[str]) -> Column:
+    """A JSON line carries one of `names` (any case) with a quoted string value."""
+
+    keys = "|".join(re.escape(n) for n in names)
+    return raw.rlike(f'(?i)"({keys})"\\s*:\\s*"')
+
+
 def _parse_json(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     from pyspark.sql import functions as F
 
@@ -153,10 +182,21 @@ def _parse_json(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     }
     declared = F.array(*[F.lit(n) for n in landed])
     extra = F.map_filter(fields, lambda k, _v: ~F.array_contains(declared, k))
+    is_object = F.json_object_keys("raw").isNotNull()
+    quoted = [
+        _sent_as_string(F.col("raw"), [n for n, name in landed.items() if name == f.name]).alias(
+            f"_string_{f.name}"
+        )
+        for f in spec.fields
+        if f.type in _UNQUOTED
+    ]
     return bronze.select(
         "*",
-        F.json_object_keys("raw").isNotNull().alias("_syntax_ok"),
-        F.lit("line is not a JSON object").alias("_syntax_rule"),
+        (is_object & _one_object(F.col("raw"))).alias("_syntax_ok"),
+        F.when(is_object, F.lit("line has text after its JSON object"))
+        .otherwise(F.lit("line is not a JSON object"))
+        .alias("_syntax_rule"),
+        *quoted,
         F.when(F.size(extra) > 0, _undeclared(F.map_keys(extra), extra, pii)).alias("extra_fields"),
         *[texts[n].alias(f"_text_{n}") for n in spec.names],
     )
@@ -234,6 +274,18 @@ def _rules(df: DataFrame, spec: Spec, env: SilverEnv) -> list[tuple[Column, str,
     ]
     for f in spec.fields:
         text, value = F.col(f"_text_{f.name}"), F.col(f.name)
+        if f"_string_{f.name}" in df.columns:
+            rules.append(
+                (
+                    F.col(f"_string_{f.name}"),
+                    "malformed",
+                    F.concat(
+                        F.lit(f"{f.name} "),
+                        _quoted(text),
+                        F.lit(f" is a JSON string; the landing format sends {_TYPE_WORDS[f.type]}"),
+                    ),
+                )
+            )
         if f.type != "string":
             rules.append(
                 (

@@ -22,12 +22,13 @@ def test_adds_removes_and_a_missing_product(spark, env):
             quantity=2,
             unit_price_cny=9.9,
         ),
-        event("c2", T, event_type="remove", product_id="p1", quantity="1.0"),
+        event("c2", T, event_type="remove", product_id="p1", quantity=1.0),
         event("c3", T, event_type="add", session_id="s1", product_id=None, quantity=1),
         event("c4", T, event_type="add", session_id="s1", product_id="p1", quantity="two"),
+        event("c5", T, event_type="add", session_id="s1", product_id="p1", quantity="1"),
     ]
     result = cart_events.transform(bronze_frame(spark, "cart_events", lines, DAY), env)
 
     silver, quarantine, _ = outcome(result, "event_id", "quantity", "unit_price_cny")
     assert silver == [("c1", 2, Decimal("9.90")), ("c2", 1, None)]
-    assert quarantine == [(3, "null_key"), (4, "malformed")]
+    assert quarantine == [(3, "null_key"), (4, "malformed"), (5, "malformed")]

@@ -114,3 +114,24 @@ def test_quarantine_rules_name_the_field_and_value(spark, env):
         "event_time 'yesterday' is not an ISO-8601 timestamp",
         "user_id 'u404' is not a known users key",
     ]
+
+
+def test_text_after_the_object_and_numbers_sent_as_strings_are_malformed(spark, env):
+    lines = [
+        event("e1", T, dwell_seconds=42, channel="feed") + "xyz",
+        event("e2", T) + " " + event("e3", T),
+        event("e4", T, dwell_seconds="42"),
+        event("e5", T, Dwell_Seconds="7"),
+        event("e6", T, dwell_seconds=42, note='a "quoted" {brace} [x]', tags=["a", {"b": 1}]),
+        event("e7", T) + "  ",
+    ]
+    conformed = views.transform(bronze_frame(spark, "views", lines, DAY), env)
+
+    rules = {r["line_number"]: r["rule"] for r in conformed.quarantine.collect()}
+    assert rules == {
+        1: "line has text after its JSON object",
+        2: "line has text after its JSON object",
+        3: "dwell_seconds '42' is a JSON string; the landing format sends a whole number",
+        4: "dwell_seconds '7' is a JSON string; the landing format sends a whole number",
+    }
+    assert sorted(r["event_id"] for r in conformed.silver.collect()) == ["e6", "e7"]
