@@ -18,7 +18,13 @@ from livelake.features.declarations import (
     resolve,
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
-from livelake.features.pit import TrainingSetManifest, read, rebuild_training_set, training_set
+from livelake.features.pit import (
+    TrainingSetError,
+    TrainingSetManifest,
+    read,
+    rebuild_training_set,
+    training_set,
+)
 
 __all__ = [
     "ENTITIES",
@@ -27,6 +33,7 @@ __all__ = [
     "MEASURES",
     "Feature",
     "Measure",
+    "TrainingSetError",
     "TrainingSetManifest",
     "UnknownFeatureError",
     "feature",

@@ -7,9 +7,11 @@ then on (`available_at`), and a label at t takes the latest S with available_at 
 event at t therefore never reaches a label at t (DuckDB ASOF JOIN or Polars `join_asof`).
 
 Reproducible and bitemporal: every call resolves one Delta version per feature table
-first — the latest, or the one committed by `known_as_of` — and `save_to=` writes the result
-with the labels and a manifest pinning those versions, so `rebuild_training_set` gives the
-same rows after any later backfill or late-data fix.
+first — the latest, or the one last published by `known_as_of` (by the `published_at` that
+`audit/published_runs` records, so a copied or restored lake answers the same) — and
+`save_to=` writes the result with the labels and a manifest pinning those versions and the
+data's hash. `rebuild_training_set` recomputes it and refuses unless the hash matches, so it
+gives the same rows after any later backfill or late-data fix, or an error saying why not.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ _ROW = "__livelake_row"
 _TS = "__livelake_ts_us"
 _AVAILABLE = "__livelake_available_us"
 _MICROS_PER_DAY = 86_400_000_000
+
+
+class TrainingSetError(RuntimeError):
+    """A training set cannot be saved or rebuilt as asked; the message says why."""
 
 
 def _table(entity: str):
@@ -82,17 +88,19 @@ def to_arrow(frame: Any) -> pa.Table:
 def table_version(
     entity: str, known_as_of: datetime | None = None, lake_root: str | None = None
 ) -> int:
-    """The Delta version of the entity's feature table now, or as committed by `known_as_of`."""
+    """The Delta version of the entity's feature table now, or as published by `known_as_of`."""
+    from livelake.jobs.lake.published import published_version_at
     from livelake.jobs.lake.read import delta_table
 
-    return delta_table(_table(entity), as_of=known_as_of, lake_root=lake_root).version()
+    if known_as_of is not None:
+        return published_version_at(feature_table(entity), known_as_of, lake_root)
+    return delta_table(_table(entity), lake_root=lake_root).version()
 
 
 def _snapshots(
     entity: str,
     columns: list[str] | None,
     version: int | None,
-    known_as_of: datetime | None,
     lake_root: str | None,
     filter: pc.Expression | None = None,
 ) -> pa.Table:
@@ -100,9 +108,7 @@ def _snapshots(
 
     keys = list(ENTITY_KEYS[entity])
     wanted = None if columns is None else [*keys, "as_of_date", *columns]
-    return read_arrow(
-        _table(entity), version, known_as_of, wanted, filter=filter, lake_root=lake_root
-    )
+    return read_arrow(_table(entity), version, None, wanted, filter=filter, lake_root=lake_root)
 
 
 def read(
@@ -117,15 +123,19 @@ def read(
 ) -> Any:
     """One snapshot of an entity's features: the latest one, or the latest as of `as_of`.
 
-    `known_as_of` reads the table as it was committed at that instant (before a later fix);
+    `known_as_of` reads the table as last published by that instant (before a later fix);
     `version` pins a Delta version. Columns default to every declared feature.
     """
     _check_engine(engine)
+    if known_as_of is not None:
+        if version is not None:
+            raise ValueError("pass version or known_as_of, not both")
+        version = table_version(entity, known_as_of, lake_root)
     names = [f.name for f in features_of(entity)]
     unknown = sorted(set(columns or ()) - set(names))
     if unknown:
         raise ValueError(f"{entity} has no features {unknown}; `livelake features list` shows them")
-    days = _snapshots(entity, [], version, known_as_of, lake_root).column("as_of_date")
+    days = _snapshots(entity, [], version, lake_root).column("as_of_date")
     if as_of is not None:
         days = pc.filter(days, pc.less_equal(days, pa.scalar(as_of, pa.date32())))
     chosen = None if len(days) == 0 else pc.max(days).as_py()
@@ -136,7 +146,6 @@ def read(
         entity,
         columns or names,
         version,
-        known_as_of,
         lake_root,
         filter=pc.field("as_of_date") == pa.scalar(chosen, pa.date32()),
     )
@@ -162,7 +171,7 @@ def _feature_frame(
     entity: str, chosen: list[Feature], version: int, lake_root: str | None
 ) -> pa.Table:
     """Snapshots with `available_at` (as_of_date + 1 day) and `<entity>__<feature>` names."""
-    data = _snapshots(entity, [f.name for f in chosen], version, None, lake_root)
+    data = _snapshots(entity, [f.name for f in chosen], version, lake_root)
     keys = list(ENTITY_KEYS[entity])
     days = pc.cast(pc.cast(data.column("as_of_date"), pa.timestamp("us")), pa.int64())
     available = pc.add(days, _MICROS_PER_DAY)
@@ -189,7 +198,14 @@ class TrainingSetManifest:
 
     @classmethod
     def load(cls, directory: str | Path) -> TrainingSetManifest:
-        raw = json.loads((Path(directory) / MANIFEST).read_text())
+        path = Path(directory) / MANIFEST
+        if not path.is_file():
+            why = f"it has no {MANIFEST}" if Path(directory).is_dir() else "no such folder"
+            raise TrainingSetError(
+                f"{directory} is not a saved training set ({why}); "
+                "save one with training_set(..., save_to=...)"
+            )
+        raw = json.loads(path.read_text())
         return cls(**raw | {"features": tuple(raw["features"])})
 
 
@@ -241,6 +257,7 @@ def training_set(
     known_as_of: datetime | None = None,
     versions: dict[str, int] | None = None,
     save_to: str | Path | None = None,
+    overwrite: bool = False,
     lake_root: str | None = None,
 ) -> Any:
     """Join every label row with features as known strictly before its timestamp.
@@ -249,11 +266,16 @@ def training_set(
     (`user_id`, `product_id`, `anchor_id`, `category`) and `timestamp_column`.
     `features`: references like `user:visits_7d` or `product:*`.
     Returns the labels (same rows, same order) plus one `<entity>__<feature>` column each.
-    `known_as_of`: use the feature tables as committed at that instant; `versions` pins
-    them explicitly (table -> Delta version). `save_to`: a folder to write the labels, the
-    result and a manifest to (see `rebuild_training_set`).
+    `known_as_of`: use the feature tables as last published by that instant; `versions` pins
+    them explicitly (table -> Delta version). `save_to`: a new folder to write the labels,
+    the result and a manifest to (see `rebuild_training_set`); an existing one is refused
+    unless `overwrite=True`, so a saved set is never replaced by accident.
     """
     _check_engine(engine)
+    if save_to is not None and Path(save_to).exists() and not overwrite:
+        raise TrainingSetError(
+            f"{save_to} already exists: pass overwrite=True to replace it, or save elsewhere"
+        )
     chosen = resolve(features)
     table = to_arrow(labels)
     by_entity: dict[str, list[Feature]] = {}
@@ -275,9 +297,10 @@ def training_set(
         e: _feature_frame(e, fs, pinned[feature_table(e)], lake_root) for e, fs in by_entity.items()
     }
     joined = _join(keyed, frames, "polars" if engine == "polars" else "duckdb")
-    result = joined.drop_columns([_ROW, _TS]).select(
-        [*table.column_names, *(f.column for f in chosen)]
-    )
+    # The labels' own types and the features' declared ones, whichever engine joined: the
+    # saved data's hash (and so `rebuild_training_set`) must not depend on the engine.
+    schema = pa.schema([*table.schema, *(frames[f.entity].schema.field(f.column) for f in chosen)])
+    result = joined.select(schema.names).cast(schema)
     if save_to is not None:
         _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of)
     return _convert(result, engine)
@@ -294,7 +317,8 @@ def _save(
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     pq.write_table(labels, directory / LABELS_FILE)
-    pq.write_table(result, directory / DATA_FILE)
+    data = _parquet_bytes(result)
+    (directory / DATA_FILE).write_bytes(data)
     manifest = TrainingSetManifest(
         features=tuple(f.reference for f in chosen),
         timestamp_column=timestamp_column,
@@ -302,22 +326,63 @@ def _save(
         known_as_of=None if known_as_of is None else known_as_of.isoformat(),
         created_at=datetime.now(UTC).isoformat(),
         rows=result.num_rows,
-        data_sha256=hashlib.sha256((directory / DATA_FILE).read_bytes()).hexdigest(),
+        data_sha256=hashlib.sha256(data).hexdigest(),
     )
     (directory / MANIFEST).write_text(manifest.to_json())
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    """The bytes `save_to` writes and the manifest hashes; a rebuild hashes the same way."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table.combine_chunks(), sink)  # chunking must not change the bytes
+    return sink.getvalue().to_pybytes()
+
+
+def _changed_columns(directory: Path, rebuilt: pa.Table) -> list[str]:
+    """The result columns that differ from the saved file (all, if it is gone or reshaped)."""
+    path = directory / DATA_FILE
+    saved = pq.read_table(path) if path.is_file() else None
+    if saved is None or saved.column_names != rebuilt.column_names:
+        return rebuilt.column_names
+    return [c for c in rebuilt.column_names if not saved.column(c).equals(rebuilt.column(c))]
 
 
 def rebuild_training_set(
     directory: str | Path, engine: Engine = "polars", lake_root: str | None = None
 ) -> Any:
-    """Recompute a saved training set from its labels and the Delta versions it pinned."""
+    """Recompute a saved training set from its labels and the Delta versions it pinned.
+
+    Refuses (TrainingSetError) unless the rebuilt data hashes to the manifest's
+    `data_sha256`: returning other rows under a reproducible name would be worse than failing.
+    """
+    from livelake.jobs.lake.base import LakeError
+
+    directory = Path(directory)
     manifest = TrainingSetManifest.load(directory)
-    labels = pq.read_table(Path(directory) / LABELS_FILE)
-    return training_set(
-        labels,
-        list(manifest.features),
-        timestamp_column=manifest.timestamp_column,
-        engine=engine,
-        versions=manifest.versions,
-        lake_root=lake_root,
-    )
+    if not (directory / LABELS_FILE).is_file():
+        raise TrainingSetError(f"{directory} has a manifest but no {LABELS_FILE} to rebuild from")
+    try:
+        rebuilt = training_set(
+            pq.read_table(directory / LABELS_FILE),
+            list(manifest.features),
+            timestamp_column=manifest.timestamp_column,
+            engine="arrow",
+            versions=manifest.versions,
+            lake_root=lake_root,
+        )
+    except LakeError as error:
+        raise TrainingSetError(f"cannot rebuild {directory}: {error}") from None
+    got = hashlib.sha256(_parquet_bytes(rebuilt)).hexdigest()
+    if got != manifest.data_sha256:
+        columns = _changed_columns(directory, rebuilt)
+        source = {f.column: feature_table(f.entity) for f in resolve(list(manifest.features))}
+        tables = {source[c] for c in columns if c in source}
+        pinned = [f"{t} v{v}" for t, v in sorted(manifest.versions.items()) if t in tables]
+        raise TrainingSetError(
+            f"rebuilt {directory} differs from what was saved (data sha256 expected "
+            f"{manifest.data_sha256}, got {got}): differing columns "
+            f"{', '.join(columns) or 'none, only the Parquet encoding'}; read from "
+            f"{', '.join(pinned) or 'no feature table'}. Were files of a pinned version "
+            "rewritten outside Delta, or did the feature code change?"
+        )
+    return _convert(rebuilt, engine)

@@ -53,7 +53,9 @@ def training_set_spark(
     for entity, wanted in by_entity.items():
         keys = list(ENTITY_KEYS[entity])
         name = feature_table(entity)
-        version = pinned.get(name, table_version(entity, known_as_of))
+        version = (
+            pinned[name] if name in pinned else table_version(entity, known_as_of, lake.lake_root)
+        )
         packed = F.struct(*(F.col(f.name).alias(f.column) for f in wanted))
         snapshots = lake.read(table(name), version=version).select(
             *keys,

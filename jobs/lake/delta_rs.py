@@ -34,6 +34,7 @@ from livelake.jobs.lake.base import (
     WriteMode,
 )
 from livelake.jobs.lake.conform import conform
+from livelake.jobs.lake.read import commit_version_at
 from livelake.jobs.lake.registry import Table
 
 if TYPE_CHECKING:
@@ -261,7 +262,7 @@ class DeltaRsLake(Lake):
                 f"that writes it first (`livelake run`)"
             )
         if timestamp is not None:
-            dt.load_as_version(timestamp)
+            dt.load_as_version(commit_version_at(dt, timestamp, table.qualified_name))
         return self.spark_read(table, [storage.spark_uri(p) for p in dt.file_uris()])
 
     # Writes ----------------------------------------------------------------------------

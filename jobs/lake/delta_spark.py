@@ -23,6 +23,7 @@ from livelake.jobs.lake.base import (
     WriteMode,
 )
 from livelake.jobs.lake.conform import conform
+from livelake.jobs.lake.read import commit_version_at
 from livelake.jobs.lake.registry import Table
 
 if TYPE_CHECKING:
@@ -139,7 +140,13 @@ class DeltaSparkLake(Lake):
         if version is not None:
             reader = reader.option("versionAsOf", version)
         if timestamp is not None:
-            reader = reader.option("timestampAsOf", timestamp.isoformat())
+            # Spark's timestampAsOf goes by log file times; the recorded commit time does not move.
+            from deltalake import DeltaTable as LogReader
+
+            recorded = commit_version_at(
+                LogReader(self.uri(table)), timestamp, table.qualified_name
+            )
+            reader = reader.option("versionAsOf", recorded)
         return reader.load(storage.spark_uri(self.uri(table)))
 
     def stage(

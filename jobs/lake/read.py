@@ -5,18 +5,22 @@ reads exactly those, taking partition columns from the Hive-style paths, and the
 cast to the table's declaration so every engine sees the rows and types Spark sees.
 (`DeltaTable.to_pyarrow_dataset` is avoided on purpose: it aborts the process at exit here,
 delta-rs issue #2184.)
+
+Time travel by a timestamp goes by the `timestamp` each commit records in its `commitInfo`,
+never by the log files' modification times (what `DeltaTable.load_as_version(datetime)` and
+Spark's `timestampAsOf` use): copying, restoring or syncing a lake resets those.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from livelake.config import settings
 from livelake.jobs.lake import storage
@@ -24,6 +28,8 @@ from livelake.jobs.lake.base import LakeError
 from livelake.jobs.lake.registry import Table, table
 
 Engine = Literal["polars", "pandas", "duckdb", "arrow"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def _partition_schema(declared: Table) -> pa.Schema:
@@ -47,12 +53,38 @@ def _to_declared(data: pa.Table, declared: Table, names: list[str] | None = None
     return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=schema.metadata))
 
 
+def commit_version_at(dt: DeltaTable, when: datetime, name: str) -> int:
+    """The last version committed at or before `when` (naive means UTC), by recorded time.
+
+    Like Delta's own history, a commit recorded earlier than its predecessor (writer clock
+    skew) counts as committed just after it, so the answer never goes back in versions.
+    """
+    cutoff_ms = ((when if when.tzinfo else when.replace(tzinfo=UTC)) - _EPOCH) // _MS
+    commits = sorted(dt.history(), key=lambda c: c["version"])
+    found, recorded_ms = None, 0
+    for commit in commits:
+        if commit.get("timestamp") is None:
+            raise LakeError(f"{name} version {commit['version']} records no commit timestamp")
+        recorded_ms = max(recorded_ms, commit["timestamp"])
+        if recorded_ms > cutoff_ms:
+            break
+        found = int(commit["version"])
+    if found is None:
+        first = _EPOCH + commits[0]["timestamp"] * _MS
+        raise LakeError(
+            f"{name} has no commit at or before {when.isoformat()}: its log starts at "
+            f"{first.isoformat()}"
+        )
+    return found
+
+
 def delta_table(
     declared: Table,
     version: int | None = None,
     as_of: datetime | None = None,
     lake_root: str | None = None,
 ) -> DeltaTable:
+    """The table at `version`, or as committed at `as_of`, or its latest version."""
     uri = storage.table_uri(lake_root or settings().lake_root, declared)
     try:
         dt = DeltaTable(uri, version=version)
@@ -60,8 +92,15 @@ def delta_table(
         raise LakeError(
             f"{declared.qualified_name} does not exist at {uri}: has `livelake run` written it?"
         ) from None
+    except DeltaError:
+        if version is None:
+            raise
+        raise LakeError(
+            f"{declared.qualified_name} has no version {version} to read (latest is "
+            f"{DeltaTable(uri).version()}; older log entries may have been cleaned up)"
+        ) from None
     if as_of is not None:
-        dt.load_as_version(as_of)
+        dt.load_as_version(commit_version_at(dt, as_of, declared.qualified_name))
     return dt
 
 

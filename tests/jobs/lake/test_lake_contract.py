@@ -8,11 +8,13 @@ delta-spark runs skip where the Delta Spark jars are not on the classpath.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -207,6 +209,18 @@ def test_time_travel_returns_the_older_rows(spark, lake):
     assert sorted_rows(lake.read(ORDERS, version=v1).select("order_id")) == [("a",)]
     assert sorted_rows(lake.read(ORDERS).select("order_id")) == [("b",)]
     assert [r["order_id"] for r in read_arrow(ORDERS, version=v1).to_pylist()] == ["a"]
+
+
+def test_time_travel_by_time_goes_by_recorded_commit_times_not_file_times(spark, lake):
+    ctx = RunContext(job="test", day=D1)
+    lake.append(ORDERS, frame(spark, [("a", D1, 1, None)]), ctx)
+    time.sleep(0.01)
+    between = datetime.now(UTC)
+    time.sleep(0.01)
+    lake.replace_partitions(ORDERS, frame(spark, [("b", D1, 2, None)]), [D1], ctx)
+    for log in Path(lake.uri(ORDERS), "_delta_log").iterdir():
+        os.utime(log)  # as a copy or restore of the lake would
+    assert sorted_rows(lake.read(ORDERS, timestamp=between).select("order_id")) == [("a",)]
 
 
 def test_additive_nullable_column_is_accepted(spark, lake):

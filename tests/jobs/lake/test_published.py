@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 import pytest
 
 from livelake.jobs.lake import LakeError, RunContext
-from livelake.jobs.lake.published import published_versions
+from livelake.jobs.lake.published import published_version_at, published_versions
 from livelake.jobs.lake.read import read_table
 from livelake.jobs.lake.tables.audit import DIRTY_DAYS, PUBLISHED_RUNS
 
@@ -71,3 +72,19 @@ def test_a_table_never_published_is_refused_by_a_consistent_read(lake, lake_root
     _dirty(lake, 1)
     with pytest.raises(LakeError, match="no gated publication"):
         read_table("audit/dirty_days", consistent=True)
+
+
+def test_the_version_known_at_a_time_is_the_one_last_published_by_then(lake, lake_root):
+    first = _dirty(lake, 1)
+    _published(lake, DAY, first)
+    time.sleep(0.01)
+    between = datetime.now(UTC)
+    time.sleep(0.01)
+    _published(lake, DAY, _dirty(lake, 2))
+    assert published_version_at("audit/dirty_days", between, str(lake_root)) == first
+    with pytest.raises(LakeError) as raised:
+        published_version_at("silver/views", between, str(lake_root))
+    assert str(raised.value) == (
+        f"silver/views was not published at or before {between.isoformat()} "
+        "(audit/published_runs: it has none yet); ask for a later time"
+    )
