@@ -103,11 +103,12 @@ def _settings():
         raise fail(str(exc)) from None
 
 
-def _context(job: str = "cli"):
+def _context(job: str = "cli", **overrides: object):
+    """A job context from the settings, with the command's flags (`overrides`) applied."""
     from livelake.jobs.context import JobContext
     from livelake.spark import JavaMissingError
 
-    cfg = _settings()
+    cfg = _settings().model_copy(update=overrides)
     try:
         with console.status("Starting Spark…"):
             return JobContext.create(cfg, job=job)
@@ -228,6 +229,13 @@ def run(
             help=f"Only this stage (repeatable): {', '.join(s.name for s in DAILY_STAGES)}",
         ),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Run a day that has no delivered file (otherwise bronze refuses it)",
+        ),
+    ] = False,
     profile: Annotated[
         bool,
         typer.Option(
@@ -247,7 +255,7 @@ def run(
     except ValueError as exc:
         raise fail(str(exc)) from None
     present = [s.name for s in available_stages()]
-    ctx = _context("cli.run")
+    ctx = _context("cli.run", **({"allow_empty_days": True} if allow_empty else {}))
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
     for one_day in days_between(day, until or day):

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")
     watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")
     clock_skew_minutes: int = Field(15, ge=0, description="How far in the future an event may be")
+    allow_empty_days: bool = Field(
+        False,
+        description="Run a day that has no delivered file (else bronze refuses: a missing or "
+        "late delivery must not publish gold tables built from no data)",
+    )
     expectations_dir: str | None = Field(None, description="Override the bundled suites folder")
     models_root: str | None = Field(
         None, description="Where trained models and cards go (default: <lake_root>/../models)"

@@ -179,11 +179,18 @@ def run(ctx: JobContext, day: date) -> StageReport:
             ),
         )
     if not files:
+        nothing = f"no source delivered a file for {day} under {ctx.settings.landing_root}"
+        if ctx.settings.allow_empty_days:
+            return StageReport("bronze", day, "nothing_to_do", message=nothing)
         return StageReport(
             "bronze",
             day,
-            "nothing_to_do",
-            message=f"no files delivered for {day} under {ctx.settings.landing_root}",
+            "failed",
+            message=(
+                f"{nothing}: a missing or late delivery, so nothing of the day was published. "
+                "Deliver the day's files and rerun, or run it with --allow-empty "
+                "(LIVELAKE_ALLOW_EMPTY_DAYS=true) if the day really had no data."
+            ),
         )
     checksums = file_checksums(ctx, files)
     seen = already_ingested(ctx, set(checksums.values()))

@@ -70,6 +70,20 @@ def test_run_rejects_an_unknown_stage_in_one_line_naming_the_stages(lake_root):
     )
 
 
+def test_run_of_a_day_nobody_delivered_refuses_and_publishes_nothing(spark, lake_root):
+    result = runner.invoke(app, ["run", "--day", "2026-01-01"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 1
+    flat = " ".join(result.output.split())
+    assert "no source delivered a file for 2026-01-01" in flat and "--allow-empty" in flat
+    assert not (lake_root / "gold").exists() and not (lake_root / "silver").exists()
+
+    allowed = runner.invoke(
+        app, ["run", "--day", "2026-01-01", "--stage", "bronze", "--allow-empty"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+
+
 def test_version_is_the_one_pyproject_declares():
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
     assert runner.invoke(app, ["--version"]).output == f"livelake {declared}\n"

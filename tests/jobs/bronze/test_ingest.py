@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -88,5 +89,12 @@ def test_a_file_outside_the_landing_layout_fails_the_stage_naming_it(ctx, lake_r
     assert not ctx.lake.exists(ingest.BRONZE["views"])
 
 
-def test_a_day_without_deliveries_has_nothing_to_do(ctx, lake_root, tmp_path):
-    assert ingest.run(ctx, DAY).status == "nothing_to_do"
+def test_a_day_without_deliveries_is_refused_unless_empty_days_are_allowed(ctx):
+    report = ingest.run(ctx, DAY)
+    assert report.status == "failed"
+    assert report.message.startswith(f"no source delivered a file for {DAY} under ")
+    assert "nothing of the day was published" in report.message
+    assert "--allow-empty" in report.message
+
+    allowed = replace(ctx, settings=ctx.settings.model_copy(update={"allow_empty_days": True}))
+    assert ingest.run(allowed, DAY).status == "nothing_to_do"
