@@ -51,6 +51,9 @@ def main(landing_root: str, lake_root: str, day: date, stages: list[str]) -> Non
                 "expectations": r.gate.expectations if r.gate else 0,
                 "rows_out": sum(t.rows_out for t in r.tables),
                 "tables": {t.table: t.rows_out for t in r.tables},
+                "spark_jobs": r.spark_jobs,
+                "part_jobs": r.part_jobs,
+                "gate_jobs": r.gate.spark_jobs if r.gate else {},
                 "message": r.message[:300],
             }
             for i, r in enumerate(reports)

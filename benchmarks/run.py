@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import daily, generator, incremental, pit_join, reads, scaling
+from benchmarks import daily, generator, incremental, pit_join, profile, reads, scaling
 from benchmarks.measure import ROOT, load_average
 from livelake.config import settings
 
@@ -33,6 +33,7 @@ ANALYSIS = ROOT / "benchmarks" / "analysis.md"
 # name -> module with `run(work_dir, quick) -> dict` and `render(result) -> list[str]`
 SECTIONS: dict[str, ModuleType] = {
     "generator": generator,
+    "profile": profile,
     "daily": daily,
     "incremental": incremental,
     "pit_join": pit_join,
@@ -97,6 +98,18 @@ def targets(sections: dict, quick: bool) -> list[str]:
         found.append(("daily: whole day ≤ 300 s", day, d["target_day_met"]))
         ratio = f"{d['aggregates_vs_duckdb']:.1f}×"
         found.append(("daily: aggregates stage ≤ 5× DuckDB", ratio, d["target_vs_duckdb_met"]))
+    if "profile" in sections:
+        p = sections["profile"]
+        found.append(
+            ("profile: demo-size day ≤ 20 s", f"{p['day_seconds']:.1f} s", p["target_day_met"])
+        )
+        found.append(
+            (
+                "profile: ≤ 3 Spark jobs per gated table",
+                f"{p['max_jobs_per_gated_table']} jobs",
+                p["target_gate_jobs_met"],
+            )
+        )
     if "incremental" in sections:
         i = sections["incremental"]
         found.append(

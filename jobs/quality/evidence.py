@@ -95,12 +95,19 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
             ["stage", "verdict", "expectations", "blocking", "warnings", "suites (Data Docs)"],
             gate_rows,
         ),
-        "Failed expectations": _table(
+        # A warning is not a failure of published data: the heading says which is which.
+        "Expectations not met (error: the stage was refused; warn: published, flagged)": _table(
             ["stage", "table", "severity", "expectation", "rule", "observed", "rows", "examples"],
             failure_rows,
         ),
         "Published table versions": _table(
-            ["stage", "table", "Delta version", "rows", "published at (UTC)"],
+            [
+                "stage",
+                "table",
+                "Delta version",
+                "rows written (the rewritten partitions, not the whole table)",
+                "published at (UTC)",
+            ],
             [
                 (
                     escape(r["stage"]),

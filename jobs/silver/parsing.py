@@ -212,9 +212,18 @@ def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     texts: dict[str, Column] = {n: F.lit(None).cast("string") for n in spec.names}
     extra: Column = F.lit(None).cast("string")
     expected: Column = F.lit(None).cast("int")
+    # Schema drift that would otherwise publish silent nulls: a header without a declared
+    # column quarantines the file's rows, naming the columns.
+    drifted: Column = F.lit(None).cast("string")
     parsed_cols = []
     for i, header in enumerate(headers):
         columns = [c.lower() for c in header_columns(header)]
+        lacking = [n for n in spec.names if n not in {landed[c] for c in columns if c in landed}]
+        if lacking:
+            drifted = F.when(
+                F.col("header") == F.lit(header),
+                F.lit(f"the file's header lacks declared column(s) {', '.join(lacking)}"),
+            ).otherwise(drifted)
         schema = ", ".join(f"`c{j}` string" for j in range(len(columns)))
         is_h = F.col("header") == F.lit(header)
         parsed_cols.append(F.when(is_h, F.from_csv("raw", schema, RFC4180)).alias(f"_csv{i}"))
@@ -237,8 +246,8 @@ def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     )
     return with_parsed.select(
         *bronze.columns,
-        (expected.isNotNull() & (field_count == expected)).alias("_syntax_ok"),
-        rule.alias("_syntax_rule"),
+        (expected.isNotNull() & (field_count == expected) & drifted.isNull()).alias("_syntax_ok"),
+        F.coalesce(drifted, rule).alias("_syntax_rule"),
         extra.alias("extra_fields"),
         *[texts[n].alias(f"_text_{n}") for n in spec.names],
     )

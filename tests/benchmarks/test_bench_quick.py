@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from livelake.jobs.silver.stage import MODULES as SILVER_TABLES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # section -> the header line of its table in BENCHMARKS.md
@@ -24,6 +26,7 @@ TABLE_HEADERS = {
     "incremental": "| history days | features stage s (steady) | × day 7 | CPU s |",
     "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
+    "profile": "| stage | status | seconds | CPU s | Spark jobs | gate seconds | gate jobs |",
 }
 
 
@@ -60,9 +63,14 @@ def test_quick_run_reports_generator_reads_and_point_in_time_tables(tmp_path: Pa
 
 @pytest.mark.bench  # the whole daily pipeline three times: `make test-bench`, not the default run
 def test_quick_run_reports_daily_incremental_and_scaling_tables(tmp_path: Path) -> None:
-    sections = ["daily", "incremental", "scaling"]
+    sections = ["daily", "profile", "incremental", "scaling"]
     text, results = run_quick(tmp_path, sections)
     assert_sections(text, results, sections)
+    profile = results["sections"]["profile"]
+    assert profile["day_spark_jobs"] == sum(s["spark_jobs"] for s in profile["stages"]) > 0
+    silver = next(s for s in profile["stages"] if s["stage"] == "silver")
+    assert len(silver["part_jobs"]) == 13  # twelve table jobs and the gate
+    assert {f"silver/{name}" for name in SILVER_TABLES} <= set(silver["gate_jobs"])
     daily = results["sections"]["daily"]
     assert all(s["status"] == "ok" for s in daily["stages"]), daily["stages"]
     assert all(daily["duckdb_identical"].values()), daily["duckdb_identical"]

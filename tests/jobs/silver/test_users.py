@@ -70,3 +70,17 @@ def test_a_renamed_phone_column_is_still_pseudonymised_as_the_phone(spark, env):
     assert (published["user_id"], published["phone_pseudonym"]) == ("u1", mac("13800000000"))
     assert published["extra_fields"] is None
     assert "13800000000" not in str(published.asDict())
+
+
+def test_an_export_whose_header_lacks_a_declared_column_is_quarantined_naming_it(spark, env):
+    header = HEADERS["users"].replace(",region", "")
+    rows = [
+        f"u1,Ann,13800000000,{REG},gold,ios,d1,2026-01-02T01:00:00.000Z",
+        f"u2,Bob,13800000001,{REG},none,web,d2,2026-01-02T01:00:00.000Z",
+    ]
+    out = users.transform(bronze_frame(spark, "users", rows, DAY, header=header), env)
+
+    assert out.silver.count() == 0
+    assert {(r["reason"], r["rule"]) for r in out.quarantine.collect()} == {
+        ("malformed", "the file's header lacks declared column(s) region")
+    }
