@@ -43,17 +43,3 @@ def lake(spark, lake_root):
 
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs two workers) keep each module on one worker, so
-    its module fixtures are built once, and every module of the gold world together, so the
-    session fixture `built` (three days through every gold stage) is built once."""
-    by_module: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
-    for module, module_items in by_module.items():
-        uses_world = any("built" in item.fixturenames for item in module_items)
-        group = "gold_world" if uses_world else module
-        for item in module_items:
-            item.add_marker(pytest.mark.xdist_group(group))
