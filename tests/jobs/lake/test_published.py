@@ -10,21 +10,9 @@ import pytest
 from livelake.jobs.lake import LakeError, RunContext
 from livelake.jobs.lake.published import published_version_at, published_versions
 from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS, PUBLISHED_RUNS
+from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
 
 DAY = date(2026, 1, 2)
-
-
-def _dirty(lake, rows: int) -> int:
-    record = {
-        "run_id": "r",
-        "delivery_date": DAY,
-        "table_name": "silver/views",
-        "event_date": DAY,
-        "rows": rows,
-        "recorded_at": datetime.now(UTC),
-    }
-    return lake.append_records(DIRTY_DAYS, [record], RunContext(job="test")).version
 
 
 def _published(lake, day: date, version: int) -> None:
@@ -45,10 +33,12 @@ def _published(lake, day: date, version: int) -> None:
     )
 
 
-def test_a_consistent_read_sees_the_last_published_version_not_a_later_commit(lake, lake_root):
-    first = _dirty(lake, 1)
+def test_a_consistent_read_sees_the_last_published_version_not_a_later_commit(
+    lake, commit_dirty_day, lake_root
+):
+    first = commit_dirty_day(1)
     _published(lake, DAY, first)
-    _dirty(lake, 2)  # committed, but its run never recorded a publication
+    commit_dirty_day(2)  # committed, but its run never recorded a publication
 
     assert published_versions(str(lake_root)) == {"audit/dirty_days": first}
     rows = read_table("audit/dirty_days", engine="arrow", consistent=True)
@@ -59,28 +49,30 @@ def test_a_consistent_read_sees_the_last_published_version_not_a_later_commit(la
     ]
 
 
-def test_published_versions_as_of_a_day_ignore_later_days(lake, lake_root):
-    first = _dirty(lake, 1)
+def test_published_versions_as_of_a_day_ignore_later_days(lake, commit_dirty_day, lake_root):
+    first = commit_dirty_day(1)
     _published(lake, DAY, first)
-    second = _dirty(lake, 2)
+    second = commit_dirty_day(2)
     _published(lake, date(2026, 1, 3), second)
     assert published_versions(str(lake_root), day=DAY) == {"audit/dirty_days": first}
     assert published_versions(str(lake_root)) == {"audit/dirty_days": second}
 
 
-def test_a_table_never_published_is_refused_by_a_consistent_read(lake, lake_root):
-    _dirty(lake, 1)
+def test_a_table_never_published_is_refused_by_a_consistent_read(lake, commit_dirty_day, lake_root):
+    commit_dirty_day(1)
     with pytest.raises(LakeError, match="no gated publication"):
         read_table("audit/dirty_days", consistent=True)
 
 
-def test_the_version_known_at_a_time_is_the_one_last_published_by_then(lake, lake_root):
-    first = _dirty(lake, 1)
+def test_the_version_known_at_a_time_is_the_one_last_published_by_then(
+    lake, commit_dirty_day, lake_root
+):
+    first = commit_dirty_day(1)
     _published(lake, DAY, first)
     time.sleep(0.01)
     between = datetime.now(UTC)
     time.sleep(0.01)
-    _published(lake, DAY, _dirty(lake, 2))
+    _published(lake, DAY, commit_dirty_day(2))
     assert published_version_at("audit/dirty_days", between, str(lake_root)) == first
     with pytest.raises(LakeError) as raised:
         published_version_at("silver/views", between, str(lake_root))

@@ -10,23 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from livelake.jobs.lake import LakeError, RunContext
+from livelake.jobs.lake import LakeError
 from livelake.jobs.lake.read import delta_table, read_table
 from livelake.jobs.lake.tables.audit import DIRTY_DAYS
 
 DAY = date(2026, 1, 2)
-
-
-def _dirty(lake, rows: int) -> None:
-    record = {
-        "run_id": "r",
-        "delivery_date": DAY,
-        "table_name": "silver/views",
-        "event_date": DAY,
-        "rows": rows,
-        "recorded_at": datetime.now(UTC),
-    }
-    lake.append_records(DIRTY_DAYS, [record], RunContext(job="test"))
 
 
 def _rows(root, as_of) -> list[int]:
@@ -34,12 +22,14 @@ def _rows(root, as_of) -> list[int]:
     return sorted(data.column("rows").to_pylist())
 
 
-def test_as_of_reads_the_same_rows_on_a_copy_with_new_file_times(lake, lake_root, tmp_path):
-    _dirty(lake, 1)
+def test_as_of_reads_the_same_rows_on_a_copy_with_new_file_times(
+    lake, commit_dirty_day, lake_root, tmp_path
+):
+    commit_dirty_day(1)
     time.sleep(0.01)
     between = datetime.now(UTC)
     time.sleep(0.01)
-    _dirty(lake, 2)
+    commit_dirty_day(2)
     copied = tmp_path / "copied"
     shutil.copytree(lake_root, copied, copy_function=shutil.copy)
     for log in copied.glob("**/_delta_log/*"):
@@ -51,8 +41,8 @@ def test_as_of_reads_the_same_rows_on_a_copy_with_new_file_times(lake, lake_root
     assert _rows(copied, datetime.now(UTC)) == [1, 2]
 
 
-def test_as_of_before_the_first_commit_is_an_error(lake, lake_root):
-    _dirty(lake, 1)
+def test_as_of_before_the_first_commit_is_an_error(lake, commit_dirty_day, lake_root):
+    commit_dirty_day(1)
     first = delta_table(DIRTY_DAYS).history()[-1]["timestamp"]
     before = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=first - 1)
     with pytest.raises(LakeError) as raised:
