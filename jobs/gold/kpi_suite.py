@@ -1,7 +1,7 @@
 """The GE suite of `gold/kpi_daily`, generated from the KPI catalog.
 
 Valid ranges live on the catalog's metrics, so the suite is derived, not hand-kept: one
-range expectation per distinct range (with a Spark row condition naming its metrics), the
+range expectation per distinct range (with a row condition naming its metrics), the
 catalog's names, breakdowns and units as value sets, and day-over-day bounds on the overall
 rows. `expectations/gold/kpi_daily.json` is this module's output
 (`python -m livelake.jobs.gold.kpi_suite > expectations/gold/kpi_daily.json`); a test keeps
@@ -43,8 +43,8 @@ def _ranges() -> list[dict[str, Any]]:
                 "error",
                 f"value of {len(names)} metrics within [{low}, {high}]",
                 column="value",
-                row_condition=f"metric IN ({listed})",
-                condition_parser="spark",
+                row_condition=f"metric in [{listed}]",
+                condition_parser="pandas",
                 **bounds,
             )
         )
@@ -87,8 +87,8 @@ def suite() -> dict[str, Any]:
                 min_value=low,
                 max_value=high,
                 mostly=DAY_OVER_DAY_MOSTLY,
-                row_condition=f"breakdown = '{OVERALL}'",
-                condition_parser="spark",
+                row_condition=f"breakdown == '{OVERALL}'",
+                condition_parser="pandas",
             ),
             _expectation(
                 "expect_table_row_count_to_be_between",

@@ -22,6 +22,7 @@ from livelake.jobs.lake.registry import Table
 from livelake.jobs.lake.registry import table as table_named
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame
 
 WriteMode = Literal["append", "replace_partitions", "overwrite"]
@@ -95,6 +96,10 @@ class StagedWrite(ABC):
     @abstractmethod
     def dataframe(self) -> DataFrame:
         """The staged rows exactly as they will be published (for the gate)."""
+
+    @abstractmethod
+    def arrow(self, columns: list[str] | None = None) -> pa.Table:
+        """The staged rows read straight from the staged files, no Spark job (for the gate)."""
 
     @property
     @abstractmethod

@@ -34,7 +34,7 @@ from livelake.jobs.lake.base import (
     WriteMode,
 )
 from livelake.jobs.lake.conform import conform
-from livelake.jobs.lake.read import commit_version_at
+from livelake.jobs.lake.read import commit_version_at, read_files
 from livelake.jobs.lake.registry import Table
 
 if TYPE_CHECKING:
@@ -87,6 +87,11 @@ class DeltaRsStagedWrite(StagedWrite):
         root = self._lake.uri(self.table)
         paths = [f"{storage.spark_uri(root)}/{f.relative_path}" for f in self.files]
         return self._lake.spark_read(self.table, paths)
+
+    def arrow(self, columns: list[str] | None = None) -> pa.Table:
+        fs, root = storage.filesystem(self._lake.uri(self.table))
+        paths = [f"{root}/{f.relative_path}" for f in self.files]
+        return read_files(self.table, fs, root, paths, columns)
 
     def abort(self) -> None:
         """Delete the staged files, never one the table's log references (a retried task may

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from livelake.jobs.lake import storage
 from livelake.jobs.lake.base import (
     CommitResult,
@@ -23,7 +25,7 @@ from livelake.jobs.lake.base import (
     WriteMode,
 )
 from livelake.jobs.lake.conform import conform
-from livelake.jobs.lake.read import commit_version_at
+from livelake.jobs.lake.read import commit_version_at, read_files
 from livelake.jobs.lake.registry import Table
 
 if TYPE_CHECKING:
@@ -48,6 +50,11 @@ class DeltaSparkStagedWrite(StagedWrite):
     @property
     def dataframe(self) -> DataFrame:
         return self._lake.spark.read.schema(self.table.spark_schema()).parquet(self.staging_uri)
+
+    def arrow(self, columns: list[str] | None = None) -> pa.Table:
+        fs, path = storage.filesystem(self.staging_uri)
+        paths = [f"{path}/{f}" for f in storage.list_parquet(fs, path)]
+        return read_files(self.table, fs, path, paths, columns)
 
     @property
     def rows(self) -> int:

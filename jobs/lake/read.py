@@ -104,6 +104,33 @@ def delta_table(
     return dt
 
 
+def read_files(
+    declared: Table,
+    fs: Any,
+    base_dir: str,
+    paths: list[str],
+    columns: list[str] | None = None,
+    filter: pc.Expression | None = None,
+) -> pa.Table:
+    """The rows of Parquet files under `base_dir` (Hive-style partition folders) as Arrow,
+    with the declared types: a table version's files, or a staged write's."""
+    if not paths:
+        empty = declared.arrow_schema().empty_table()
+        return empty.select(columns) if columns else empty
+    dataset = pads.dataset(
+        paths,
+        format="parquet",
+        filesystem=fs,
+        partitioning=pads.partitioning(_partition_schema(declared), flavor="hive")
+        if declared.partition_by
+        else None,
+        partition_base_dir=base_dir,
+    )
+    # Read only the asked columns (a snapshot's dates, or five features of fifty).
+    present = [c for c in columns if c in dataset.schema.names] if columns else None
+    return _to_declared(dataset.to_table(columns=present, filter=filter), declared, columns)
+
+
 def read_arrow(
     declared: Table,
     version: int | None = None,
@@ -115,23 +142,9 @@ def read_arrow(
     """The table's rows at a version (or time) as an Arrow table."""
     uri = storage.table_uri(lake_root or settings().lake_root, declared)
     files = delta_table(declared, version, as_of, lake_root).file_uris()
-    if not files:
-        empty = declared.arrow_schema().empty_table()
-        return empty.select(columns) if columns else empty
     fs, root = storage.filesystem(uri)
     paths = [storage.filesystem(f)[1] for f in files]
-    dataset = pads.dataset(
-        paths,
-        format="parquet",
-        filesystem=fs,
-        partitioning=pads.partitioning(_partition_schema(declared), flavor="hive")
-        if declared.partition_by
-        else None,
-        partition_base_dir=root,
-    )
-    # Read only the asked columns (a snapshot's dates, or five features of fifty).
-    present = [c for c in columns if c in dataset.schema.names] if columns else None
-    return _to_declared(dataset.to_table(columns=present, filter=filter), declared, columns)
+    return read_files(declared, fs, root, paths, columns, filter)
 
 
 def read_table(

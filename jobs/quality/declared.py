@@ -139,8 +139,9 @@ def history_expectations(
                     f"({rows} rows for {previous_day})"
                 ),
                 min_value=math.floor(rows * ratio),  # a tiny day may legitimately be 0
-                row_condition=f"{part} = DATE'{day.isoformat()}'",
-                condition_parser="spark",
+                # The gate's frame holds dates as `datetime.date` (see `frame.to_pandas`).
+                row_condition=f"{part}.astype('str') == '{day.isoformat()}'",
+                condition_parser="pandas",
             )
         ]
     previous = previous_publication(cfg.lake_root, table.qualified_name, day)

@@ -2,10 +2,9 @@
 
 `quality_gate` has the `Gate` signature of `livelake.jobs.publish`, which calls it for every
 `publish()` unless a stage passes its own gate. It builds each staged table's suite (once per
-table, however many writes the stage staged for it), runs it
-on exactly the staged rows (persisted once per table, with the columns foreign-key checks
-need joined on before persisting: see `references.py`), measures the table's drift metrics in
-one more pass over the same cached rows, renders Data Docs, appends every result to
+table, however many writes the stage staged for it), reads exactly the staged files (with the
+columns foreign-key checks need joined on: see `frame.py`), measures the table's drift
+metrics, runs the suite on those rows with no Spark job, renders Data Docs, appends every result to
 `audit/quality_results` and the metrics to `audit/metric_history` (also when the gate fails:
 auditors see what was refused; drift baselines only use runs that published), and returns the
 verdict: any failed `error` expectation blocks the whole stage.
@@ -21,16 +20,23 @@ from typing import TYPE_CHECKING
 from livelake.jobs.cost import spark_jobs
 from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
+from livelake.jobs.quality.frame import (
+    known_keys,
+    staged_rows,
+    suite_columns,
+    to_pandas,
+    with_markers,
+)
 from livelake.jobs.quality.gx_context import docs_index, gx_context
 from livelake.jobs.quality.metrics import compute_metrics, history_rows
-from livelake.jobs.quality.references import with_references
 from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
 from livelake.jobs.quality.suites import TableSuite, build_suite
 from livelake.jobs.quality.validate import build_docs, validate
 from livelake.jobs.report import GateSummary
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    import pandas as pd
+    import pyarrow as pa
 
     from livelake.jobs.context import JobContext
 
@@ -63,75 +69,62 @@ def staged_tables(staged: Sequence[StagedWrite]) -> dict[str, list[StagedWrite]]
     return out
 
 
-def joined(
+def judged_rows(
     ctx: JobContext,
     suite: TableSuite,
-    writes: list[StagedWrite],
+    rows: pa.Table,
     staged: Sequence[StagedWrite],
-    keys_cache: dict[tuple[str, str], DataFrame | None],
-) -> tuple[TableSuite, DataFrame]:
-    """The table's staged rows with one column per resolvable foreign key, and the suite.
+    keys_cache: dict[tuple[str, str], pa.Array | None],
+) -> tuple[TableSuite, pd.DataFrame]:
+    """The suite, and the staged rows it reads with one marker column per foreign key.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
-    A dimension's keys are read once per gate (`keys_cache`, persisted) however many tables
-    reference it.
+    A dimension's keys are read once per gate (`keys_cache`) however many tables reference it.
     """
-    frame = writes[0].dataframe
-    for other in writes[1:]:
-        frame = frame.unionByName(other.dataframe)
     resolved, missing = [], []
     for reference in suite.references:
         cached = (reference.target.qualified_name, reference.key)
         if cached not in keys_cache:
-            found = ctx.lake.keys_after(reference.target, reference.key, staged)
-            keys_cache[cached] = None if found is None else found.persist()
+            keys_cache[cached] = known_keys(ctx.lake, reference.target, reference.key, staged)
         keys = keys_cache[cached]
         if keys is None:
             missing.append(reference)
         else:
             resolved.append((reference, keys))
-    frame = with_references(frame, resolved)
-    return (suite.without_references(missing) if missing else suite), frame
+    if missing:
+        suite = suite.without_references(missing)
+    marked = with_markers(rows, resolved)
+    columns = suite_columns(suite.table, suite.expectations, marked.column_names)
+    return suite, to_pandas(marked.select(columns))
 
 
 def quality_gate(
     ctx: JobContext, stage: str, day: date, staged: Sequence[StagedWrite]
 ) -> GateSummary:
     """Validate every staged table of `stage` for `day`; record the results; return the verdict."""
-    from pyspark import StorageLevel
-
     started = time.monotonic()
     lake_root = ctx.settings.lake_root
     context = gx_context(lake_root)
     run_name = f"{day.isoformat()}_{stage}_{ctx.run.run_id}"
     validations = []
     measured = []
-    keys_cache: dict[tuple[str, str], DataFrame | None] = {}
+    keys_cache: dict[tuple[str, str], pa.Array | None] = {}
     jobs: dict[str, int | None] = {}
-    try:
-        for name, writes in staged_tables(staged).items():
-            table = writes[0].table
-            rows = sum(w.rows for w in writes)
-            suite = build_suite(ctx.settings, table, day, staged_rows=rows)
-            with spark_jobs(ctx.spark, f"gate {name}") as counted:
-                suite, frame = joined(ctx, suite, writes, staged, keys_cache)
-                df = frame.persist(StorageLevel.MEMORY_AND_DISK)
-                try:
-                    measured += history_rows(
-                        compute_metrics(df, table, day),
-                        run_id=ctx.run.run_id,
-                        day=day,
-                        stage=stage,
-                        table_name=name,
-                    )
-                    validations.append(validate(context, suite, df, run_name))
-                finally:
-                    df.unpersist()
-            jobs[name] = counted.jobs
-    finally:
-        for keys in keys_cache.values():
-            if keys is not None:
-                keys.unpersist()
+    for name, writes in staged_tables(staged).items():
+        table = writes[0].table
+        rows = staged_rows(writes)
+        suite = build_suite(ctx.settings, table, day, staged_rows=rows.num_rows)
+        with spark_jobs(ctx.spark, f"gate {name}") as counted:
+            measured += history_rows(
+                compute_metrics(rows, table, day),
+                run_id=ctx.run.run_id,
+                day=day,
+                stage=stage,
+                table_name=name,
+            )
+            suite, frame = judged_rows(ctx, suite, rows, staged, keys_cache)
+            validations.append(validate(context, suite, frame, run_name))
+        jobs[name] = counted.jobs
     pages = build_docs(context, validations)
     found = [
         outcome

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
 DOCS_SITE = "livelake"
-DATASOURCE = "livelake_spark"
+DATASOURCE = "livelake_staged"
 INDEX_LIMIT = 300
 
 

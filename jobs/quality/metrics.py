@@ -1,8 +1,9 @@
-"""Metrics of a staged table, computed in one Spark pass: the input of drift checks.
+"""Metrics of a staged table, computed in one pass over its staged files: the input of drift
+checks.
 
 Per table: row count, and the rows of the run's own day in its date partition (what the
 no-collapse rule compares day over day). Per numeric column: mean and null fraction. Per id
-column (`*_id`): distinct count (HyperLogLog estimate, 5% error) and null fraction. Lineage
+column (`*_id`): exact distinct count and null fraction. Lineage
 columns say where rows came from, not what they mean, so they are not tracked.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from livelake.jobs.lake.registry import Table
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    import pyarrow as pa
 
 TABLE_LEVEL = "*"
 LINEAGE = {"source", "delivery_date", "source_file", "line_number", "extra_fields", "run_id"}
@@ -55,28 +56,30 @@ def day_partition(table: Table) -> str | None:
     return None
 
 
-def compute_metrics(df: DataFrame, table: Table, day: date) -> list[Metric]:
-    """All tracked metrics of `df` in a single aggregation."""
-    from pyspark.sql import functions as F
+def compute_metrics(rows: pa.Table, table: Table, day: date) -> list[Metric]:
+    """All tracked metrics of the staged `rows`, in one DuckDB aggregation."""
+    import duckdb
 
     pairs = tracked(table)
     part = day_partition(table)
     if part is not None:
         pairs.append((part, DAY_ROWS))
-    expressions = [F.count(F.lit(1)).alias("0")]
-    for i, (name, metric) in enumerate(pairs, start=1):
-        column = F.col(name)
+    expressions = ["count(*)"]
+    for name, metric in pairs:
+        column = '"' + name.replace('"', '""') + '"'
         if metric == DAY_ROWS:
-            expr = F.sum(F.when(column == F.lit(day), 1.0).otherwise(0.0))
+            expressions.append(
+                f"sum(CASE WHEN {column} = DATE '{day.isoformat()}' THEN 1 ELSE 0 END)"
+            )
         elif metric == "mean":
-            expr = F.avg(column.cast("double"))
+            expressions.append(f"avg(CAST({column} AS DOUBLE))")
         elif metric == "distinct_count":
-            expr = F.approx_count_distinct(column, 0.05).cast("double")
+            expressions.append(f"count(DISTINCT {column})")
         else:
-            expr = F.avg(F.when(column.isNull(), 1.0).otherwise(0.0))
-        expressions.append(expr.alias(str(i)))
-    row = df.agg(*expressions).first()
-    values = [row[str(i)] for i in range(len(pairs) + 1)]
+            expressions.append(f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END)")
+    con = duckdb.connect()
+    con.register("staged", rows)
+    values = con.sql(f"SELECT {', '.join(expressions)} FROM staged").fetchall()[0]
     metrics = [Metric(TABLE_LEVEL, "row_count", float(values[0]))]
     metrics += [
         Metric(name, metric, None if v is None else float(v))

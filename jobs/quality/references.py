@@ -1,4 +1,4 @@
-"""Referential integrity against dimensions, checked on Spark inside the gate.
+"""Referential integrity against dimensions, checked inside the gate.
 
 A declared suite names its foreign keys in `meta.livelake.references`, e.g.
 
@@ -6,11 +6,11 @@ A declared suite names its foreign keys in `meta.livelake.references`, e.g.
      {"column": "dst_id", "table": "silver.anchors", "when": "edge_type IN ('follow', 'unfollow')"}]
 
 (`key` names the referenced column when it is not the referenced table's first key; `when` is
-a Spark SQL condition limiting the rows the reference applies to). At gate time the staged
-frame is left-joined with the distinct keys of the referenced table — its published rows plus
-the rows of it staged in the same publication, since silver publishes all twelve tables
-together and a new user arrives with her first view — adding one column per reference,
-`unknown_fk__<table>__<column>`: the foreign key when it is no known key, else null. The
+an SQL condition limiting the rows the reference applies to). At gate time the staged rows
+are left-joined (in DuckDB, `frame.py`) with the distinct keys of the referenced table — its
+published rows plus the rows of it staged in the same publication, since silver publishes all
+twelve tables together and a new user arrives with her first view — adding one column per
+reference, `unknown_fk__<table>__<column>`: the foreign key when it is no known key, else null. The
 suite expects that column to be null, so a failure lists the unknown keys themselves and the
 landing file and line of their rows. A null foreign key references nothing and passes.
 
@@ -22,18 +22,13 @@ dimension (empty ones included), so in the pipeline every reference is checked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from livelake.jobs.lake.registry import Table, UnknownTableError
 from livelake.jobs.lake.registry import table as lookup_table
 from livelake.jobs.quality.expectation import Severity, SuiteFileError, expectation, severity_of
-
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
-
 
 MARKER_PREFIX = "unknown_fk__"
 
@@ -96,22 +91,4 @@ def parse_references(path: Path, table: Table, declared: Any) -> list[Reference]
         if any(r.marker == reference.marker for r in out):
             raise SuiteFileError(f"{where} repeats {column} -> {target.qualified_name}")
         out.append(reference)
-    return out
-
-
-def with_references(df: DataFrame, references: Sequence[tuple[Reference, DataFrame]]) -> DataFrame:
-    """`df` plus one marker column per reference, computed by a left join per reference."""
-    from pyspark.sql import functions as F
-
-    out = df
-    for reference, keys in references:
-        found = f"{reference.marker}__known"
-        # Dimension keys are few next to the rows that reference them (silver's own check
-        # broadcasts them too): ship them to the executors instead of shuffling the rows.
-        known = F.broadcast(keys.select(F.col("key").alias(found)))
-        out = out.join(known, out[reference.column] == known[found], "left")
-        unknown = F.col(reference.column).isNotNull() & F.col(found).isNull()
-        if reference.when:
-            unknown = unknown & F.expr(reference.when)
-        out = out.withColumn(reference.marker, F.when(unknown, F.col(reference.column))).drop(found)
     return out

@@ -1,7 +1,6 @@
-"""Run one table's suite on its staged Spark DataFrame through a GE Checkpoint.
+"""Run one table's suite on its staged rows through a GE Checkpoint (pandas engine).
 
-The caller persists the DataFrame once for the whole gate (GE computes many metrics over it);
-nothing is collected to pandas. Each table has its own data asset,
+The caller builds the frame from the staged files (`frame.py`). Each table has its own data asset,
 validation definition and checkpoint in the lake's GE project, so Data Docs list every table's
 history. Data Docs are rebuilt once per gate, not per table (`build_docs`).
 """
@@ -15,18 +14,17 @@ from typing import TYPE_CHECKING, Any
 from livelake.jobs.quality.suites import TableSuite
 
 if TYPE_CHECKING:
+    import pandas as pd
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.data_context import AbstractDataContext
     from great_expectations.data_context.types.resource_identifiers import (
         ValidationResultIdentifier,
     )
-    from pyspark.sql import DataFrame
 
+from livelake.jobs.quality.frame import LINEAGE_COLUMNS
 from livelake.jobs.quality.gx_context import DATASOURCE
 
 BATCH = "staged"
-# Where a failing row came from, when the table carries lineage: shown in the failure text.
-LINEAGE_COLUMNS = ("source_file", "line_number")
 EXAMPLES = 5
 
 
@@ -41,7 +39,7 @@ def _batch_definition(context: AbstractDataContext, asset_name: str) -> Any:
     try:
         source = context.data_sources.get(DATASOURCE)
     except KeyError:
-        source = context.data_sources.add_spark(name=DATASOURCE)
+        source = context.data_sources.add_pandas(name=DATASOURCE)
     try:
         asset = source.get_asset(asset_name)
     except LookupError:
@@ -53,10 +51,10 @@ def _batch_definition(context: AbstractDataContext, asset_name: str) -> Any:
 
 
 def result_format(suite: TableSuite, detailed: bool) -> dict[str, Any]:
-    """Verdicts only (aggregates GE bundles into few Spark jobs), or the details of failures.
+    """Verdicts only, or the details of failures.
 
-    Details (observed values, example rows with their landing file and line) cost one extra
-    Spark job per expectation, so they are computed only for a table that failed.
+    Details (observed values, example rows with their landing file and line) cost a second
+    pass per expectation, so they are computed only for a table that failed.
     """
     if not detailed:
         return {"result_format": "BOOLEAN_ONLY"}
@@ -67,9 +65,9 @@ def result_format(suite: TableSuite, detailed: bool) -> dict[str, Any]:
 
 
 def validate(
-    context: AbstractDataContext, suite: TableSuite, df: DataFrame, run_name: str
+    context: AbstractDataContext, suite: TableSuite, df: pd.DataFrame, run_name: str
 ) -> Validation:
-    """Run `suite` on `df` (persisted by the caller) and return GE's result.
+    """Run `suite` on `df` and return GE's result.
 
     A first pass decides; a table that fails is validated again with details for the report.
     """

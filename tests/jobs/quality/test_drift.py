@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pyarrow as pa
+
 from livelake.jobs.lake import RunContext
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
 from livelake.jobs.lake.tables.silver import VIEWS
@@ -17,7 +19,8 @@ DAY = date(2026, 1, 10)
 
 def test_metrics_of_a_table_come_from_one_pass(views_frame):
     df = views_frame([view_row("e1", dwell_seconds=10), view_row("e2", dwell_seconds=None)])
-    found = {(m.column, m.metric): m.value for m in compute_metrics(df, VIEWS, date(2026, 1, 2))}
+    rows = pa.Table.from_pandas(df.toPandas(), schema=VIEWS.arrow_schema(), preserve_index=False)
+    found = {(m.column, m.metric): m.value for m in compute_metrics(rows, VIEWS, date(2026, 1, 2))}
     assert found[("*", "row_count")] == 2.0
     assert found[("dwell_seconds", "mean")] == 10.0
     assert found[("dwell_seconds", "null_fraction")] == 0.5

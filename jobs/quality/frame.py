@@ -1,0 +1,110 @@
+"""The rows a gate judges: a table's staged files, with its foreign keys resolved.
+
+A gate judges exactly the staged Parquet files that its verdict publishes or refuses. It reads
+them with pyarrow, not Spark: the data is already on disk, and reading it again through Spark
+costs a dozen jobs per table (GE resolves its metrics level by level) for what are, per run,
+a few megabytes to a few hundred. DuckDB adds one marker column per foreign key (see
+`references.py`) and measures the drift metrics (`metrics.py`); GE's pandas engine then
+decides every expectation on the columns the suite names. No Spark job runs, and no row
+passes through the driver's JVM heap, so a large day cannot run the driver out of memory here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from livelake.jobs.lake import StagedWrite
+from livelake.jobs.lake.read import read_arrow
+from livelake.jobs.lake.registry import Table
+from livelake.jobs.quality.references import Reference
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from livelake.jobs.lake import Lake
+
+# Where a failing row came from, when the table carries lineage: shown in the failure text.
+LINEAGE_COLUMNS = ("source_file", "line_number")
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+def staged_rows(writes: Sequence[StagedWrite]) -> pa.Table:
+    """All rows a stage staged for one table (one write, or a snapshot per rebuilt day)."""
+    parts = [w.arrow() for w in writes]
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+
+def known_keys(
+    lake: Lake, table: Table, key: str, staged: Sequence[StagedWrite]
+) -> pa.Array | None:
+    """Distinct non-null `key` values of `table` once `staged` is published: the staged
+    rows, plus the published ones unless a staged overwrite replaces them all. None when
+    the table has neither (nothing to check keys against)."""
+    mine = [w for w in staged if w.table == table]
+    parts = [w.arrow([key]).column(key) for w in mine]
+    if lake.exists(table) and not any(w.mode == "overwrite" for w in mine):
+        parts.append(read_arrow(table, columns=[key], lake_root=lake.lake_root).column(key))
+    if not parts:
+        return None
+    keys = pa.chunked_array([c for p in parts for c in p.chunks], type=parts[0].type)
+    return pc.unique(keys.drop_null())
+
+
+def with_markers(rows: pa.Table, references: Sequence[tuple[Reference, pa.Array]]) -> pa.Table:
+    """`rows` plus one marker column per reference: the foreign key when it is no known key
+    (and the reference's `when` holds), else null. A null foreign key references nothing."""
+    if not references:
+        return rows
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("staged", rows)
+    markers, joins = [], []
+    for i, (reference, keys) in enumerate(references):
+        con.register(f"keys_{i}", pa.table({"key": keys}))
+        unknown = f"s.{_quoted(reference.column)} IS NOT NULL AND k{i}.key IS NULL"
+        if reference.when:
+            unknown += f" AND ({reference.when})"
+        column = _quoted(reference.column)
+        markers.append(f"CASE WHEN {unknown} THEN s.{column} END AS {_quoted(reference.marker)}")
+        joins.append(f"LEFT JOIN keys_{i} k{i} ON s.{column} = k{i}.key")
+    query = f"SELECT s.*, {', '.join(markers)} FROM staged s {' '.join(joins)}"
+    return con.sql(query).to_arrow_table()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def suite_columns(table: Table, expectations: list[dict[str, Any]], names: list[str]) -> list[str]:
+    """The columns of `names` that the expectations read: named in their kwargs or in a
+    row condition, plus lineage (where a failing row came from)."""
+    wanted: set[str] = set()
+    for config in expectations:
+        kwargs = config["kwargs"]
+        wanted.update(kwargs[k] for k in _COLUMN_KWARGS if k in kwargs)
+        wanted.update(kwargs.get("column_list", []))
+        condition = kwargs.get("row_condition")
+        if condition:
+            wanted.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+    wanted.update(c for c in LINEAGE_COLUMNS if c in table.column_names)
+    return [n for n in names if n in wanted]
+
+
+def to_pandas(rows: pa.Table) -> pd.DataFrame:
+    """`rows` in the types GE's pandas engine compares natively and fast: decimals as float64
+    (range checks on decimal(18,2) money are exact far beyond any amount here), dates as
+    `datetime.date` (GE reads ISO-date bounds as dates), timestamps at nanoseconds."""
+    columns = []
+    for field in rows.schema:
+        column = rows.column(field.name)
+        if pa.types.is_decimal(field.type):
+            column = pc.cast(column, pa.float64())
+        columns.append(column)
+    table = pa.table(columns, names=rows.column_names)
+    return table.to_pandas(date_as_object=True, coerce_temporal_nanoseconds=True)
