@@ -578,7 +578,12 @@ def audit(
     day: Annotated[date | None, _date_option("Logical day to audit")] = None,
     since: Annotated[date | None, _date_option("Summarise every day from here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
-    html: Annotated[bool, typer.Option("--html", help="Write one evidence page per run")] = False,
+    html: Annotated[
+        bool,
+        typer.Option(
+            "--html", help="Write one evidence page per run and the index reports/index.html"
+        ),
+    ] = False,
 ) -> None:
     """Gates, reconciliation and published versions of a day (or a period). No JVM: reads
     the audit tables directly.
@@ -600,17 +605,21 @@ def audit(
         when = f"for {day}" if day is not None else f"since {since}"
         ran = _day_spans(audited_days(cfg.lake_root, date.min)) or "none"
         raise fail(f"no stage of livelake ran {when} in {cfg.lake_root}; days with runs: {ran}", 1)
-    pages = []
+    pages, index = [], None
     if html:
-        from livelake.jobs.quality.evidence import write_evidence
+        from livelake.jobs.quality.audit_index import write_reports
 
-        pages = [str(p) for a in audits for p in write_evidence(a)]
+        # Every day's pages and the index: a rerun changes what earlier pages call current.
+        written, index = write_reports(cfg.lake_root)
+        wanted = {a.day.isoformat() for a in audits}
+        pages = [str(p) for p in written if p.parent.name in wanted]
     if as_json:
         payload = (
             json.loads(audits[0].to_json()) if day is not None else {"days": period_summary(audits)}
         )
         if html:
             payload["evidence_pages"] = pages
+            payload["audit_index"] = str(index)
         print(json.dumps(payload, indent=2, default=str))
     elif day is not None:
         for renderable in audit_tables(audits[0]):
@@ -619,6 +628,8 @@ def audit(
         console.print(audit_tables(None, period_summary(audits))[0])
     for page in pages if not as_json else []:
         console.print(f"Evidence pack: {page}")
+    if index is not None and not as_json:
+        console.print(f"Audit index: {index}")
     if any(a.blocking_failure for a in audits):
         raise typer.Exit(1)
 

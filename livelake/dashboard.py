@@ -3,13 +3,16 @@
 Marketing, operations and customer service open a file, not a service: the page embeds
 plotly.js (from the installed plotly package, so it works offline) and reads only published
 tables, without a JVM: `gold/kpi_daily`, `gold/kpi_targets` and, when the quality gates have
-run, `audit/quality_results` (one status cell per day and stage, linking to Data Docs).
+run, `audit/quality_results` (one status cell per day and stage). Each cell links to the
+evidence page of that stage's latest run, which the dashboard (re)writes with the audit index
+so the links resolve; links into a local lake are relative to the page.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +64,8 @@ class GateCell:
     failed: int
     warned: int
     evaluated: int
+    run_id: str = ""
+    href: str | None = None  # the run's evidence page, else the Data Docs index
 
 
 def _read(name: str, lake_root: str) -> pl.DataFrame | None:
@@ -82,7 +87,7 @@ def gate_status(results: pl.DataFrame) -> list[GateCell]:
         "day", "stage", "run_id"
     )
     runs = results.join(latest_runs.unique(), on=["day", "stage", "run_id"])
-    summary = runs.group_by("day", "stage").agg(
+    summary = runs.group_by("day", "stage", "run_id").agg(
         (~pl.col("success") & (pl.col("severity") == "error")).sum().alias("failed"),
         (~pl.col("success") & (pl.col("severity") != "error")).sum().alias("warned"),
         pl.len().alias("evaluated"),
@@ -92,7 +97,13 @@ def gate_status(results: pl.DataFrame) -> list[GateCell]:
         status = "failed" if row["failed"] else "warnings" if row["warned"] else "passed"
         cells.append(
             GateCell(
-                row["day"], row["stage"], status, row["failed"], row["warned"], row["evaluated"]
+                row["day"],
+                row["stage"],
+                status,
+                row["failed"],
+                row["warned"],
+                row["evaluated"],
+                row["run_id"],
             )
         )
     return cells
@@ -278,7 +289,7 @@ def _headline(daily: pl.DataFrame) -> str:
     return f"<div class='tiles'>{''.join(tiles)}</div>"
 
 
-def _gate_strip(cells: list[GateCell] | None, docs_index: str | None) -> str:
+def _gate_strip(cells: list[GateCell] | None, details: str) -> str:
     if cells is None:
         return (
             "<p class='muted'>No quality results yet (<code>audit/quality_results</code> "
@@ -301,20 +312,15 @@ def _gate_strip(cells: list[GateCell] | None, docs_index: str | None) -> str:
                 f"{cell.failed} failed, {cell.warned} warnings"
             )
             mark = {"passed": "✓", "warnings": "!", "failed": "✗"}[cell.status]
-            inner = f"<a href='{docs_index}'>{mark}</a>" if docs_index else mark
+            inner = f"<a href='{html.escape(cell.href)}'>{mark}</a>" if cell.href else mark
             row.append(
                 f"<td class='gate' style='background:{STATUS_COLOURS[cell.status]}' "
                 f"title='{html.escape(title)}'>{inner}</td>"
             )
         body.append(f"<tr><th>{html.escape(stage)}</th>{''.join(row)}</tr>")
-    link = (
-        f"<p>Details per expectation: <a href='{docs_index}'>Data Docs</a></p>"
-        if docs_index
-        else ""
-    )
     return (
         f"<table class='strip' id='gate-strip'><tr><th>stage</th>{head}</tr>{''.join(body)}"
-        f"</table>{link}"
+        f"</table>{details}"
     )
 
 
@@ -338,12 +344,29 @@ def _metric_table(daily: pl.DataFrame, day: date) -> str:
     )
 
 
-def _docs_index(lake_root: str) -> str | None:
-    index = f"{lake_root.rstrip('/')}/reports/data_docs/index.html"
+def _gate_links(lake_root: str, cells: list[GateCell], here: Path) -> tuple[list[GateCell], str]:
+    """Cells linked to their run's evidence page and the strip's footer of links, relative to
+    the folder `here` of the page; a remote lake has no evidence pages, only Data Docs."""
+    from livelake.jobs.quality.audit_index import write_reports
+    from livelake.jobs.quality.evidence import evidence_page
+
     if "://" in lake_root and not lake_root.startswith("file://"):
-        return index
-    path = Path(index.removeprefix("file://"))
-    return path.resolve().as_uri() if path.exists() else None
+        docs = f"{lake_root.rstrip('/')}/reports/data_docs/index.html"
+        footer = f"<p>Details per expectation: <a href='{html.escape(docs)}'>Data Docs</a></p>"
+        return [replace(c, href=docs) for c in cells], footer
+    _, index = write_reports(lake_root)
+    docs = index.parent / "data_docs" / "index.html"
+    docs_href = os.path.relpath(docs, here) if docs.is_file() else None
+    linked = []
+    for cell in cells:
+        page = evidence_page(lake_root, cell.day, cell.run_id)
+        linked.append(
+            replace(cell, href=os.path.relpath(page, here) if page.is_file() else docs_href)
+        )
+    footer = f"<a href='{html.escape(os.path.relpath(index, here))}'>audit index</a>"
+    if docs_href:
+        footer += f" · <a href='{html.escape(docs_href)}'>Data Docs</a>"
+    return linked, f"<p>Each cell links to its run's evidence page · {footer}</p>"
 
 
 STYLE = """
@@ -365,7 +388,7 @@ def render(
     daily: pl.DataFrame,
     targets: pl.DataFrame | None,
     gates: list[GateCell] | None,
-    docs_index: str | None,
+    details: str = "",
 ) -> str:
     """The whole page as one HTML string (plotly.js inlined)."""
     from plotly.offline import get_plotlyjs
@@ -382,7 +405,7 @@ def render(
 <p class="muted">{daily["day"].min()} – {latest} · {metrics} metrics · {series:,} series
 (metric × breakdown value) from <code>gold/kpi_daily</code></p>
 {_headline(daily)}
-<section><h2>Quality gates per day</h2>{_gate_strip(gates, docs_index)}</section>
+<section><h2>Quality gates per day</h2>{_gate_strip(gates, details)}</section>
 <section><h2>Funnel</h2>{_figure_div(funnel_figure(daily, latest), "kpi-funnel")}</section>
 <section><h2>Trends</h2>{_figure_div(trends_figure(daily, targets), "kpi-trends")}</section>
 <section><h2>Anchor tiers</h2>{_figure_div(tiers_figure(daily), "kpi-tiers")}</section>
@@ -401,7 +424,10 @@ def build_dashboard(lake_root: str, out: Path) -> Path:
         )
     results = _read("audit/quality_results", lake_root)
     gates = gate_status(results) if results is not None and results.height else None
-    page = render(daily, _read("gold/kpi_targets", lake_root), gates, _docs_index(lake_root))
+    details = ""
+    if gates:
+        gates, details = _gate_links(lake_root, gates, out.parent.absolute())
+    page = render(daily, _read("gold/kpi_targets", lake_root), gates, details)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

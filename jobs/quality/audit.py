@@ -2,8 +2,9 @@
 
 Per stage and run: the gate's verdict (from `audit/quality_results`), the table versions it
 published (`audit/published_runs`), reconciliation counts (`audit/reconciliation`, written by
-silver) and the landed files (`audit/ingest_ledger`). A stage's current state is its latest run
-of the day; earlier runs are shown as reruns.
+silver), the landed files (`audit/ingest_ledger`), each stage attempt with its code version
+(`audit/stage_runs`) and the quarantine reasons of the day's deliveries. A stage's current state
+is its latest run of the day; earlier runs are superseded.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from livelake.jobs.lake.tables.audit import (
     PUBLISHED_RUNS,
     QUALITY_RESULTS,
     RECONCILIATION,
+    STAGE_RUNS,
 )
+from livelake.jobs.lake.tables.silver import QUARANTINE
 from livelake.jobs.quality.gx_context import docs_index
 from livelake.jobs.quality.history import table_exists
 
@@ -56,6 +59,8 @@ class DayAudit:
     reconciliation: list[dict[str, Any]]
     landed: list[dict[str, Any]]
     data_docs: str
+    stage_runs: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
 
     def current(self) -> list[GateRun]:
         """Each stage's latest gate run of the day."""
@@ -67,7 +72,9 @@ class DayAudit:
     @property
     def ran(self) -> bool:
         """Whether any stage left a trace for the day: a landed file, a gate, a publication."""
-        return bool(self.gates or self.published or self.reconciliation or self.landed)
+        return bool(
+            self.gates or self.published or self.reconciliation or self.landed or self.stage_runs
+        )
 
     @property
     def blocking_failure(self) -> bool:
@@ -78,7 +85,14 @@ class DayAudit:
         seen = {g.run_id: g.validated_at for g in self.gates}
         for row in self.published:
             seen.setdefault(row["run_id"], row["published_at"])
+        for row in self.stage_runs:
+            seen.setdefault(row["run_id"], row["finished_at"])
         return [run for run, _ in sorted(seen.items(), key=lambda kv: kv[1])]
+
+    def code_version(self, run_id: str) -> str | None:
+        """The livelake version + git commit `audit/stage_runs` recorded for the run."""
+        versions = sorted({r["code_version"] for r in self.stage_runs if r["run_id"] == run_id})
+        return ", ".join(versions) or None
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -126,6 +140,26 @@ def _gates(results: list[dict[str, Any]]) -> list[GateRun]:
     return sorted(runs.values(), key=lambda g: g.validated_at)
 
 
+def _quarantine_reasons(lake_root: str, day: date) -> list[dict[str, Any]]:
+    """Rows quarantined from `day`'s deliveries, counted per run, silver table and reason."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for name, declared in QUARANTINE.items():
+        if not table_exists(lake_root, declared):
+            continue
+        rows = read_arrow(
+            declared,
+            columns=["run_id", "reason"],
+            filter=pc.field("delivery_date") == day,
+            lake_root=lake_root,
+        ).to_pylist()
+        for r in rows:
+            counts[(r["run_id"], f"silver/{name}", r["reason"])] += 1
+    return [
+        {"run_id": run, "table_name": name, "reason": reason, "rows": n}
+        for (run, name, reason), n in sorted(counts.items())
+    ]
+
+
 def audit_day(lake_root: str, day: date) -> DayAudit:
     """Everything the audit tables know about logical `day`."""
     return DayAudit(
@@ -138,6 +172,8 @@ def audit_day(lake_root: str, day: date) -> DayAudit:
         reconciliation=_rows(lake_root, RECONCILIATION, "delivery_date", day),
         landed=_rows(lake_root, INGEST_LEDGER, "delivery_date", day),
         data_docs=str(docs_index(lake_root)),
+        stage_runs=sorted(_rows(lake_root, STAGE_RUNS, "day", day), key=lambda r: r["finished_at"]),
+        quarantine=_quarantine_reasons(lake_root, day),
     )
 
 
@@ -149,6 +185,7 @@ def audited_days(lake_root: str, since: date, until: date | None = None) -> list
         (PUBLISHED_RUNS, "day"),
         (RECONCILIATION, "delivery_date"),
         (INGEST_LEDGER, "delivery_date"),
+        (STAGE_RUNS, "day"),
     ):
         if table_exists(lake_root, declared):
             where = pc.field(column) >= since
@@ -179,3 +216,104 @@ def period_summary(audits: list[DayAudit]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# How the index sums verdicts up, dbt style: PASS=… WARN=… ERROR=… SKIP=…
+OUTCOME = {
+    "passed": "PASS",
+    "nothing to do": "PASS",
+    "passed with warnings": "WARN",
+    "refused": "ERROR",
+    "failed": "ERROR",
+    "error": "ERROR",
+    "skipped": "SKIP",
+}
+
+
+@dataclass
+class StageRun:
+    """One attempt of one stage on a day, as the audit index lists it."""
+
+    day: date
+    stage: str
+    run_id: str
+    finished_at: datetime
+    verdict: str
+    gate: GateRun | None = None
+    status: str | None = None
+    versions: list[tuple[str, int]] = field(default_factory=list)
+    reconciliation: dict[str, Any] | None = None
+    current: bool = True
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOME[self.verdict]
+
+
+def _verdict(gate: GateRun | None, status: str | None) -> str:
+    """The gate decides; a stage that crashed, failed or was skipped says so instead."""
+    if status == "error":
+        return "error"
+    if gate is not None and not gate.passed:
+        return "refused"
+    if status in ("failed", "skipped"):
+        return status
+    if gate is not None and gate.failed_warning:
+        return "passed with warnings"
+    return "nothing to do" if status == "nothing_to_do" else "passed"
+
+
+def _reconciled(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    total = {
+        k: sum(r[k] or 0 for r in rows)
+        for k in ("landed", "published", "quarantined", "duplicates_dropped")
+    }
+    return {**total, "balanced": all(r["balanced"] for r in rows)}
+
+
+def stage_runs(audit: DayAudit) -> list[StageRun]:
+    """Every (stage, run) of the day in time order; only each stage's latest is current.
+
+    A stage run is known from its gate, its publication or its `audit/stage_runs` row;
+    reconciliation is recorded by the silver stage only.
+    """
+    gates = {(g.stage, g.run_id): g for g in audit.gates}
+    status = {(r["stage"], r["run_id"]): r for r in audit.stage_runs}
+    times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    for (stage, run), g in gates.items():
+        times[(stage, run)].append(g.validated_at)
+    for r in audit.published:
+        times[(r["stage"], r["run_id"])].append(r["published_at"])
+    for key, r in status.items():
+        times[key].append(r["finished_at"])
+    runs = []
+    for (stage, run), at in sorted(times.items(), key=lambda kv: max(kv[1])):
+        gate, row = gates.get((stage, run)), status.get((stage, run))
+        recorded = row["status"] if row else None
+        runs.append(
+            StageRun(
+                day=audit.day,
+                stage=stage,
+                run_id=run,
+                finished_at=max(at),
+                verdict=_verdict(gate, recorded),
+                gate=gate,
+                status=recorded,
+                versions=[
+                    (r["table_name"], r["table_version"])
+                    for r in audit.published
+                    if (r["stage"], r["run_id"]) == (stage, run)
+                ],
+                reconciliation=_reconciled(
+                    [r for r in audit.reconciliation if r["run_id"] == run]
+                    if stage == "silver"
+                    else []
+                ),
+            )
+        )
+    latest = {r.stage: r for r in runs}
+    for r in runs:
+        r.current = latest[r.stage] is r
+    return runs

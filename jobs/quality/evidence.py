@@ -1,21 +1,24 @@
 """Evidence packs: one static HTML page per run of a day, for auditors.
 
 Each page shows the run's gate results (linking into the GE Data Docs pages of each suite),
-reconciliation counts, the Delta version each table was published at, the other runs of the
-same day (reruns / backfills) and the lineage from landed files through the published tables.
-Plain HTML with inline CSS and no scripts, so it opens anywhere, offline, forever.
+reconciliation counts, quarantine reasons, the code version that ran, the Delta version each
+table was published at, the other runs of the same day (reruns, superseded runs) and the
+lineage from landed files through the published tables. Plain HTML with inline CSS and no
+scripts, and every link relative to the page, so it opens anywhere, offline, forever, and still
+works after the lake folder is moved or copied.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from livelake.jobs.quality.audit import DayAudit
-from livelake.jobs.quality.gx_context import local_path
+from livelake.jobs.quality.audit import DayAudit, stage_runs
+from livelake.jobs.quality.gx_context import docs_dir, local_path
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -26,8 +29,26 @@ th{background:#f3f3f3}.ok{color:#17702b;font-weight:600}
 """
 
 
+def reports_dir(lake_root: str) -> Path:
+    return local_path(lake_root) / "reports"
+
+
 def evidence_dir(lake_root: str, audit: DayAudit) -> Path:
-    return local_path(lake_root) / "reports" / "evidence" / audit.day.isoformat()
+    return reports_dir(lake_root) / "evidence" / audit.day.isoformat()
+
+
+def evidence_page(lake_root: str, day: date, run_id: str) -> Path:
+    return reports_dir(lake_root) / "evidence" / day.isoformat() / f"{run_id}.html"
+
+
+def docs_page(stored: str | None, lake_root: str) -> Path | None:
+    """A Data Docs page recorded at gate time, found in this lake (which may have moved
+    since: the stored path is absolute); None when it is not there."""
+    if not stored:
+        return None
+    _, marker, tail = stored.partition("/reports/data_docs/")
+    page = docs_dir(lake_root) / tail if marker else Path(stored)
+    return page if page.is_file() else None
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -36,7 +57,8 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body or '<tr><td>none</td></tr>'}</table>"
 
 
-def _link(target: str | None, text: str, here: Path) -> str:
+def _link(target: Path | str | None, text: str, here: Path) -> str:
+    """An anchor relative to the page's folder `here` (plain text without a target)."""
     if not target:
         return escape(text)
     return f'<a href="{escape(os.path.relpath(target, here))}">{escape(text)}</a>'
@@ -52,10 +74,17 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
     reconciled = [r for r in audit.reconciliation if r["run_id"] == run_id]
     gate_rows = []
     for gate in gates:
+        # The index's words: a gate that only warned published its data.
         verdict = (
-            '<span class="ok">passed</span>' if gate.passed else '<span class="bad">FAILED</span>'
+            '<span class="bad">refused</span>'
+            if not gate.passed
+            else '<span class="warn">passed with warnings</span>'
+            if gate.failed_warning
+            else '<span class="ok">passed</span>'
         )
-        suites = ", ".join(_link(gate.docs_pages.get(s), s, here) for s in gate.suites)
+        suites = ", ".join(
+            _link(docs_page(gate.docs_pages.get(s), audit.lake_root), s, here) for s in gate.suites
+        )
         gate_rows.append(
             (
                 escape(gate.stage),
@@ -80,7 +109,8 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
         for gate in gates
         for f in gate.failures
     ]
-    others = [r for r in audit.runs if r != run_id]
+    others = [r for r in stage_runs(audit) if r.run_id != run_id]
+    quarantined = [r for r in audit.quarantine if r["run_id"] == run_id]
     landed = sorted({(r["source_file"], r["bronze_table"], r["rows"]) for r in audit.landed})
     tables_by_stage: dict[str, list[str]] = {}
     for r in published:
@@ -133,8 +163,21 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
                 for r in reconciled
             ],
         ),
-        "Other runs of this day (reruns, backfills)": _table(
-            ["run"], [(_link(str(here / f"{r}.html"), r, here),) for r in others]
+        "Quarantine reasons (rows of this day's deliveries this run quarantined)": _table(
+            ["table", "reason", "rows"],
+            [(escape(r["table_name"]), escape(r["reason"]), r["rows"]) for r in quarantined],
+        ),
+        "Other runs of this day (reruns; the latest run of a stage is current)": _table(
+            ["run", "stage", "verdict", "state"],
+            [
+                (
+                    _link(here / f"{r.run_id}.html", r.run_id, here),
+                    escape(r.stage),
+                    escape(r.verdict),
+                    "current" if r.current else "superseded",
+                )
+                for r in others
+            ],
         ),
         "Lineage": f"<p>{len(landed)} landed file(s) → "
         f"{lineage or 'nothing published by this run'}</p>"
@@ -144,12 +187,15 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
         ),
     }
     body = "".join(f"<h2>{escape(title)}</h2>{html}" for title, html in sections.items())
-    docs = _link(audit.data_docs, "Data Docs index", here)
+    index = docs_page(audit.data_docs, audit.lake_root)
+    docs = _link(index, "Data Docs index", here) if index else "no Data Docs in this lake"
+    code = audit.code_version(run_id) or "not recorded (the run did not write audit/stage_runs)"
     title = f"livelake evidence · {audit.day} · {escape(run_id)}"
     return (
         f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head><body><h1>Evidence pack · day {audit.day}</h1>"
-        f"<p>Run <code>{escape(run_id)}</code> · lake <code>{escape(audit.lake_root)}</code>"
+        f"<p>Run <code>{escape(run_id)}</code> · code version <code>{escape(code)}</code>"
+        f" · {_link(reports_dir(audit.lake_root) / 'index.html', 'audit index', here)}"
         f" · {docs}</p>{body}</body></html>\n"
     )
 

@@ -100,10 +100,24 @@ def test_the_page_shows_the_funnel_trends_tiers_and_gate_strip(published, tmp_pa
     for div in ("kpi-funnel", "kpi-trends", "kpi-tiers", "gate-strip"):
         assert f'id="{div}"' in page or f"id='{div}'" in page
     assert "Plotly.newPlot" in page and "<script src" not in page  # plotly.js inline: offline
-    assert (published / "reports" / "data_docs" / "index.html").as_uri() in page
     strip = page[page.index("id='gate-strip'") :]
     assert strip.count("background:#c62828") == 1  # the kpi gate failed on one day
     assert strip.count("background:#f9a825") == 1  # silver warned on one day
+
+
+def test_each_gate_cell_links_to_the_evidence_page_of_its_run(published, tmp_path):
+    out = tmp_path / "site" / "dashboard.html"
+    page = build_dashboard(str(published), out).read_text()
+    strip = page[page.index("id='gate-strip'") :]
+    cells = re.findall(r"<td class='gate'[^>]*><a href='([^']+)'>", strip)
+    assert len(cells) == len(DAYS) * 2  # kpi and silver, every day
+    for day in DAYS:
+        href = f"../lake/reports/evidence/{day}/run-{day}.html"
+        assert cells.count(href) == 2, cells  # both stages ran in run-<day>
+        assert (out.parent / href).is_file()
+    footer = re.findall(r"href='([^']+)'", strip[strip.index("</table>") :])
+    assert footer == ["../lake/reports/index.html", "../lake/reports/data_docs/index.html"]
+    assert all((out.parent / href).is_file() for href in footer)
 
 
 def test_without_a_mart_the_error_says_what_to_run(lake_root, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -112,6 +113,9 @@ def test_html_writes_one_evidence_page_per_run(lake, lake_root):
     assert "silver/views" in rerun and "<td>4</td>" in rerun
     assert 'href="run-1.html"' in rerun
     assert "platform/views.jsonl.gz" in rerun
+    index = json.loads(result.output)["audit_index"]
+    assert index == str(lake_root / "reports" / "index.html")
+    assert 'href="evidence/2026-01-02/run-2.html"' in Path(index).read_text()
 
 
 def test_since_summarises_each_day(lake, lake_root):
