@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
+from livelake.jobs.quality.preload import preload_great_expectations
 from livelake.jobs.report import StageReport
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ class Stage:
     name: str
     module: str
     description: str
+    gated: bool = True  # publishes through a quality gate
+
+    def gates(self, part: str | None) -> bool:
+        """Whether running the stage (or this part of it) runs a gate: a split stage's
+        table parts only stage, its `gate` part publishes."""
+        return self.gated and part in (None, "gate")
 
     def load(self, part: str | None = None) -> Callable[[JobContext, date], StageReport] | None:
         """The stage's `run`, or with `part` one task of a stage split into parts
@@ -51,7 +58,7 @@ def _run_part(run_part, part: str, ctx: JobContext, day: date) -> StageReport:
 
 # The daily flow, in order. Each entry is one Airflow task group in dags/livelake_daily.py.
 DAILY_STAGES: tuple[Stage, ...] = (
-    Stage("bronze", "livelake.jobs.bronze.ingest", "land delivered files verbatim"),
+    Stage("bronze", "livelake.jobs.bronze.ingest", "land delivered files verbatim", gated=False),
     Stage("silver", "livelake.jobs.silver.stage", "conform the twelve dimensions, gate, publish"),
     Stage("aggregates", "livelake.jobs.gold.aggregates", "per-entity daily aggregates"),
     Stage("features", "livelake.jobs.gold.features", "user/product/anchor feature snapshots"),
@@ -83,6 +90,8 @@ def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
     job = stage(stage_name).load(part or None)
     if job is None:
         raise ValueError(f"stage {name!r} is not implemented in this version of livelake")
+    if stage(stage_name).gates(part or None):
+        preload_great_expectations()
     started = time.monotonic()
     with spark_jobs(ctx.spark, name) as counted:
         try:
