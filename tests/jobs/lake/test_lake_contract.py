@@ -91,6 +91,19 @@ def test_rerunning_a_day_replaces_only_that_days_partition(spark, lake):
     assert {f for f in table_files(lake, ORDERS) if "day=2026-01-01" in f} == d1_files
 
 
+def test_a_staged_write_reads_the_same_rows_with_and_without_spark(spark, lake):
+    """The gate reads staged files with pyarrow: it must see what Spark would publish."""
+    rows = [("a", D1, 1.5, None), ("b", D2, 2, "x"), ("c", D2, None, "y")]
+    staged = lake.stage(ORDERS, frame(spark, rows), "replace_partitions", [D1, D2])
+
+    arrow = staged.arrow()
+    assert arrow.schema == ORDERS.arrow_schema()
+    spark_rows = sorted_rows(staged.dataframe.select(*ORDERS.column_names))
+    assert sorted(tuple(r.values()) for r in arrow.to_pylist()) == spark_rows
+    assert staged.arrow(["order_id"]).column_names == ["order_id"]
+    staged.abort()
+
+
 def test_replacing_a_day_with_no_rows_empties_only_that_day(spark, lake):
     ctx = RunContext(job="test", day=D2)
     lake.append(ORDERS, frame(spark, [("a", D1, 1, None), ("b", D2, 2, None)]), ctx)
