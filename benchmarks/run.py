@@ -59,17 +59,18 @@ def render(results: dict, command: str) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Command: `{command}` · {m['date']} · {m['cpus']} cores · Python {m['python']}"
+        f"Latest command: `{command}` · {m['date']} · {m['cpus']} cores · Python {m['python']}"
         f" · {m['platform']}",
         "",
         "Versions: "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + f" · Spark driver memory {m.get('spark_driver_memory', '4g')}",
         "",
-        "The machine is shared (other engineers' Spark tests ran at the same time): each"
-        " section states the load average (1/5/15 min, as `uptime` prints it) around it, so"
-        " absolute seconds are noisy; compare the ratios, measured side by side within a"
-        " section.",
+        "Sections merged from earlier runs (`--merge`) keep their own start time, in each"
+        " section's last line. The machine is shared (other engineers' Spark tests ran at the"
+        " same time): each section states the load average (1/5/15 min, as `uptime` prints"
+        " it) around it, so absolute seconds are noisy; compare the ratios, measured side by"
+        " side within a section.",
         "",
     ]
     for name, result in results["sections"].items():
@@ -166,7 +167,7 @@ def run_sections(
     for name in chosen:
         load_start = load_average()
         print(f"== {name} (load {load_start})", flush=True)
-        began = datetime.now(UTC).strftime("%H:%M UTC")
+        began = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         started = time.perf_counter()
         results["sections"][name] = SECTIONS[name].run(work, quick)
         results["runs"][name] = {
@@ -220,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     results_path = RESULTS if args.out is None else args.out.with_suffix(".json")
     results = {"machine": machine(), "quick": args.quick, "sections": {}, "runs": {}}
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    if args.only and not args.merge_from:
+        # The header names the latest invocation; merged sections keep their own dates.
+        command += "".join(f" --only {name}" for name in args.only) + (
+            " --merge" if args.merge else ""
+        )
     if args.merge_from:
         command = (
             f"{command} --only SECTION --work DIR --out FILE` per section, merged by "
