@@ -21,22 +21,38 @@ import pyarrow.compute as pc
 from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.read import read_arrow
 from livelake.jobs.lake.registry import Table
+from livelake.jobs.quality.metrics import day_partition, tracked
 from livelake.jobs.quality.references import Reference
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from livelake.jobs.lake import Lake
+    from livelake.jobs.quality.suites import TableSuite
 
 # Where a failing row came from, when the table carries lineage: shown in the failure text.
 LINEAGE_COLUMNS = ("source_file", "line_number")
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
-def staged_rows(writes: Sequence[StagedWrite]) -> pa.Table:
-    """All rows a stage staged for one table (one write, or a snapshot per rebuilt day)."""
-    parts = [w.arrow() for w in writes]
+def staged_rows(writes: Sequence[StagedWrite], columns: list[str]) -> pa.Table:
+    """`columns` of all rows a stage staged for one table (one write, or a snapshot per
+    rebuilt day)."""
+    parts = [w.arrow(columns) for w in writes]
     return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+
+def gate_columns(suite: TableSuite) -> list[str]:
+    """The table's columns the gate reads: those its expectations, references and drift
+    metrics name, and lineage. Free text and other columns nothing checks stay on disk."""
+    table = suite.table
+    wanted = set(suite_columns(table, suite.expectations, table.column_names))
+    for reference in suite.references:
+        wanted.add(reference.column)
+        wanted.update(_identifiers(reference.when or ""))
+    wanted.update(column for column, _ in tracked(table))
+    wanted.update(filter(None, [day_partition(table)]))
+    return [name for name in table.column_names if name in wanted]
 
 
 def known_keys(
@@ -89,11 +105,14 @@ def suite_columns(table: Table, expectations: list[dict[str, Any]], names: list[
         kwargs = config["kwargs"]
         wanted.update(kwargs[k] for k in _COLUMN_KWARGS if k in kwargs)
         wanted.update(kwargs.get("column_list", []))
-        condition = kwargs.get("row_condition")
-        if condition:
-            wanted.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+        wanted.update(_identifiers(kwargs.get("row_condition") or ""))
     wanted.update(c for c in LINEAGE_COLUMNS if c in table.column_names)
     return [n for n in names if n in wanted]
+
+
+def _identifiers(condition: str) -> set[str]:
+    """Every name in a row condition (a superset of the columns it reads)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
 
 
 def to_pandas(rows: pa.Table) -> pd.DataFrame:

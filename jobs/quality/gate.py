@@ -21,6 +21,7 @@ from livelake.jobs.cost import spark_jobs
 from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.frame import (
+    gate_columns,
     known_keys,
     staged_rows,
     suite_columns,
@@ -112,8 +113,8 @@ def quality_gate(
     jobs: dict[str, int | None] = {}
     for name, writes in staged_tables(staged).items():
         table = writes[0].table
-        rows = staged_rows(writes)
-        suite = build_suite(ctx.settings, table, day, staged_rows=rows.num_rows)
+        suite = build_suite(ctx.settings, table, day, staged_rows=sum(w.rows for w in writes))
+        rows = staged_rows(writes, gate_columns(suite))
         with spark_jobs(ctx.spark, f"gate {name}") as counted:
             measured += history_rows(
                 compute_metrics(rows, table, day),
