@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from livelake.jobs.lake import StagedWrite
 from livelake.jobs.lake.read import read_arrow
 from livelake.jobs.lake.registry import Table
-from livelake.jobs.quality.metrics import day_partition, tracked
+from livelake.jobs.quality.metrics import day_partition, quoted, tracked
 from livelake.jobs.quality.references import Reference
 
 if TYPE_CHECKING:
@@ -83,18 +83,14 @@ def with_markers(rows: pa.Table, references: Sequence[tuple[Reference, pa.Array]
     markers, joins = [], []
     for i, (reference, keys) in enumerate(references):
         con.register(f"keys_{i}", pa.table({"key": keys}))
-        unknown = f"s.{_quoted(reference.column)} IS NOT NULL AND k{i}.key IS NULL"
+        column = quoted(reference.column)
+        unknown = f"s.{column} IS NOT NULL AND k{i}.key IS NULL"
         if reference.when:
             unknown += f" AND ({reference.when})"
-        column = _quoted(reference.column)
-        markers.append(f"CASE WHEN {unknown} THEN s.{column} END AS {_quoted(reference.marker)}")
+        markers.append(f"CASE WHEN {unknown} THEN s.{column} END AS {quoted(reference.marker)}")
         joins.append(f"LEFT JOIN keys_{i} k{i} ON s.{column} = k{i}.key")
     query = f"SELECT s.*, {', '.join(markers)} FROM staged s {' '.join(joins)}"
     return con.sql(query).to_arrow_table()
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def suite_columns(table: Table, expectations: list[dict[str, Any]], names: list[str]) -> list[str]:

@@ -56,6 +56,11 @@ def day_partition(table: Table) -> str | None:
     return None
 
 
+def quoted(name: str) -> str:
+    """`name` as a quoted SQL identifier (DuckDB)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def compute_metrics(rows: pa.Table, table: Table, day: date) -> list[Metric]:
     """All tracked metrics of the staged `rows`, in one DuckDB aggregation."""
     import duckdb
@@ -66,7 +71,7 @@ def compute_metrics(rows: pa.Table, table: Table, day: date) -> list[Metric]:
         pairs.append((part, DAY_ROWS))
     expressions = ["count(*)"]
     for name, metric in pairs:
-        column = '"' + name.replace('"', '""') + '"'
+        column = quoted(name)
         if metric == DAY_ROWS:
             expressions.append(
                 f"sum(CASE WHEN {column} = DATE '{day.isoformat()}' THEN 1 ELSE 0 END)"

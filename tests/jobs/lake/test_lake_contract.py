@@ -51,7 +51,7 @@ def lake(request, spark, lake_root):
     if request.param == "delta-spark" and not delta_jars_present(spark):
         pytest.skip(
             "delta-spark: io.delta.sql.DeltaSparkSessionExtension is not on the Spark "
-            "classpath (no Maven access on this machine to fetch the Delta jars)"
+            "classpath: the Delta jars are not installed yet (issue [native-delta])"
         )
     return open_lake(spark, load_settings(lake_root=str(lake_root), delta_writer=request.param))
 
