@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from livelake.generator import GeneratorConfig, generate
+from livelake.jobs.lake.tables.silver import STREAMS
 
 DAY = date(2026, 3, 2)
 SEED = 7
-EVENT_STREAMS = ("views", "interactions", "cart_events", "orders")
 
 
 def users_for(events_per_day: int) -> int:
@@ -40,7 +40,7 @@ def generated_day(work: Path, events_per_day: int) -> dict:
         "day": DAY.isoformat(),
         "users": config.users,
         "events_per_day": events_per_day,
-        "event_lines": sum(lines.get(s, 0) for s in EVENT_STREAMS),
+        "event_lines": sum(lines.get(s, 0) for s in STREAMS),
         "lines": lines,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,

@@ -7,16 +7,17 @@ twelve and publishes all or none. Every task runs one step for the run's logical
 (`{{ ds }}`) via `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or
 spark-submit when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task
 without retries and nothing downstream runs; crashes are retried with exponential backoff.
-Tasks exist for the stages present in this installation (see `present_stages`).
+Every stage of `DAILY_STAGES` (`livelake/jobs/runner.py`) gets its task, in order.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task
 
+from livelake.jobs.runner import DAILY_STAGES, Stage
 from livelake.orchestration.assets import STAGE_OUTLETS
 from livelake.orchestration.policy import DEFAULT_ARGS, MAX_ACTIVE_TASKS, START_DATE
-from livelake.orchestration.stages import Stage, present_stages, silver_jobs
+from livelake.orchestration.stages import silver_jobs
 
 DAY = "{{ ds }}"
 
@@ -66,7 +67,7 @@ def silver_group(stage: Stage) -> TaskGroup:
 )
 def livelake_daily() -> None:
     previous = None
-    for stage in present_stages():
+    for stage in DAILY_STAGES:
         if stage.name == "silver":
             current = silver_group(stage)
         else:

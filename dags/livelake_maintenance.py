@@ -1,10 +1,10 @@
 """livelake_maintenance: purge old bronze, compact small files, vacuum unreferenced files.
 
 Weekly (Sunday 05:00 UTC). `purge_bronze` drops bronze partitions delivered more than
-`bronze_retention_days` ago (raw lines carry PII; the task exists when the installation has
-the bronze retention job), `compact` rewrites small files, and `vacuum` then deletes every
-file no version within `retention_hours` (default 168 h) references — which is also what
-physically removes the purged bronze files. Time travel inside the retention keeps working.
+`bronze_retention_days` ago (raw lines carry PII), `compact` rewrites small files, and
+`vacuum` then deletes every file no version within `retention_hours` (default 168 h)
+references — which is also what physically removes the purged bronze files. Time travel
+inside the retention keeps working.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from airflow.sdk import Param, dag, task
 from livelake.orchestration.maintenance import (
     DEFAULT_BRONZE_RETENTION_DAYS,
     DEFAULT_RETENTION_HOURS,
-    bronze_purge_available,
 )
 from livelake.orchestration.policy import DEFAULT_ARGS, START_DATE
 
@@ -59,8 +58,7 @@ def vacuum(retention_hours: int) -> dict:
 )
 def livelake_maintenance() -> None:
     housekeeping = compact()
-    if bronze_purge_available():
-        purge_bronze("{{ params.bronze_retention_days }}") >> housekeeping
+    purge_bronze("{{ params.bronze_retention_days }}") >> housekeeping
     housekeeping >> vacuum("{{ params.retention_hours }}")
 
 

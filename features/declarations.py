@@ -25,6 +25,9 @@ FEATURES: tuple[Feature, ...] = (
     *anchor.ANCHOR_FEATURES,
     *user.USER_CATEGORY_FEATURES,
 )
+# A rerun of day D changes the snapshots of the days whose windows include D: backfills
+# recompute this many later days.
+LONGEST_WINDOW_DAYS = max(f.window_days for f in FEATURES if f.window_days is not None)
 
 
 class UnknownFeatureError(KeyError):

@@ -6,7 +6,9 @@ from __future__ import annotations
 from livelake.features.feature import Measure, carried, expression, profile, ratio, windows
 
 HALF_LIFE_DAYS = 14.0
-SHORT_VISIT_SECONDS = 180  # the plan: most visits are shorter than 3 minutes
+# What a short and a long room visit are (dwell_seconds of the leave event), for the features
+# and the KPIs alike: the plan says most visits are shorter than 3 minutes.
+SHORT_VISIT_SECONDS = 180
 LONG_VISIT_SECONDS = 600
 
 _DECAY = (

@@ -8,7 +8,8 @@ commits leaves versions no published_runs row names.
 Every publication is gated: without an explicit `gate`, `publish()` runs the default quality
 gate (`livelake.jobs.quality.gate.quality_gate`: registry-derived, declared and feature suites
 on the staged rows). A failing gate aborts every staged write of the stage and raises
-`GateFailedError`; the runner turns that into a `failed` StageReport carrying the verdict.
+`GateFailedError` carrying the verdict, which the runner turns into a `failed` StageReport;
+a passing verdict comes back in the `Publication`.
 """
 
 from __future__ import annotations
@@ -44,15 +45,6 @@ class GateFailedError(RuntimeError):
         )
 
 
-# The latest verdict per (run, stage, day), so the runner can attach it to the stage's report.
-_VERDICTS: dict[tuple[str, str, date], GateSummary] = {}
-
-
-def last_verdict(run_id: str, stage: str, day: date) -> GateSummary | None:
-    """The verdict of the latest gated publish of `stage` for `day` in run `run_id`."""
-    return _VERDICTS.get((run_id, stage, day))
-
-
 def default_gate() -> Gate:
     from livelake.jobs.quality.gate import quality_gate
 
@@ -61,12 +53,10 @@ def default_gate() -> Gate:
 
 @dataclass
 class Publication:
+    """A gated publication that passed: its verdict and one commit per staged write."""
+
     gate: GateSummary
     commits: list[CommitResult]
-
-    @property
-    def published(self) -> bool:
-        return self.gate.passed
 
 
 def publish(
@@ -90,7 +80,6 @@ def publish(
             for write in staged:
                 write.abort()
         raise
-    _VERDICTS[(ctx.run.run_id, stage, day)] = verdict
     if not verdict.passed:
         for write in staged:
             write.abort()

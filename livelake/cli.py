@@ -245,7 +245,7 @@ def run(
     ] = False,
 ) -> None:
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
-    from livelake.jobs.runner import available_stages, days_between, run_day
+    from livelake.jobs.runner import DAILY_STAGES, days_between, run_day
     from livelake.jobs.runner import stage as declared_stage
     from livelake.summary import print_failures, run_summary, stage_line
 
@@ -254,7 +254,7 @@ def run(
             declared_stage(name)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    present = [s.name for s in available_stages()]
+    present = [s.name for s in DAILY_STAGES]
     ctx = _context("cli.run", **({"allow_empty_days": True} if allow_empty else {}))
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
@@ -475,8 +475,9 @@ def backfill(
         bool, typer.Option(help="Recompute days even if every stage already succeeded")
     ] = False,
     window_days: Annotated[
-        int, typer.Option(help="Longest feature window: later snapshots to recompute")
-    ] = 90,
+        int | None,
+        typer.Option(help="Later snapshot days to recompute (default: the longest feature window)"),
+    ] = None,
 ) -> None:
     """Run START..END in order; resume where a previous backfill stopped; safe to re-run."""
     from livelake.orchestration.backfill import backfill as run_backfill

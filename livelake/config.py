@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")
     watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")
     clock_skew_minutes: int = Field(15, ge=0, description="How far in the future an event may be")
+    max_active_tasks: int = Field(
+        2,
+        ge=1,
+        description="Tasks of one daily DAG run at once: each local task starts its own Spark "
+        "driver (~4 GB, both cores busy), so a 2-core laptop runs two; raise it on a cluster",
+    )
     allow_empty_days: bool = Field(
         False,
         description="Run a day that has no delivered file (else bronze refuses: a missing or "

@@ -125,7 +125,7 @@ def run_demo(
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
-    from livelake.jobs.runner import available_stages, run_day
+    from livelake.jobs.runner import DAILY_STAGES, run_day
     from livelake.summary import print_failures, run_summary, stage_line
 
     began = time.monotonic()
@@ -152,7 +152,7 @@ def run_demo(
         console.print(f"[yellow]{bad_day(Path(cfg.landing_root), bad).describe()}[/]")
     with console.status("Starting Spark…"):
         ctx = JobContext.create(cfg, job="demo")
-    stages = [s.name for s in available_stages()]
+    stages = [s.name for s in DAILY_STAGES]
     console.print(f"Spark {ctx.spark.version} ({cfg.spark_master}), writer {ctx.lake.writer_name}")
     console.print(f"Stages: {' → '.join(stages)}")
     logical_days = [start + timedelta(days=offset) for offset in range(days)]

@@ -2,6 +2,9 @@
 
 Byte-for-byte deterministic: gzip headers carry mtime 0 and no file name, JSON keys keep
 the declared column order, CSV uses `\\n` line ends (bronze splits lines on `\\n`).
+
+The format's field tables in docs/landing-format.md are generated from silver's declarations:
+`python -m livelake.landing` rewrites them (a test fails when they are stale).
 """
 
 from __future__ import annotations
@@ -10,166 +13,22 @@ import gzip
 import hashlib
 import io
 import json
+import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-FORMAT_VERSION = 1
-STREAMS = ("views", "interactions", "cart_events", "orders")
-EXPORTS = (
-    "users",
-    "anchors",
-    "products",
-    "prices",
-    "live_sessions",
-    "session_products",
-    "after_sales",
-    "social",
-)
+from livelake.jobs.lake.tables.silver import EXPORTS, SILVER, STREAMS, Field
 
-#: Column order of every stream and export, exactly as docs/landing-format.md declares.
-STREAM_COLUMNS: dict[str, tuple[str, ...]] = {
-    "views": (
-        "event_id",
-        "event_type",
-        "event_time",
-        "user_id",
-        "session_id",
-        "visit_id",
-        "dwell_seconds",
-        "channel",
-        "device_id",
-        "ip",
-    ),
-    "interactions": (
-        "event_id",
-        "event_type",
-        "event_time",
-        "user_id",
-        "session_id",
-        "product_id",
-        "gift_value_cny",
-    ),
-    "cart_events": (
-        "event_id",
-        "event_type",
-        "event_time",
-        "user_id",
-        "session_id",
-        "product_id",
-        "quantity",
-        "unit_price_cny",
-    ),
-    "orders": (
-        "event_id",
-        "event_type",
-        "event_time",
-        "user_id",
-        "order_id",
-        "session_id",
-        "product_id",
-        "anchor_id",
-        "quantity",
-        "unit_price_cny",
-        "coupon_cny",
-        "amount_cny",
-        "payment_method",
-        "receiver_phone",
-        "receiver_address",
-    ),
-}
-EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": (
-        "user_id",
-        "user_name",
-        "phone",
-        "region",
-        "registered_at",
-        "membership_level",
-        "device_type",
-        "device_id",
-        "updated_at",
-    ),
-    "anchors": (
-        "anchor_id",
-        "anchor_name",
-        "tier",
-        "followers",
-        "main_category",
-        "professionalism_score",
-        "registered_at",
-        "updated_at",
-    ),
-    "products": (
-        "product_id",
-        "title",
-        "category",
-        "brand",
-        "list_price_cny",
-        "attributes",
-        "updated_at",
-    ),
-    "prices": (
-        "product_id",
-        "valid_from",
-        "valid_to",
-        "list_price_cny",
-        "live_price_cny",
-        "coupon_cny",
-        "is_flash_sale",
-        "flash_sale_start",
-        "flash_sale_end",
-        "session_id",
-        "updated_at",
-    ),
-    "live_sessions": (
-        "session_id",
-        "anchor_id",
-        "category",
-        "title",
-        "started_at",
-        "ended_at",
-        "updated_at",
-    ),
-    "session_products": (
-        "segment_id",
-        "session_id",
-        "product_id",
-        "explain_start",
-        "explain_end",
-        "updated_at",
-    ),
-    "after_sales": (
-        "case_id",
-        "order_id",
-        "user_id",
-        "product_id",
-        "case_type",
-        "reason",
-        "amount_cny",
-        "requested_at",
-        "resolved_at",
-        "status",
-        "updated_at",
-    ),
-    "social": ("edge_type", "src_user_id", "dst_id", "created_at", "updated_at"),
-}
-#: Columns holding instants, per stream/export (stored as epoch milliseconds until written).
+FORMAT_VERSION = 1
+#: Field order of every stream and export (docs/landing-format.md), from silver's declarations.
+COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(t.field_names) for name, t in SILVER.items()}
+#: Fields holding instants (stored as epoch milliseconds until written).
 TIME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "views": ("event_time",),
-    "interactions": ("event_time",),
-    "cart_events": ("event_time",),
-    "orders": ("event_time",),
-    "users": ("registered_at", "updated_at"),
-    "anchors": ("registered_at", "updated_at"),
-    "products": ("updated_at",),
-    "prices": ("valid_from", "valid_to", "flash_sale_start", "flash_sale_end", "updated_at"),
-    "live_sessions": ("started_at", "ended_at", "updated_at"),
-    "session_products": ("explain_start", "explain_end", "updated_at"),
-    "after_sales": ("requested_at", "resolved_at", "updated_at"),
-    "social": ("created_at", "updated_at"),
+    name: tuple(t.time_fields) for name, t in SILVER.items()
 }
 
 
@@ -184,7 +43,7 @@ def iso_ms(column: str) -> pl.Expr:
 
 def to_landing_columns(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Select the declared columns in order, formatting epoch-ms instants as ISO text."""
-    columns = STREAM_COLUMNS.get(name) or EXPORT_COLUMNS[name]
+    columns = COLUMNS[name]
     times = TIME_COLUMNS[name]
     return frame.select([iso_ms(c) if c in times else pl.col(c) for c in columns])
 
@@ -271,3 +130,48 @@ class Delivery:
         path = self.folder / "_manifest.json"
         path.write_text(json.dumps(manifest, indent=1, sort_keys=False) + "\n")
         return path
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "landing-format.md"
+_COMMON_EVENT_FIELDS = 4  # event_id, event_type, event_time, user_id
+_GENERATED = re.compile(
+    r"(<!-- generated: (?P<name>\w+) .*?-->\n)(?P<body>.*?)(<!-- end generated -->)", re.S
+)
+
+
+def _described(f: Field) -> str:
+    notes = []
+    if f.allowed:
+        notes.append("/".join(f"`{v}`" for v in f.allowed))
+    if f.range is not None:
+        notes.append(f"{f.range[0]:g}-{f.range[1]:g}")
+    if f.doc:
+        notes.append(f.doc)
+    if f.pseudonym:
+        notes.append("PII")
+    return f"`{f.name}`" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def doc_tables() -> dict[str, str]:
+    """The markdown field tables of the streams and the exports."""
+    streams = ["| stream | event_type | further fields |", "|---|---|---|"]
+    for name in STREAMS:
+        table = SILVER[name]
+        types = ", ".join(f"`{t}`" for t in table.column("event_type").allowed)
+        further = ", ".join(_described(f) for f in table.fields[_COMMON_EVENT_FIELDS:])
+        streams.append(f"| {name} | {types} | {further} |")
+    exports = ["| table | columns (key first) |", "|---|---|"]
+    for name in EXPORTS:
+        exports.append(f"| {name} | {', '.join(_described(f) for f in SILVER[name].fields)} |")
+    return {"streams": "\n".join(streams) + "\n", "exports": "\n".join(exports) + "\n"}
+
+
+def render_doc(text: str) -> str:
+    """`text` with every generated block replaced by its table from the declarations."""
+    tables = doc_tables()
+    return _GENERATED.sub(lambda m: m[1] + tables[m["name"]] + m[4], text)
+
+
+if __name__ == "__main__":
+    DOC.write_text(render_doc(DOC.read_text()))
+    sys.stdout.write(f"rewrote the generated tables of {DOC}\n")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from livelake.features.user import SHORT_VISIT_SECONDS
+
 MAX_INTEREST_LAG_DAYS = 14
 
 
@@ -81,8 +83,8 @@ SHORT_VISIT_SHARE = Metric(
     name="short_visit_share",
     description="Share of visits shorter than 3 minutes (dwell_seconds of the leave event).",
     plan_target="> 60%",
-    sql="""SELECT CAST(SUM(CASE WHEN dwell_seconds < 180 THEN 1 ELSE 0 END) AS DOUBLE) / COUNT(*)
-       AS value, COUNT(*) AS visits
+    sql=f"""SELECT CAST(SUM(CASE WHEN dwell_seconds < {SHORT_VISIT_SECONDS} THEN 1 ELSE 0 END)
+       AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
 FROM views WHERE event_type = 'leave' AND dwell_seconds IS NOT NULL""",
 )
 

@@ -21,7 +21,8 @@ import pyarrow.fs as pafs
 from livelake.jobs.lake import storage
 from livelake.jobs.lake.read import read_arrow
 from livelake.jobs.lake.tables.audit import INGEST_LEDGER
-from livelake.jobs.lake.tables.bronze import BRONZE, EVENT_STREAMS, EXPORTS
+from livelake.jobs.lake.tables.bronze import BRONZE
+from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 from livelake.jobs.report import StageReport, TableCounts
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _bronze_table_for(relative_in_day: str) -> tuple[str, bool] | None:
     `events/views/views-….jsonl.gz` -> ("views", False); `exports/users.csv` -> ("users", True)
     """
     parts = relative_in_day.split("/")
-    if len(parts) == 3 and parts[0] == "events" and parts[1] in EVENT_STREAMS:
+    if len(parts) == 3 and parts[0] == "events" and parts[1] in STREAMS:
         return (parts[1], False) if parts[2].endswith((".jsonl.gz", ".jsonl")) else None
     if len(parts) == 2 and parts[0] == "exports" and parts[1].endswith(".csv"):
         name = parts[1].removesuffix(".csv")

@@ -91,10 +91,6 @@ def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
         if rebuilt
         else f"snapshots as of {day}"
     )
-    if not publication.published:
-        return StageReport(
-            STAGE, day, "failed", counts, publication.gate, "gate failed: " + message
-        )
     for count, commit in zip(counts, publication.commits, strict=True):
         count.version = commit.version
     return StageReport(

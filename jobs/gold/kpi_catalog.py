@@ -32,25 +32,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from livelake.features.user import LONG_VISIT_SECONDS, SHORT_VISIT_SECONDS
+from livelake.jobs.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS
+
 BREAKDOWNS = ("anchor_tier", "category", "region", "device", "hour_of_day")
 OVERALL = "all"
 UNKNOWN = "unknown"
 
 REPURCHASE_WINDOW_DAYS = 30
 NEW_USER_DAYS = 7
-SHORT_VISIT_SECONDS = 180
-LONG_VISIT_SECONDS = 600
-AFTER_SALES_REASONS = (
-    "quality",
-    "not_as_described",
-    "size",
-    "changed_mind",
-    "late_delivery",
-    "damaged",
-    "cancelled_by_seller",
-    "other",
-)
-INTERACTION_TYPES = ("comment", "like", "share", "gift")
+INTERACTION_TYPES = INTERACTIONS.column("event_type").allowed
 
 
 @dataclass(frozen=True)

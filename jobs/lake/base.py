@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 WriteMode = Literal["append", "replace_partitions", "overwrite"]
 
 
+# Readers may time-travel this far back; vacuum deletes older unreferenced files (Delta's
+# own default: 7 days).
+DEFAULT_RETENTION_HOURS = 168
+
+
 class LakeError(RuntimeError):
     """Base of the lake's errors: each message names the table and what to do."""
 
@@ -183,7 +188,7 @@ class Lake(ABC):
         """Compact small files (a data-preserving rewrite)."""
 
     @abstractmethod
-    def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
+    def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
         """Delete files no version within the retention references; returns them."""
 
     def keys_after(self, table: Table, key: str, staged: Sequence[StagedWrite]) -> DataFrame | None:

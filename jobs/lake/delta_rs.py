@@ -24,6 +24,7 @@ from deltalake.transaction import AddAction, CommitProperties, Transaction
 
 from livelake.jobs.lake import storage
 from livelake.jobs.lake.base import (
+    DEFAULT_RETENTION_HOURS,
     CommitConflictError,
     CommitResult,
     Lake,
@@ -373,7 +374,7 @@ class DeltaRsLake(Lake):
         metadata = {**ctx.metadata(), "livelake.writer": "delta-rs"}
         return dt.optimize.compact(commit_properties=CommitProperties(custom_metadata=metadata))
 
-    def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
+    def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
         dt = self._open(table)
         if dt is None:
             return []

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from livelake.jobs.lake import storage
 from livelake.jobs.lake.base import (
+    DEFAULT_RETENTION_HOURS,
     CommitResult,
     Lake,
     LakeError,
@@ -196,6 +197,6 @@ class DeltaSparkLake(Lake):
         result = self._delta_table(table).optimize().executeCompaction().collect()
         return result[0].asDict(recursive=True) if result else {}
 
-    def vacuum(self, table: Table, retention_hours: int = 168) -> list[str]:
+    def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
         self._delta_table(table).vacuum(retention_hours / 1.0)
         return []

@@ -1,8 +1,9 @@
 """The table registry: every lake table is declared once, as data.
 
-A `Table` names its layer, columns (type, nullability, meaning), partition columns and keys.
-Writers conform DataFrames to it, readers cast to it, gates derive key/not-null checks from it,
-and `livelake tables` lists it. Declarations live in `livelake.jobs.lake.tables.<layer>`.
+A `Table` names its layer, columns (type, nullability, meaning, allowed values and bounds),
+partition columns, keys and foreign keys. Writers conform DataFrames to it, readers cast to
+it, gates derive key, not-null, value-set, bounds and foreign-key checks from it, and
+`livelake tables` lists it. Declarations live in `livelake.jobs.lake.tables.<layer>`.
 """
 
 from __future__ import annotations
@@ -83,9 +84,28 @@ class Column:
     # Raw lines and free text: no min/max statistics in the Delta log, where they would copy
     # values (PII a source sent) verbatim into every reader's metadata.
     free_text: bool = False
+    allowed: tuple[str, ...] = ()  # the only values a non-null cell may hold
+    bounds: tuple[float | None, float | None] | None = None  # inclusive (min, max); None = open
 
     def __post_init__(self) -> None:
         arrow_type(self.type)  # fail at declaration time, not at first write
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`column` must be a key of the table `references` (`layer/name`) where `when` (SQL) holds.
+
+    The key is the referenced table's first key column.
+    """
+
+    column: str
+    references: str
+    when: str | None = None
+
+    @property
+    def dimension(self) -> str:
+        """The referenced table's bare name (`users` for `silver/users`)."""
+        return self.references.split("/", 1)[1]
 
 
 def col(
@@ -113,12 +133,16 @@ class Table:
     description: str = ""
     append_only: bool = False
     properties: dict[str, str] = field(default_factory=dict)
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
-        missing = [n for n in (*self.partition_by, *self.keys) if n not in names]
+        referencing = [fk.column for fk in self.foreign_keys]
+        missing = [n for n in (*self.partition_by, *self.keys, *referencing) if n not in names]
         if missing:
-            raise ValueError(f"{self.qualified_name}: keys/partitions {missing} are not columns")
+            raise ValueError(
+                f"{self.qualified_name}: keys/partitions/foreign keys {missing} are not columns"
+            )
         if len(set(names)) != len(names):
             raise ValueError(f"{self.qualified_name}: duplicate column names")
 

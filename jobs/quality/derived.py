@@ -1,8 +1,10 @@
 """Expectations every table gets from its registry declaration alone.
 
-Keys are non-null and unique, non-nullable columns have no nulls, and a date partition column
-stays inside the window a run of day D may write (late data back to the watermark, clock skew
-one day ahead). Nothing here is hand-written per table: change the declaration, the gate follows.
+Keys are non-null and unique, non-nullable columns have no nulls, a column with allowed values
+or bounds keeps them, and a date partition column stays inside the window a run of day D may
+write (late data back to the watermark, clock skew one day ahead). Foreign keys become
+references (`references.py`). Nothing here is hand-written per table: change the declaration,
+the gate follows.
 """
 
 from __future__ import annotations
@@ -49,6 +51,38 @@ def not_null_expectations(table: Table) -> list[dict[str, Any]]:
     ]
 
 
+def value_expectations(table: Table) -> list[dict[str, Any]]:
+    """Declared value sets and bounds: silver quarantines a line that breaks them, so a
+    published row that does is a bug the gate must stop."""
+    out = []
+    for c in table.columns:
+        if c.allowed:
+            out.append(
+                expectation(
+                    "expect_column_values_to_be_in_set",
+                    rule=f"{c.name} is one of the declared values",
+                    column=c.name,
+                    value_set=list(c.allowed),
+                )
+            )
+        if c.bounds is not None:
+            low, high = c.bounds
+            out.append(
+                expectation(
+                    "expect_column_values_to_be_between",
+                    rule=f"{c.name} within the declared bounds {_bound(low)}..{_bound(high)}",
+                    column=c.name,
+                    min_value=low,
+                    max_value=high,
+                )
+            )
+    return out
+
+
+def _bound(value: float | None) -> str:
+    return "" if value is None else f"{value:,g}"
+
+
 def partition_window_expectations(
     table: Table, day: date, watermark_days: int
 ) -> list[dict[str, Any]]:
@@ -76,5 +110,6 @@ def derived_expectations(table: Table, day: date, watermark_days: int) -> list[d
     return [
         *key_expectations(table),
         *not_null_expectations(table),
+        *value_expectations(table),
         *partition_window_expectations(table, day, watermark_days),
     ]

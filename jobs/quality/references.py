@@ -1,6 +1,7 @@
 """Referential integrity against dimensions, checked inside the gate.
 
-A declared suite names its foreign keys in `meta.livelake.references`, e.g.
+A table declares its foreign keys in the registry (`Table.foreign_keys`, silver's in
+`jobs/lake/tables/silver.py`); a suite file may name more in `meta.livelake.references`, e.g.
 
     [{"column": "user_id", "table": "silver.users"},
      {"column": "dst_id", "table": "silver.anchors", "when": "edge_type IN ('follow', 'unfollow')"}]
@@ -60,6 +61,15 @@ class Reference:
             rule=self.rule,
             column=self.marker,
         )
+
+
+def declared_references(table: Table) -> list[Reference]:
+    """The table's declared foreign keys, each against its target's first key."""
+    out = []
+    for fk in table.foreign_keys:
+        target = lookup_table(fk.references)
+        out.append(Reference(fk.column, target, target.keys[0], fk.when))
+    return out
 
 
 def parse_references(path: Path, table: Table, declared: Any) -> list[Reference]:

@@ -1,8 +1,9 @@
 """Assemble the suite a table is gated with for one run.
 
-Four sources, in this order: the registry (keys, nullability, partition window), the declared
-suite file (`expectations/<layer>/<table>.json`) with its run-time rules (freshness of the
-run's day, foreign keys into dimensions), the feature and measure declarations of the table,
+Four sources, in this order: the registry (keys, nullability, allowed values and bounds,
+partition window, foreign keys), the declared suite file (`expectations/<layer>/<table>.json`)
+with its hand-written rules and run-time rules (freshness of the run's day, more foreign
+keys), the feature and measure declarations of the table,
 and history rules resolved against what the lake published before (row count vs previous
 day, drift of tracked metrics against the trailing days).
 """
@@ -28,7 +29,7 @@ from livelake.jobs.quality.features import (
     expectations_for_features,
     expectations_for_measures,
 )
-from livelake.jobs.quality.references import Reference
+from livelake.jobs.quality.references import Reference, declared_references
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,13 @@ def build_suite(
     """The suite of `table` for a run of `day`; `staged_rows` = 0 drops `NEEDS_ROWS` ones."""
     declared = load_declared(cfg, table)
     configs = derived_expectations(table, day, cfg.watermark_days)
-    references: list[Reference] = []
+    references = declared_references(table)
     if declared is not None:
         configs += declared.expectations
         configs += freshness_expectations(table, day, declared.rules)
-        configs += [r.expectation() for r in declared.references]
+        references += declared.references
         configs += history_expectations(cfg, table, day, declared.rules)
-        references = declared.references
+    configs += [r.expectation() for r in references]
     features = declared_features()
     configs += expectations_for_features(features, table.qualified_name)
     configs += expectations_for_measures(declared_measures(), table.qualified_name)

@@ -11,54 +11,19 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import AFTER_SALES as TABLE
 from livelake.jobs.silver.dimensions import UPDATE_ORDER
 from livelake.jobs.silver.history import latest_per_key
-from livelake.jobs.silver.parsing import (
-    Conformed,
-    Field,
-    ForeignKey,
-    SilverEnv,
-    Spec,
-    conform_lines,
-)
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ORDER = UPDATE_ORDER
-REASONS = (
-    "quality",
-    "not_as_described",
-    "size",
-    "changed_mind",
-    "late_delivery",
-    "damaged",
-    "cancelled_by_seller",
-    "other",
-)
-SPEC = Spec(
-    table="after_sales",
-    csv=True,
-    fields=(
-        Field("case_id", required=True),
-        Field("order_id", required=True),
-        Field("user_id", required=True),
-        Field("product_id"),
-        Field("case_type", allowed=("refund", "return")),
-        Field("reason", allowed=REASONS),
-        Field("amount_cny", "amount"),
-        Field("requested_at", "timestamp", required=True),
-        Field("resolved_at", "timestamp"),
-        Field("status", allowed=("requested", "approved", "rejected")),
-        Field("updated_at", "timestamp", required=True),
-    ),
-    foreign_keys=(ForeignKey("user_id", "users"), ForeignKey("product_id", "products")),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/after_sales lines of one delivery -> (cases, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     dated = clean.withColumn("requested_date", F.to_date("requested_at"))
     kept, dropped = latest_per_key(dated, TABLE.keys, ORDER)
     return Conformed(kept, quarantine, dropped)

@@ -11,34 +11,20 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import ANCHORS as TABLE
 from livelake.jobs.silver.dimensions import entity_of
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
-from livelake.jobs.silver.parsing import Conformed, Field, SilverEnv, Spec, conform_lines
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 KEY = "anchor_id"
 ORDER = LINEAGE_ORDER
-SPEC = Spec(
-    table="anchors",
-    csv=True,
-    fields=(
-        Field("anchor_id", required=True),
-        Field("anchor_name"),
-        Field("tier", allowed=("head", "mid", "long_tail")),
-        Field("followers", "long"),
-        Field("main_category"),
-        Field("professionalism_score", "double", range=(0, 100)),
-        Field("registered_at", "timestamp"),
-        Field("updated_at", "timestamp", required=True),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/anchors lines of one delivery -> (anchor versions, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     versions = clean.withColumn("valid_from", F.col("updated_at"))
     kept, dropped = latest_per_key(versions, TABLE.keys, ORDER)
     return Conformed(history(kept), quarantine, dropped)

@@ -10,31 +10,14 @@ from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import CART_EVENTS as TABLE
 from livelake.jobs.silver import events
-from livelake.jobs.silver.parsing import Conformed, Field, ForeignKey, SilverEnv, Spec
+from livelake.jobs.silver.parsing import Conformed, SilverEnv
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ORDER = events.ORDER
-SPEC = Spec(
-    table="cart_events",
-    csv=False,
-    event_time="event_time",
-    fields=(
-        *events.common_fields(("add", "remove")),
-        Field("session_id", required_if=events.LIVE_PLATFORM),
-        Field("product_id", required=True),
-        Field("quantity", "long"),
-        Field("unit_price_cny", "amount"),
-    ),
-    foreign_keys=(
-        ForeignKey("user_id", "users"),
-        ForeignKey("session_id", "live_sessions"),
-        ForeignKey("product_id", "products"),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/cart_events lines of one delivery -> (cart_events, quarantine, duplicates)."""
-    return events.conform_events(bronze, SPEC, TABLE, env)
+    return events.conform_events(bronze, TABLE, env)

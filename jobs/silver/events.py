@@ -1,8 +1,8 @@
-"""What the four event streams share: the common fields and the event-date routing.
+"""What the four event streams share: the event-date routing and last write wins.
 
-Every event line has `event_id`, `event_type`, `event_time`, `user_id`. A clean event goes to
-the partition of its UTC event date (late events to their older day); within a delivery the
-latest landed line of an `event_id` wins.
+A clean event goes to the partition of its UTC event date (late events to their older day);
+within a delivery the latest landed line of an `event_id` wins. Their common fields are
+declared in `jobs/lake/tables/silver.py`.
 """
 
 from __future__ import annotations
@@ -10,32 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key
-from livelake.jobs.silver.parsing import Conformed, Field, SilverEnv, Spec, conform_lines
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from livelake.jobs.lake.registry import Table
+    from livelake.jobs.lake.tables.silver import SilverTable
 
 ORDER = LINEAGE_ORDER
-# docs/landing-format.md: ids of the live room may be null only for events outside one, which
-# only the non-live adapters deliver; on the platform they are required (null -> null_key).
-LIVE_PLATFORM = "source = 'platform'"
 
 
-def common_fields(event_types: tuple[str, ...]) -> tuple[Field, ...]:
-    return (
-        Field("event_id", required=True),
-        Field("event_type", required=True, allowed=event_types),
-        Field("event_time", "timestamp", required=True),
-        Field("user_id", required=True),
-    )
-
-
-def conform_events(bronze: DataFrame, spec: Spec, table: Table, env: SilverEnv) -> Conformed:
+def conform_events(bronze: DataFrame, table: SilverTable, env: SilverEnv) -> Conformed:
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, spec, env)
+    clean, quarantine = conform_lines(bronze, table, env)
     dated = clean.withColumn("event_date", F.to_date("event_time"))
     kept, dropped = latest_per_key(dated, table.keys, ORDER)
     return Conformed(kept, quarantine, dropped)

@@ -10,30 +10,14 @@ from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import INTERACTIONS as TABLE
 from livelake.jobs.silver import events
-from livelake.jobs.silver.parsing import Conformed, Field, ForeignKey, SilverEnv, Spec
+from livelake.jobs.silver.parsing import Conformed, SilverEnv
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ORDER = events.ORDER
-SPEC = Spec(
-    table="interactions",
-    csv=False,
-    event_time="event_time",
-    fields=(
-        *events.common_fields(("comment", "like", "share", "gift")),
-        Field("session_id", required_if=events.LIVE_PLATFORM),
-        Field("product_id"),
-        Field("gift_value_cny", "amount"),
-    ),
-    foreign_keys=(
-        ForeignKey("user_id", "users"),
-        ForeignKey("session_id", "live_sessions"),
-        ForeignKey("product_id", "products"),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/interactions lines of one delivery -> (interactions, quarantine, duplicates)."""
-    return events.conform_events(bronze, SPEC, TABLE, env)
+    return events.conform_events(bronze, TABLE, env)

@@ -12,41 +12,20 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import LIVE_SESSIONS as TABLE
 from livelake.jobs.silver.dimensions import UPDATE_ORDER
 from livelake.jobs.silver.history import latest_per_key
-from livelake.jobs.silver.parsing import (
-    Conformed,
-    Field,
-    ForeignKey,
-    SilverEnv,
-    Spec,
-    conform_lines,
-)
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 KEY = "session_id"
 ORDER = UPDATE_ORDER
-SPEC = Spec(
-    table="live_sessions",
-    csv=True,
-    fields=(
-        Field("session_id", required=True),
-        Field("anchor_id", required=True),
-        Field("category"),
-        Field("title"),
-        Field("started_at", "timestamp", required=True),
-        Field("ended_at", "timestamp"),
-        Field("updated_at", "timestamp", required=True),
-    ),
-    foreign_keys=(ForeignKey("anchor_id", "anchors"),),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/live_sessions lines of one delivery -> (sessions, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     dated = clean.withColumn("session_date", F.to_date("started_at"))
     kept, dropped = latest_per_key(dated, TABLE.keys, ORDER)
     return Conformed(kept, quarantine, dropped)

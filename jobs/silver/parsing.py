@@ -1,11 +1,11 @@
 """Shared by every silver table: landed line -> typed row, or a quarantine reason and rule.
 
-A table module declares its landed fields once (`Spec`); this module parses the line (JSON
-lines with `from_json`, CSV lines with `from_csv` against the header of the file they came
-from), types every field with `try_cast` (a value that does not parse is a finding, not a
-crash), and evaluates the rules of docs/landing-format.md in a fixed order: the first rule a
-line breaks is its reason. Everything is built from Spark's own functions, so 2M events a day
-never pass through Python.
+A silver table's declaration (`jobs/lake/tables/silver.py`) names its landed fields; this
+module parses the line (JSON lines with `from_json`, CSV lines with `from_csv` against the
+header of the file they came from), types every field with `try_cast` (a value that does
+not parse is a finding, not a crash), and evaluates the rules of docs/landing-format.md in
+a fixed order: the first rule a line breaks is its reason. Everything is built from Spark's
+own functions, so 2M events a day never pass through Python.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from livelake.jobs.lake.registry import ForeignKey
+from livelake.jobs.lake.tables.silver import AMOUNT, MAX_AMOUNT_CNY, SilverTable
 from livelake.jobs.silver.pii import PiiKey, pseudonym
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-AMOUNT = "decimal(18,2)"
-MAX_AMOUNT_CNY = 1_000_000
 # The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
 FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
 
@@ -46,62 +46,15 @@ _TYPE_WORDS = {
 
 
 @dataclass(frozen=True)
-class Field:
-    """One landed field: how to type it and which rules it must keep."""
-
-    name: str
-    type: str = "string"  # string | timestamp | long | double | amount | boolean
-    required: bool = False
-    required_if: str | None = None  # SQL condition under which the field is required
-    allowed: tuple[str, ...] = ()
-    pseudonym: str | None = None  # PII: silver keeps only this HMAC column
-    range: tuple[float, float] | None = None
-    # Other names a source may send the field under (matched, like the name, ignoring case).
-    aliases: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.type not in _CASTS:
-            raise ValueError(f"field {self.name}: unknown type {self.type!r}")
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    """`column` must be a key of `dimension` (when `only_if`, a SQL condition, holds)."""
-
-    column: str
-    dimension: str
-    only_if: str | None = None
-
-
-@dataclass(frozen=True)
-class Spec:
-    """What a stream or export carries: its fields, foreign keys and time rules."""
-
-    table: str
-    fields: tuple[Field, ...]
-    csv: bool
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    event_time: str | None = None  # late / clock-skew rules apply to this field
-
-    @property
-    def names(self) -> list[str]:
-        return [f.name for f in self.fields]
-
-    @property
-    def landed_names(self) -> dict[str, str]:
-        """Every lower-case name a landed field may carry -> the declared field it fills."""
-        return {n.lower(): f.name for f in self.fields for n in (f.name, *f.aliases)}
-
-
-@dataclass(frozen=True)
 class SilverEnv:
-    """Everything a transform needs besides its bronze rows (no I/O behind it)."""
+    """Everything a transform needs besides its bronze rows (no I/O behind it); the time
+    rules come from `Settings`."""
 
     day: date
     run_id: str
     pii: PiiKey
-    watermark_days: int = 3
-    clock_skew_minutes: int = 15
+    watermark_days: int
+    clock_skew_minutes: int
     known: Mapping[str, DataFrame] = field(default_factory=dict)  # dimension -> DF(key)
     now: datetime | None = None
 
@@ -169,7 +122,7 @@ def _sent_as_string(raw: Column, names: list[str]) -> Column:
     return raw.rlike(f'(?i)"({keys})"\\s*:\\s*"')
 
 
-def _parse_json(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
+def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     from pyspark.sql import functions as F
 
     landed = spec.landed_names
@@ -198,18 +151,18 @@ def _parse_json(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
         .alias("_syntax_rule"),
         *quoted,
         F.when(F.size(extra) > 0, _undeclared(F.map_keys(extra), extra, pii)).alias("extra_fields"),
-        *[texts[n].alias(f"_text_{n}") for n in spec.names],
+        *[texts[n].alias(f"_text_{n}") for n in spec.field_names],
     )
 
 
-def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
+def _parse_csv(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     """Parse each line against its own file's header (files may order columns differently)."""
     from pyspark.sql import functions as F
 
     headers = sorted(r[0] for r in bronze.select("header").distinct().collect() if r[0])
     field_count = F.size(F.split(_strip_quoted(F.col("raw")), ",", -1))
     landed = spec.landed_names
-    texts: dict[str, Column] = {n: F.lit(None).cast("string") for n in spec.names}
+    texts: dict[str, Column] = {n: F.lit(None).cast("string") for n in spec.field_names}
     extra: Column = F.lit(None).cast("string")
     expected: Column = F.lit(None).cast("int")
     # Schema drift that would otherwise publish silent nulls: a header without a declared
@@ -218,7 +171,9 @@ def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
     parsed_cols = []
     for i, header in enumerate(headers):
         columns = [c.lower() for c in header_columns(header)]
-        lacking = [n for n in spec.names if n not in {landed[c] for c in columns if c in landed}]
+        lacking = [
+            n for n in spec.field_names if n not in {landed[c] for c in columns if c in landed}
+        ]
         if lacking:
             drifted = F.when(
                 F.col("header") == F.lit(header),
@@ -249,7 +204,7 @@ def _parse_csv(bronze: DataFrame, spec: Spec, pii: PiiKey) -> DataFrame:
         (expected.isNotNull() & (field_count == expected) & drifted.isNull()).alias("_syntax_ok"),
         F.coalesce(drifted, rule).alias("_syntax_rule"),
         extra.alias("extra_fields"),
-        *[texts[n].alias(f"_text_{n}") for n in spec.names],
+        *[texts[n].alias(f"_text_{n}") for n in spec.field_names],
     )
 
 
@@ -274,7 +229,7 @@ def _quoted(value: Column) -> Column:
     return F.concat(F.lit("'"), F.substring(value, 1, 80), F.lit("'"))
 
 
-def _rules(df: DataFrame, spec: Spec, env: SilverEnv) -> list[tuple[Column, str, Column]]:
+def _rules(df: DataFrame, spec: SilverTable, env: SilverEnv) -> list[tuple[Column, str, Column]]:
     """(broken?, reason, rule text) in priority order: the first one a line breaks wins."""
     from pyspark.sql import functions as F
 
@@ -355,8 +310,8 @@ def _rules(df: DataFrame, spec: Spec, env: SilverEnv) -> list[tuple[Column, str,
         rules += _time_rules(spec.event_time, env)
     for fk in spec.foreign_keys:
         broken = F.col(fk.column).isNotNull() & F.col(_marker(fk)).isNull()
-        if fk.only_if:
-            broken = broken & F.expr(fk.only_if)
+        if fk.when:
+            broken = broken & F.expr(fk.when)
         rules.append(
             (
                 broken,
@@ -416,19 +371,19 @@ def _marker(fk: ForeignKey) -> str:
     return f"_known_{fk.column}_{fk.dimension}"
 
 
-def _join_known(df: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
+def _join_known(df: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     from pyspark.sql import functions as F
 
     for fk in spec.foreign_keys:
         if fk.dimension not in env.known:
-            raise KeyError(f"{spec.table}: no known keys given for dimension {fk.dimension!r}")
+            raise KeyError(f"{spec.name}: no known keys given for dimension {fk.dimension!r}")
         marker = _marker(fk)
         keys = env.known[fk.dimension].select(F.col("key").alias(marker)).distinct()
         df = df.join(F.broadcast(keys), df[fk.column] == keys[marker], "left")
     return df
 
 
-def check(bronze: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
+def check(bronze: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     """Bronze rows with typed fields, `extra_fields`, `_reason` and `_rule` (null when clean)."""
     from pyspark.sql import functions as F
 
@@ -448,7 +403,7 @@ def check(bronze: DataFrame, spec: Spec, env: SilverEnv) -> DataFrame:
     return joined.select("*", reason.alias("_reason"), rule.alias("_rule")).persist()
 
 
-def split(checked: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, DataFrame]:
+def split(checked: DataFrame, spec: SilverTable, env: SilverEnv) -> tuple[DataFrame, DataFrame]:
     """(clean rows with PII replaced by pseudonyms and lineage, quarantine rows)."""
     from pyspark.sql import functions as F
 
@@ -482,6 +437,8 @@ def split(checked: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, Da
     return clean, quarantine
 
 
-def conform_lines(bronze: DataFrame, spec: Spec, env: SilverEnv) -> tuple[DataFrame, DataFrame]:
+def conform_lines(
+    bronze: DataFrame, spec: SilverTable, env: SilverEnv
+) -> tuple[DataFrame, DataFrame]:
     """check + split: the part every table's transform shares."""
     return split(check(bronze, spec, env), spec, env)

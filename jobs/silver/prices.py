@@ -11,46 +11,18 @@ from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import PRICES as TABLE
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
-from livelake.jobs.silver.parsing import (
-    Conformed,
-    Field,
-    ForeignKey,
-    SilverEnv,
-    Spec,
-    conform_lines,
-)
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ENTITY = ("product_id", "session_id")
 ORDER = LINEAGE_ORDER
-SPEC = Spec(
-    table="prices",
-    csv=True,
-    fields=(
-        Field("product_id", required=True),
-        Field("valid_from", "timestamp", required=True),
-        Field("valid_to", "timestamp"),
-        Field("list_price_cny", "amount"),
-        Field("live_price_cny", "amount"),
-        Field("coupon_cny", "amount"),
-        Field("is_flash_sale", "boolean"),
-        Field("flash_sale_start", "timestamp"),
-        Field("flash_sale_end", "timestamp"),
-        Field("session_id"),
-        Field("updated_at", "timestamp", required=True),
-    ),
-    foreign_keys=(
-        ForeignKey("product_id", "products"),
-        ForeignKey("session_id", "live_sessions"),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/prices lines of one delivery -> (price periods, quarantine, duplicates)."""
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     kept, dropped = latest_per_key(clean, TABLE.keys, ORDER)
     return Conformed(history(kept), quarantine, dropped)
 

@@ -10,33 +10,20 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import PRODUCTS as TABLE
 from livelake.jobs.silver.dimensions import entity_of
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
-from livelake.jobs.silver.parsing import Conformed, Field, SilverEnv, Spec, conform_lines
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 KEY = "product_id"
 ORDER = LINEAGE_ORDER
-SPEC = Spec(
-    table="products",
-    csv=True,
-    fields=(
-        Field("product_id", required=True),
-        Field("title"),
-        Field("category"),
-        Field("brand"),
-        Field("list_price_cny", "amount"),
-        Field("attributes"),
-        Field("updated_at", "timestamp", required=True),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/products lines of one delivery -> (product versions, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     versions = clean.withColumn("valid_from", F.col("updated_at"))
     kept, dropped = latest_per_key(versions, TABLE.keys, ORDER)
     return Conformed(history(kept), quarantine, dropped)

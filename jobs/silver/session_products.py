@@ -12,42 +12,19 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import SESSION_PRODUCTS as TABLE
 from livelake.jobs.silver.dimensions import UPDATE_ORDER
 from livelake.jobs.silver.history import latest_per_key
-from livelake.jobs.silver.parsing import (
-    Conformed,
-    Field,
-    ForeignKey,
-    SilverEnv,
-    Spec,
-    conform_lines,
-)
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ORDER = UPDATE_ORDER
-SPEC = Spec(
-    table="session_products",
-    csv=True,
-    fields=(
-        Field("segment_id", required=True),
-        Field("session_id", required=True),
-        Field("product_id", required=True),
-        Field("explain_start", "timestamp", required=True),
-        Field("explain_end", "timestamp"),
-        Field("updated_at", "timestamp", required=True),
-    ),
-    foreign_keys=(
-        ForeignKey("session_id", "live_sessions"),
-        ForeignKey("product_id", "products"),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/session_products lines of one delivery -> (segments, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     seconds = F.unix_timestamp("explain_end") - F.unix_timestamp("explain_start")
     dated = clean.withColumn("explain_seconds", seconds.cast("long")).withColumn(
         "segment_date", F.to_date("explain_start")

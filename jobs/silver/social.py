@@ -13,43 +13,19 @@ from typing import TYPE_CHECKING
 from livelake.jobs.lake.tables.silver import SOCIAL as TABLE
 from livelake.jobs.silver.dimensions import UPDATE_ORDER
 from livelake.jobs.silver.history import latest_per_key
-from livelake.jobs.silver.parsing import (
-    Conformed,
-    Field,
-    ForeignKey,
-    SilverEnv,
-    Spec,
-    conform_lines,
-)
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ORDER = UPDATE_ORDER
-TO_ANCHOR = "edge_type IN ('follow', 'unfollow')"
-SPEC = Spec(
-    table="social",
-    csv=True,
-    fields=(
-        Field("edge_type", required=True, allowed=("follow", "unfollow", "share", "invite")),
-        Field("src_user_id", required=True),
-        Field("dst_id", required=True),
-        Field("created_at", "timestamp", required=True),
-        Field("updated_at", "timestamp", required=True),
-    ),
-    foreign_keys=(
-        ForeignKey("src_user_id", "users"),
-        ForeignKey("dst_id", "anchors", only_if=TO_ANCHOR),
-        ForeignKey("dst_id", "users", only_if=f"NOT ({TO_ANCHOR})"),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/social lines of one delivery -> (edges, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     dated = clean.withColumn("created_date", F.to_date("created_at"))
     kept, dropped = latest_per_key(dated, TABLE.keys, ORDER)
     return Conformed(kept, quarantine, dropped)

@@ -78,17 +78,11 @@ TABLES: tuple[ModuleType, ...] = (
 MODULES: dict[str, ModuleType] = {m.TABLE.name: m for m in TABLES}
 # Each table's job needs the staged keys of the dimensions its foreign keys name.
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    name: tuple(sorted({fk.dimension for fk in m.SPEC.foreign_keys})) for name, m in MODULES.items()
+    name: tuple(sorted({fk.dimension for fk in m.TABLE.foreign_keys}))
+    for name, m in MODULES.items()
 }
 GATE = "gate"  # the part that gates and publishes what the twelve jobs staged
 AUDIT = "_audit"  # the reconciliation rows the gate stages once, so a retry reuses them
-# Dimensions other tables reference, and the column that is their key.
-DIMENSION_KEYS = {
-    "users": "user_id",
-    "anchors": "anchor_id",
-    "products": "product_id",
-    "live_sessions": "session_id",
-}
 
 
 @dataclass
@@ -185,7 +179,7 @@ def _merged_partitions(
     existing = incoming.limit(0)
     if ctx.lake.exists(table):
         existing = ctx.lake.read(table)
-        if module.SPEC.event_time is not None:
+        if module.TABLE.event_time is not None:
             # Events of one delivery lie between the watermark and the day after (skew).
             oldest = day - timedelta(days=env.watermark_days)
             existing = existing.where(F.col(part).between(oldest, day + timedelta(days=1)))
@@ -320,7 +314,8 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
         )
     known = {}
     for dim, manifest in loaded.items():
-        keys = ctx.lake.keys_after(MODULES[dim].TABLE, DIMENSION_KEYS[dim], manifest.writes)
+        dimension = MODULES[dim].TABLE
+        keys = ctx.lake.keys_after(dimension, dimension.keys[0], manifest.writes)
         known[dim] = keys if keys is not None else ctx.spark.createDataFrame([], "key string")
     return known
 

@@ -11,38 +11,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.jobs.lake.tables.silver import USERS as TABLE
-from livelake.jobs.silver import pii
 from livelake.jobs.silver.dimensions import entity_of
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
-from livelake.jobs.silver.parsing import Conformed, Field, SilverEnv, Spec, conform_lines
+from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 KEY = "user_id"
 ORDER = LINEAGE_ORDER
-SPEC = Spec(
-    table="users",
-    csv=True,
-    fields=(
-        Field("user_id", required=True),
-        Field("user_name", pseudonym="user_name_pseudonym", aliases=pii.NAME_ALIASES),
-        Field("phone", pseudonym="phone_pseudonym", aliases=pii.PHONE_ALIASES),
-        Field("region"),
-        Field("registered_at", "timestamp"),
-        Field("membership_level", allowed=("none", "silver", "gold", "platinum")),
-        Field("device_type", allowed=("ios", "android", "web")),
-        Field("device_id", pseudonym="device_pseudonym", aliases=pii.DEVICE_ALIASES),
-        Field("updated_at", "timestamp", required=True),
-    ),
-)
 
 
 def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/users lines of one delivery -> (user versions, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    clean, quarantine = conform_lines(bronze, SPEC, env)
+    clean, quarantine = conform_lines(bronze, TABLE, env)
     versions = clean.withColumn("valid_from", F.col("updated_at"))
     kept, dropped = latest_per_key(versions, TABLE.keys, ORDER)
     return Conformed(history(kept), quarantine, dropped)

@@ -19,11 +19,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 from livelake.landing import (
-    EXPORT_COLUMNS,
-    EXPORTS,
-    STREAM_COLUMNS,
-    STREAMS,
+    COLUMNS,
     TIME_COLUMNS,
     Delivery,
     csv_lines,
@@ -72,7 +70,7 @@ class IngestReport:
 
 def complete(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Add every declared column the adapter has no value for, as null."""
-    columns = STREAM_COLUMNS.get(name) or EXPORT_COLUMNS[name]
+    columns = COLUMNS[name]
     times = TIME_COLUMNS[name]
     missing = [
         pl.lit(None, dtype=pl.Int64 if c in times else pl.String).alias(c)

@@ -30,7 +30,8 @@ from livelake.generator.defects import (
     export_file_lines,
     mark_events,
 )
-from livelake.landing import EXPORTS, STREAMS, Delivery, export_file, stream_file
+from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
+from livelake.landing import Delivery, export_file, stream_file
 
 __all__ = ["GenerationReport", "GeneratorConfig", "generate"]
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from livelake.jobs.lake.tables.silver import ANCHORS, USERS
+
 CATEGORIES = (
     "apparel",
     "beauty",
@@ -30,12 +32,12 @@ CATEGORIES = (
 CATEGORY_POPULARITY = np.array([1.0 / (i + 3) for i in range(len(CATEGORIES))])
 CATEGORY_POPULARITY /= CATEGORY_POPULARITY.sum()
 
-TIERS = ("head", "mid", "long_tail")
+TIERS = ANCHORS.column("tier").allowed
 #: Professionalism score range (0-100) per tier.
 PROFESSIONALISM_RANGE = {"head": (80.0, 98.0), "mid": (65.0, 85.0), "long_tail": (10.0, 45.0)}
 #: Median followers per tier.
 FOLLOWERS_MEDIAN = {"head": 2_000_000, "mid": 150_000, "long_tail": 4_000}
-MEMBERSHIP_LEVELS = ("none", "silver", "gold", "platinum")
+MEMBERSHIP_LEVELS = USERS.column("membership_level").allowed  # in upgrade order
 REGIONS = (
     "Guangdong",
     "Zhejiang",
@@ -50,7 +52,7 @@ REGIONS = (
     "Beijing",
     "Hebei",
 )
-DEVICE_TYPES = ("ios", "android", "web")
+DEVICE_TYPES = USERS.column("device_type").allowed
 BRANDS_PER_CATEGORY = 40
 DAY_MS = 86_400_000
 

@@ -30,6 +30,8 @@ from livelake.generator.exports import (
     social_rows,
     users_rows,
 )
+from livelake.jobs.gold.kpi_catalog import REPURCHASE_WINDOW_DAYS
+from livelake.jobs.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS, VIEWS
 
 # -- purchase propensity -------------------------------------------------------------------
 #: Relative weights of the four propensity drivers (the plan's 35/28/22/15).
@@ -67,7 +69,8 @@ INTEREST_HALF_LIFE_DAYS = 14.0
 #: A visit goes to the user's favourite category with this probability, else a popular one.
 FAVOURITE_SHARE = 0.6
 REPURCHASE_SHARE = 0.18
-REPURCHASE_WINDOW_DAYS = 29  # the second purchase lands within 30 days of the first
+# The second purchase lands on one of the days the KPI's repurchase window counts.
+REPURCHASE_GAP_DAYS = REPURCHASE_WINDOW_DAYS - 1
 
 # -- side effects --------------------------------------------------------------------------
 FOLLOW_PER_VISIT = 0.015
@@ -78,19 +81,12 @@ UPGRADES_PER_USER_DAY = 0.002
 PRICE_CHANGES_PER_PRODUCT_DAY = 0.015
 AFTER_SALES_PER_PAID_ORDER = 0.06
 
-CHANNELS = ("feed", "follow", "search", "share")
-INTERACTION_TYPES = ("comment", "like", "share", "gift")
+CHANNELS = VIEWS.column("channel").allowed
+INTERACTION_TYPES = INTERACTIONS.column("event_type").allowed
 GIFT_VALUES_CNY = np.array([1.0, 6.6, 9.9, 52.0, 99.0, 520.0])
 PAYMENT_METHODS = ("alipay", "wechat_pay", "card")
-CASE_REASONS = (
-    "quality",
-    "not_as_described",
-    "size",
-    "changed_mind",
-    "late_delivery",
-    "damaged",
-    "other",
-)
+# Only Olist deliveries carry `cancelled_by_seller`; the generated platform never does.
+CASE_REASONS = tuple(r for r in AFTER_SALES_REASONS if r != "cancelled_by_seller")
 
 
 @dataclass
@@ -587,7 +583,7 @@ def _assign_buyers(
     picked = rng.permutation(picked)
     # an exact quota (not a coin per buyer) keeps the realised share at REPURCHASE_SHARE
     repeat = rng.permutation(np.arange(len(picked)) < round(REPURCHASE_SHARE * len(picked)))
-    horizon = min(REPURCHASE_WINDOW_DAYS, last_day_index - day_index)
+    horizon = min(REPURCHASE_GAP_DAYS, last_day_index - day_index)
     gap = rng.integers(0, horizon + 1, len(picked))
     same_day = repeat & (gap == 0)
     used = np.cumsum(1 + same_day)

@@ -23,16 +23,15 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from livelake.config import Settings, settings
+from livelake.features.declarations import LONGEST_WINDOW_DAYS
 from livelake.jobs.report import StageReport
-from livelake.jobs.runner import available_stages, days_between
+from livelake.jobs.runner import DAILY_STAGES, days_between
 from livelake.orchestration.stage_runs import code_version, completed_stages
 from livelake.orchestration.tasks import execute_stage
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
 
-# The longest feature window (DESIGN.md: 7 / 30 / 90 days).
-DEFAULT_WINDOW_DAYS = 90
 # Stages from this one on are recomputed for later days whose windows include a rerun day.
 DOWNSTREAM_FROM = "features"
 
@@ -81,17 +80,19 @@ def backfill(
     end: date,
     *,
     rerun: bool = False,
-    window_days: int = DEFAULT_WINDOW_DAYS,
+    window_days: int | None = None,
     cfg: Settings | None = None,
     ctx: JobContext | None = None,
     on_report: Callable[[StageReport], None] | None = None,
     on_skip: Callable[[date], None] | None = None,
 ) -> BackfillResult:
-    """Run `start..end` in order (see the module docstring for resume and rerun rules)."""
+    """Run `start..end` in order (see the module docstring for resume and rerun rules);
+    `window_days` defaults to the longest feature window."""
+    window_days = LONGEST_WINDOW_DAYS if window_days is None else window_days
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
     cfg = cfg or settings()
-    stages = [s.name for s in available_stages()]
+    stages = [s.name for s in DAILY_STAGES]
     days = list(days_between(start, end))
     done = completed_stages(cfg.lake_root, days, code_version())
     result = BackfillResult()

@@ -7,25 +7,15 @@ inside the retention references, so time travel within the retention keeps worki
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
+
+from livelake.jobs.lake.base import DEFAULT_RETENTION_HOURS
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
 
-# Readers may time-travel this far back; older unreferenced files are deleted.
-DEFAULT_RETENTION_HOURS = 168
 # Raw bronze lines carry PII; silver keeps the pseudonymised, published form.
 DEFAULT_BRONZE_RETENTION_DAYS = 30
-BRONZE_RETENTION_MODULE = "livelake.jobs.bronze.retention"
-
-
-def bronze_purge_available() -> bool:
-    """True when this installation has the bronze retention job (owned by the silver stage)."""
-    try:
-        return importlib.util.find_spec(BRONZE_RETENTION_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def purge_bronze_older_than(retention_days: int, ctx: JobContext | None = None) -> dict[str, int]:

@@ -7,9 +7,10 @@ task itself (see `airflow_tasks.py`), which Airflow never retries.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from livelake.config import settings
 
 OWNER = "data-platform"
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -21,6 +22,4 @@ DEFAULT_ARGS: dict[str, Any] = {
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=3),
 }
-# Tasks of one DAG run that may run at once. A local task starts its own Spark driver
-# (~4 GB, both cores busy), so a 2-core laptop runs two; raise it on a cluster.
-MAX_ACTIVE_TASKS = int(os.environ.get("LIVELAKE_MAX_ACTIVE_TASKS", "2"))
+MAX_ACTIVE_TASKS = settings().max_active_tasks

@@ -1,28 +1,14 @@
-"""The daily stages present in this installation, found without importing them.
+"""The tasks of the daily DAG, named without importing the stage modules.
 
-DAG files must parse fast, so they may not import the stage modules (Spark, GE); a stage
-whose module exists gets a task, in `DAILY_STAGES` order. Silver is split into twelve table
-jobs and a gate; `silver_jobs` reads their dependencies from the table declarations, which
-import neither Spark nor Great Expectations.
+DAG files must parse fast, so they may not import the stage modules (Spark, GE): every stage
+of `DAILY_STAGES` gets a task, in order. Silver is split into twelve table jobs and a gate;
+`silver_jobs` reads their dependencies from the table declarations, which import neither
+Spark nor Great Expectations.
 """
 
 from __future__ import annotations
 
-import importlib.util
-
-from livelake.jobs.runner import DAILY_STAGES, Stage
-
-
-def present_stages() -> list[Stage]:
-    present = []
-    for stage in DAILY_STAGES:
-        try:
-            found = importlib.util.find_spec(stage.module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            present.append(stage)
-    return present
+from livelake.jobs.runner import DAILY_STAGES
 
 
 def silver_jobs() -> dict[str, tuple[str, ...]]:
@@ -38,7 +24,7 @@ def daily_steps() -> list[str]:
     from livelake.jobs.silver.stage import GATE
 
     steps: list[str] = []
-    for stage in present_stages():
+    for stage in DAILY_STAGES:
         if stage.name == "silver":
             steps += [f"silver.{name}" for name in silver_jobs()] + [f"silver.{GATE}"]
         else:

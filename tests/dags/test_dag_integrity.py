@@ -49,10 +49,10 @@ def test_dag_follows_the_house_rules(dagbag, path):
 
 
 def test_daily_tasks_follow_the_stage_order(dagbag):
-    from livelake.orchestration.stages import present_stages
+    from livelake.jobs.runner import DAILY_STAGES
 
     dag = dagbag.dags["livelake_daily"]
-    names = [s.name for s in present_stages()]
+    names = [s.name for s in DAILY_STAGES]
     assert names[:2] == ["bronze", "silver"]
     assert len(SILVER_TABLES) == 12
     # Silver is a group: twelve table jobs, then its gate; every other stage is one task.
@@ -90,15 +90,11 @@ def test_weekly_training_publishes_the_model_asset(dagbag):
     assert [a.name for a in task.outlets] == ["models/conversion_baseline"]
 
 
-def test_maintenance_purges_bronze_first_when_the_retention_job_exists(dagbag):
-    from livelake.orchestration.maintenance import bronze_purge_available
-
+def test_maintenance_purges_bronze_then_compacts_then_vacuums(dagbag):
     dag = dagbag.dags["livelake_maintenance"]
+    assert sorted(dag.task_ids) == ["compact", "purge_bronze", "vacuum"]
+    assert dag.get_task("compact").upstream_task_ids == {"purge_bronze"}
     assert dag.get_task("vacuum").upstream_task_ids == {"compact"}
-    if bronze_purge_available():
-        assert dag.get_task("compact").upstream_task_ids == {"purge_bronze"}
-    else:
-        assert sorted(dag.task_ids) == ["compact", "vacuum"]
 
 
 def test_the_dags_folder_parses_in_under_two_seconds_without_heavy_imports():

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from livelake.generator.defects import FK_COLUMNS, UNKNOWN_ID_PREFIX
-from livelake.landing import EXPORT_COLUMNS, STREAMS
+from livelake.jobs.lake.tables.silver import STREAMS
+from livelake.landing import COLUMNS
 
 QUARANTINED = {
     "too_late",
@@ -184,7 +185,7 @@ def test_truncated_csv_rows_are_exactly_the_short_rows(deliveries) -> None:
             table = Path(name).stem
             with (folder / name).open(newline="") as handle:
                 rows = list(csv.reader(handle))
-            assert rows[0] == list(EXPORT_COLUMNS[table])
+            assert rows[0] == list(COLUMNS[table])
             short = {n for n, r in enumerate(rows, start=1) if len(r) < len(rows[0])}
             declared = {d["line"] for d in entry["defects"] if d["kind"] == "truncated_csv"}
             assert short == declared, name
@@ -247,5 +248,5 @@ def test_clean_events_only_use_ids_delivered_on_or_before_their_delivery(deliver
             with (folder / "exports/after_sales.csv").open(newline="") as handle:
                 cases = [r for r in csv.reader(handle)][1:]
             for case in cases:
-                if len(case) == len(EXPORT_COLUMNS["after_sales"]):
+                if len(case) == len(COLUMNS["after_sales"]):
                     assert case[1] in orders_seen and case[2] in known["user_id"]

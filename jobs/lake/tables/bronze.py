@@ -5,19 +5,7 @@ so a malformed line still lands here and can be quarantined with its text.
 """
 
 from livelake.jobs.lake.registry import Table, col, key, register
-
-EVENT_STREAMS = ("views", "interactions", "cart_events", "orders")
-EXPORTS = (
-    "users",
-    "anchors",
-    "products",
-    "prices",
-    "live_sessions",
-    "session_products",
-    "after_sales",
-    "social",
-)
-SOURCES = EVENT_STREAMS + EXPORTS
+from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 
 RAW_COLUMNS = (
     key("source", doc="who delivered the file: platform, taobao, retailrocket, olist"),
@@ -44,5 +32,5 @@ def bronze_table(name: str) -> Table:
     )
 
 
-BRONZE = {name: bronze_table(name) for name in SOURCES}
+BRONZE = {name: bronze_table(name) for name in (*STREAMS, *EXPORTS)}
 register(*BRONZE.values())

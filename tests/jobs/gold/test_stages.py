@@ -1,18 +1,25 @@
-"""The runner knows the gold stages, and they say so plainly when there is nothing to read."""
+"""The runner lists every stage and loads each one; gold stages say so plainly when there is
+nothing to read."""
 
 from __future__ import annotations
 
-from livelake.jobs.runner import available_stages, run_day
+from livelake.jobs.runner import DAILY_STAGES, run_day
 from tests.jobs.gold.world import D1
 
 
-def test_the_runner_finds_the_three_gold_stages():
-    names = [s.name for s in available_stages()]
-    assert [n for n in names if n in ("aggregates", "features", "training")] == [
+def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
+    """A renamed stage module fails here (an import error), not as a silently shorter day."""
+    assert [s.name for s in DAILY_STAGES] == [
+        "bronze",
+        "silver",
         "aggregates",
         "features",
         "training",
+        "kpi",
     ]
+    for stage in DAILY_STAGES:
+        assert callable(stage.load())
+    assert callable(DAILY_STAGES[1].load("users"))
 
 
 def test_on_an_empty_lake_each_gold_stage_has_nothing_to_do(ctx):

@@ -1,9 +1,10 @@
-"""Registry-derived expectations: keys, nullability, partition window (pure, no Spark)."""
+"""Registry-derived expectations: keys, nullability, values, partition window (pure, no Spark)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from livelake.jobs.lake.registry import Column, Table, key
 from livelake.jobs.lake.tables.silver import SOCIAL, USERS, VIEWS
 from livelake.jobs.quality.derived import derived_expectations
 
@@ -25,7 +26,11 @@ def test_single_key_is_unique_and_every_required_column_is_not_null():
 
 def test_event_date_must_lie_between_the_watermark_and_the_next_day():
     configs = derived_expectations(VIEWS, date(2026, 1, 5), watermark_days=3)
-    window = [c for c in configs if c["type"] == "expect_column_values_to_be_between"]
+    window = [
+        c
+        for c in configs
+        if c["kwargs"].get("column") == "event_date" and "min_value" in c["kwargs"]
+    ]
     assert window == [
         {
             "type": "expect_column_values_to_be_between",
@@ -58,3 +63,40 @@ def test_compound_keys_use_the_compound_uniqueness_expectation():
 def test_an_unpartitioned_table_gets_no_window():
     configs = derived_expectations(USERS, date(2026, 1, 5), 3)
     assert not [c for c in configs if c["type"] == "expect_column_values_to_be_between"]
+
+
+def test_declared_values_and_bounds_become_blocking_expectations():
+    table = Table(
+        layer="gold",
+        name="tiny",
+        grain="one row per thing",
+        columns=(
+            key("thing_id"),
+            Column("colour", "string", allowed=("red", "blue")),
+            Column("score", "double", bounds=(0, 100)),
+            Column("count", "long", bounds=(1, None)),
+        ),
+        keys=("thing_id",),
+    )
+    values = [
+        (c["type"], c["kwargs"], c["meta"])
+        for c in derived_expectations(table, date(2026, 1, 5), 3)
+        if c["kwargs"].get("column") in ("colour", "score", "count")
+    ]
+    assert values == [
+        (
+            "expect_column_values_to_be_in_set",
+            {"column": "colour", "value_set": ["red", "blue"]},
+            {"severity": "error", "rule": "colour is one of the declared values"},
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "score", "min_value": 0, "max_value": 100},
+            {"severity": "error", "rule": "score within the declared bounds 0..100"},
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "count", "min_value": 1, "max_value": None},
+            {"severity": "error", "rule": "count within the declared bounds 1.."},
+        ),
+    ]

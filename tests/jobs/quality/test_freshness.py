@@ -68,7 +68,9 @@ def test_rows_of_the_day_next_to_late_rows_are_fresh(ctx):
     df = ctx.spark.createDataFrame([("x1", late), ("x1", DAY)], "entity_id string, day date")
     staged = ctx.lake.stage(DAILY, df, "replace_partitions", [late, DAY])
 
-    assert publish(ctx, "aggregates", DAY, [staged]).published
+    assert [c.table for c in publish(ctx, "aggregates", DAY, [staged]).commits] == [
+        DAILY.qualified_name
+    ]
 
 
 def test_stale_silver_events_are_recorded_as_a_warning_and_publish(job_ctx, views_frame):
@@ -78,7 +80,7 @@ def test_stale_silver_events_are_recorded_as_a_warning_and_publish(job_ctx, view
 
     publication = publish(job_ctx, "silver", DAY, [staged])
 
-    assert publication.published
+    assert [c.table for c in publication.commits] == ["silver/views"]
     [warning] = publication.gate.failures
     assert warning.startswith(
         "silver/views: expect_column_max_to_be_between(event_date) [warn] — fresh"
@@ -91,5 +93,5 @@ def test_an_empty_day_leaves_aggregate_statistics_to_the_no_collapse_rule(ctx):
 
     publication = publish(ctx, "aggregates", DAY, [staged])
 
-    assert publication.published
+    assert publication.gate.passed and len(publication.commits) == 1
     assert publication.gate.failures == []

@@ -66,7 +66,7 @@ def test_a_user_staged_with_the_same_publication_is_known_and_a_null_key_referen
 
     publication = publish(job_ctx, "silver", DAY, [users, views])
 
-    assert publication.published
+    assert [c.table for c in publication.commits] == ["silver/users", "silver/views"]
     assert publication.gate.failed_blocking == 0
 
 

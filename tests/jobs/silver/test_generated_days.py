@@ -20,7 +20,7 @@ from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
 from livelake.jobs.lake import RunContext, open_lake
 from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.bronze import EVENT_STREAMS, EXPORTS
+from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 from livelake.jobs.silver import stage
 
 START, DAYS = date(2026, 1, 1), 2
@@ -66,7 +66,7 @@ def test_quarantine_reasons_and_duplicates_equal_the_injected_defects(generated)
     recon = table(ctx, "audit/reconciliation")
     assert recon["balanced"].all()
     for day, manifest in manifests.items():
-        for name in (*EVENT_STREAMS, *EXPORTS):
+        for name in (*STREAMS, *EXPORTS):
             kinds = manifest["defect_counts"].get(name, {})
             expected = Counter()
             for kind, n in kinds.items():
@@ -74,7 +74,7 @@ def test_quarantine_reasons_and_duplicates_equal_the_injected_defects(generated)
                     expected[REASON_OF_KIND[kind]] += n
             quarantine = table(ctx, f"quarantine/{name}").filter(pl.col("delivery_date") == day)
             assert Counter(quarantine["reason"].to_list()) == expected, (day, name)
-            if name in EVENT_STREAMS:
+            if name in STREAMS:
                 row = recon.filter(
                     (pl.col("delivery_date") == day) & (pl.col("table_name") == f"silver/{name}")
                 )
@@ -88,7 +88,7 @@ def test_silver_counts_equal_the_generated_clean_rows(generated):
     expected_events: dict[str, Counter] = defaultdict(Counter)
     for day, manifest in manifests.items():
         for name, per_day in manifest["expected_clean_rows"].items():
-            if name in EVENT_STREAMS:
+            if name in STREAMS:
                 expected_events[name].update(per_day)
                 continue
             row = recon.filter(
@@ -96,7 +96,7 @@ def test_silver_counts_equal_the_generated_clean_rows(generated):
             )
             clean_lines = row.select(pl.col("published") + pl.col("duplicates_dropped"))
             assert clean_lines.to_series().to_list() == [per_day[day.isoformat()]], (day, name)
-    for name in EVENT_STREAMS:
+    for name in STREAMS:
         silver = table(ctx, f"silver/{name}").group_by("event_date").len()
         actual = {d.isoformat(): n for d, n in silver.rows()}
         assert actual == dict(expected_events[name]), name
