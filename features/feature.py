@@ -12,6 +12,7 @@ driven by these declarations; a feature exists nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 Entity = Literal["user", "product", "anchor", "user_category"]
@@ -50,10 +51,20 @@ CARRIED: frozenset[str] = frozenset({"lifetime_sum", "recency_days", "decay"})
 
 DEFAULT_OWNER = "features@livelake"
 
+# How stale a snapshot may be when a training set uses it (Feast's TTL), counted from the
+# instant it became usable (as_of_date + 1 day, 00:00 UTC) to the label's timestamp. Daily
+# snapshots are at most a day old when every run happens; two days tolerate one missed run.
+DEFAULT_MAX_AGE = timedelta(days=2)
+
 
 def feature_table(entity: str) -> str:
     """Qualified gold table holding the entity's snapshots."""
     return f"gold/{entity}_features"
+
+
+def as_of_column(entity: str) -> str:
+    """The training-set column naming the snapshot day an entity's values came from."""
+    return f"{entity}__as_of_date"
 
 
 def aggregate_table(entity: str) -> str:
@@ -98,7 +109,8 @@ class Feature:
 
     `min_value` / `max_value` / `max_null_fraction` are the expectations the feature gates
     enforce. `inputs` names measures (windowed and carried aggregations), other features of
-    the same entity (ratio, expression) or dimension columns (profile).
+    the same entity (ratio, expression) or dimension columns (profile). `max_age`: the oldest
+    snapshot a training set may take the value from (None: any age); older ones give null.
     """
 
     name: str
@@ -116,6 +128,7 @@ class Feature:
     inputs: tuple[str, ...] = ()
     expression: str | None = None
     half_life_days: float | None = None
+    max_age: timedelta | None = DEFAULT_MAX_AGE
 
     @property
     def reference(self) -> str:
@@ -143,6 +156,7 @@ def windows(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
     name: str = "{measure}_{days}d",
 ) -> list[Feature]:
     """`<measure>_<n>d` (or `name` formatted with {measure} and {days}) for each window:
@@ -165,6 +179,7 @@ def windows(
             min_value=min_value,
             max_value=max_value,
             max_null_fraction=max_null_fraction,
+            max_age=max_age,
             inputs=(measure.name,),
         )
         for n in days
@@ -182,6 +197,7 @@ def carried(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """A feature updated from the previous snapshot and day D's aggregate (no window scan)."""
     if (aggregation == "decay") != (half_life_days is not None):
@@ -200,6 +216,7 @@ def carried(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(measure.name,),
         half_life_days=half_life_days,
     )
@@ -217,6 +234,7 @@ def profile(
     max_value: float | None = None,
     max_null_fraction: float = 0.05,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """A dimension attribute valid at the end of D; `expression` is SQL over the dim row
     (and `as_of_date`)."""
@@ -233,6 +251,7 @@ def profile(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(dimension,),
         expression=expression,
     )
@@ -249,6 +268,7 @@ def ratio(
     max_value: float | None = None,
     max_null_fraction: float = 1.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """numerator / denominator (times `scale`) of the same row; null when the divisor is 0."""
     if numerator.entity != denominator.entity:
@@ -267,6 +287,7 @@ def ratio(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(numerator.name, denominator.name),
         expression=(f"CAST({numerator.name} AS DOUBLE){scaled} / NULLIF({denominator.name}, 0)"),
     )
@@ -284,6 +305,7 @@ def expression(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """SQL over other features of the same snapshot row (window functions allowed)."""
     entity = inputs[0].entity
@@ -302,6 +324,7 @@ def expression(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=tuple(f.name for f in inputs),
         expression=sql,
     )
