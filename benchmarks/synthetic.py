@@ -27,8 +27,9 @@ def random_table(
     for field in declared.arrow_schema():
         if field.name in given:
             columns.append(pc.cast(given[field.name], field.type))
-        elif pa.types.is_floating(field.type):
-            columns.append(pa.array(np.round(rng.gamma(2.0, 30.0, rows), 2), field.type))
+        elif pa.types.is_floating(field.type) or pa.types.is_decimal(field.type):
+            amounts = pa.array(np.round(rng.gamma(2.0, 30.0, rows), 2))
+            columns.append(amounts.cast(field.type))
         elif pa.types.is_integer(field.type):
             columns.append(pa.array(count, field.type))
         elif pa.types.is_boolean(field.type):

@@ -3,7 +3,7 @@ audience, interaction frequency, conversion and follower growth."""
 
 from __future__ import annotations
 
-from livelake.features.feature import Measure, profile, ratio, windows
+from livelake.features.feature import MONEY, Measure, profile, ratio, windows
 
 PAID = "event_type = 'paid'"
 ENTER = "event_type = 'enter'"
@@ -33,9 +33,9 @@ GIFT_VALUE = _anchor(
     "interactions",
     "sum",
     "gift value received, CNY",
-    value="CAST(gift_value_cny AS DOUBLE)",
+    value="gift_value_cny",
     where="event_type = 'gift'",
-    dtype="double",
+    dtype=MONEY,
 )
 PAID_ORDERS = _anchor("paid_orders", "orders", "count", "orders paid", where=PAID)
 PAID_GMV = _anchor(
@@ -43,9 +43,9 @@ PAID_GMV = _anchor(
     "orders",
     "sum",
     "amount paid, CNY",
-    value="CAST(amount_cny AS DOUBLE)",
+    value="amount_cny",
     where=PAID,
-    dtype="double",
+    dtype=MONEY,
 )
 SESSIONS = _anchor("sessions", "live_sessions", "count", "live sessions started")
 LIVE_SECONDS = _anchor(

@@ -72,6 +72,14 @@ def _range(f: Feature) -> str:
     return f"[{lo}, {hi}]"
 
 
+def max_age_text(f: Feature) -> str:
+    """The feature's staleness limit in training sets, e.g. `2 d`, `12 h` or `any`."""
+    if f.max_age is None:
+        return "any"
+    hours = f.max_age.total_seconds() / 3600
+    return f"{hours / 24:g} d" if hours % 24 == 0 else f"{hours:g} h"
+
+
 def markdown() -> str:
     lines = [
         "# livelake feature catalog",
@@ -79,6 +87,8 @@ def markdown() -> str:
         "Generated from `livelake.features` (the only place features are declared). A snapshot",
         "of day D holds events before D+1 00:00 UTC; training sets use it from then on.",
         "Reference a feature as `entity:name`; in training sets it is the column `entity__name`.",
+        "A training set gives null for a value whose snapshot is older than its max age at the",
+        "label (counted from when the snapshot became usable; Feast's TTL).",
         "",
     ]
     for entity in ENTITIES:
@@ -89,14 +99,14 @@ def markdown() -> str:
             f"Keys: {', '.join(ENTITY_KEYS[entity])}, as_of_date. Daily measures: "
             f"`{aggregate_table(entity)}` ({len(MEASURES[entity])} columns).",
             "",
-            "| feature | type | aggregation | window | range | max null | description |",
-            "|---|---|---|---|---|---|---|",
+            "| feature | type | aggregation | window | range | max null | max age | description |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for f in declared:
             window = f"{f.window_days} d" if f.window_days else "—"
             lines.append(
                 f"| `{f.name}` | {f.dtype} | {f.aggregation} | {window} | {_range(f)} | "
-                f"{f.max_null_fraction:.0%} | {f.description} |"
+                f"{f.max_null_fraction:.0%} | {max_age_text(f)} | {f.description} |"
             )
         lines += ["", "### Lineage", ""]
         for f in declared:
@@ -119,7 +129,8 @@ def html_page() -> str:
     body = ["<h1>livelake feature catalog</h1>"]
     body.append(
         "<p>Generated from <code>livelake.features</code>. A snapshot of day D holds events "
-        "before D+1 00:00 UTC; training sets use it from then on.</p>"
+        "before D+1 00:00 UTC; training sets use it from then on, and give null for a value "
+        "whose snapshot is older than its max age at the label (Feast's TTL).</p>"
     )
     for entity in ENTITIES:
         declared = features_of(entity)
@@ -129,7 +140,7 @@ def html_page() -> str:
         )
         body.append(
             "<table><tr><th>feature</th><th>type</th><th>aggregation</th><th>window</th>"
-            "<th>range</th><th>max null</th><th>description</th><th>definition</th>"
+            "<th>range</th><th>max null</th><th>max age</th><th>description</th><th>definition</th>"
             "<th>lineage</th></tr>"
         )
         for f in declared:
@@ -142,6 +153,7 @@ def html_page() -> str:
                 window,
                 html.escape(_range(f)),
                 f"{f.max_null_fraction:.0%}",
+                max_age_text(f),
                 html.escape(f.description),
                 _code(trace.definition),
                 " → ".join(_code(step) for step in trace.chain),

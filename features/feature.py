@@ -12,6 +12,7 @@ driven by these declarations; a feature exists nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 Entity = Literal["user", "product", "anchor", "user_category"]
@@ -50,10 +51,25 @@ CARRIED: frozenset[str] = frozenset({"lifetime_sum", "recency_days", "decay"})
 
 DEFAULT_OWNER = "features@livelake"
 
+# Money sums keep silver's fixed scale (decimal, 2 places: whole fen), so windows and
+# lifetime totals add exactly and a rerun gives the same value to the bit, whatever order
+# Spark adds the rows in (float sums differ by ~1e-14 from one run to the next).
+MONEY = "decimal(18,2)"
+
+# How stale a snapshot may be when a training set uses it (Feast's TTL), counted from the
+# instant it became usable (as_of_date + 1 day, 00:00 UTC) to the label's timestamp. Daily
+# snapshots are at most a day old when every run happens; two days tolerate one missed run.
+DEFAULT_MAX_AGE = timedelta(days=2)
+
 
 def feature_table(entity: str) -> str:
     """Qualified gold table holding the entity's snapshots."""
     return f"gold/{entity}_features"
+
+
+def as_of_column(entity: str) -> str:
+    """The training-set column naming the snapshot day an entity's values came from."""
+    return f"{entity}__as_of_date"
 
 
 def aggregate_table(entity: str) -> str:
@@ -98,7 +114,8 @@ class Feature:
 
     `min_value` / `max_value` / `max_null_fraction` are the expectations the feature gates
     enforce. `inputs` names measures (windowed and carried aggregations), other features of
-    the same entity (ratio, expression) or dimension columns (profile).
+    the same entity (ratio, expression) or dimension columns (profile). `max_age`: the oldest
+    snapshot a training set may take the value from (None: any age); older ones give null.
     """
 
     name: str
@@ -116,6 +133,7 @@ class Feature:
     inputs: tuple[str, ...] = ()
     expression: str | None = None
     half_life_days: float | None = None
+    max_age: timedelta | None = DEFAULT_MAX_AGE
 
     @property
     def reference(self) -> str:
@@ -143,6 +161,7 @@ def windows(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
     name: str = "{measure}_{days}d",
 ) -> list[Feature]:
     """`<measure>_<n>d` (or `name` formatted with {measure} and {days}) for each window:
@@ -165,6 +184,7 @@ def windows(
             min_value=min_value,
             max_value=max_value,
             max_null_fraction=max_null_fraction,
+            max_age=max_age,
             inputs=(measure.name,),
         )
         for n in days
@@ -182,6 +202,7 @@ def carried(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """A feature updated from the previous snapshot and day D's aggregate (no window scan)."""
     if (aggregation == "decay") != (half_life_days is not None):
@@ -200,6 +221,7 @@ def carried(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(measure.name,),
         half_life_days=half_life_days,
     )
@@ -217,6 +239,7 @@ def profile(
     max_value: float | None = None,
     max_null_fraction: float = 0.05,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """A dimension attribute valid at the end of D; `expression` is SQL over the dim row
     (and `as_of_date`)."""
@@ -233,6 +256,7 @@ def profile(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(dimension,),
         expression=expression,
     )
@@ -249,6 +273,7 @@ def ratio(
     max_value: float | None = None,
     max_null_fraction: float = 1.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """numerator / denominator (times `scale`) of the same row; null when the divisor is 0."""
     if numerator.entity != denominator.entity:
@@ -267,6 +292,7 @@ def ratio(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=(numerator.name, denominator.name),
         expression=(f"CAST({numerator.name} AS DOUBLE){scaled} / NULLIF({denominator.name}, 0)"),
     )
@@ -284,6 +310,7 @@ def expression(
     max_value: float | None = None,
     max_null_fraction: float = 0.0,
     owner: str = DEFAULT_OWNER,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
 ) -> Feature:
     """SQL over other features of the same snapshot row (window functions allowed)."""
     entity = inputs[0].entity
@@ -302,6 +329,7 @@ def expression(
         min_value=min_value,
         max_value=max_value,
         max_null_fraction=max_null_fraction,
+        max_age=max_age,
         inputs=tuple(f.name for f in inputs),
         expression=sql,
     )

@@ -5,6 +5,8 @@ each label row with, per entity, the latest snapshot usable strictly before the 
 timestamp: the snapshot of day S holds events before S+1 00:00 UTC, so it is usable from
 then on (`available_at`), and a label at t takes the latest S with available_at <= t. An
 event at t therefore never reaches a label at t (DuckDB ASOF JOIN or Polars `join_asof`).
+A value whose snapshot is older than its feature's `max_age` at t (t - available_at >
+max_age, Feast's TTL) comes back null; `<entity>__as_of_date` shows which snapshot was found.
 
 Reproducible and bitemporal: every call resolves one Delta version per feature table
 first — the latest, or the one last published by `known_as_of` (by the `published_at` that
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,9 +31,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from livelake.features.declarations import features_of, resolve
-from livelake.features.feature import ENTITY_KEYS, Feature, feature_table
+from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
 
 Engine = Literal["polars", "pandas", "duckdb", "arrow"]
+# A call's staleness limits: one for every feature, or per reference (`user:visits_7d`,
+# `user:*`; None there means any age); None keeps each feature's declared `max_age`.
+MaxAge = timedelta | Mapping[str, timedelta | None] | None
 ENGINES: tuple[str, ...] = ("polars", "pandas", "duckdb", "arrow")
 MANIFEST = "manifest.json"
 LABELS_FILE = "labels.parquet"
@@ -39,6 +45,7 @@ _ROW = "__livelake_row"
 _TS = "__livelake_ts_us"
 _AVAILABLE = "__livelake_available_us"
 _MICROS_PER_DAY = 86_400_000_000
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class TrainingSetError(RuntimeError):
@@ -167,18 +174,53 @@ def _label_times(labels: pa.Table, timestamp_column: str) -> pa.Array:
     return pc.cast(pc.cast(column, pa.timestamp("us", tz=column.type.tz)), pa.int64())
 
 
+def _available_us(as_of_dates: pa.ChunkedArray) -> pa.ChunkedArray:
+    """When each snapshot became usable, in UTC microseconds: as_of_date + 1 day, 00:00."""
+    days = pc.cast(pc.cast(as_of_dates, pa.timestamp("us")), pa.int64())
+    return pc.add(days, _MICROS_PER_DAY)
+
+
 def _feature_frame(
     entity: str, chosen: list[Feature], version: int, lake_root: str | None
 ) -> pa.Table:
-    """Snapshots with `available_at` (as_of_date + 1 day) and `<entity>__<feature>` names."""
+    """Snapshots with `available_at`, `<entity>__as_of_date` and `<entity>__<feature>` names."""
     data = _snapshots(entity, [f.name for f in chosen], version, lake_root)
     keys = list(ENTITY_KEYS[entity])
-    days = pc.cast(pc.cast(data.column("as_of_date"), pa.timestamp("us")), pa.int64())
-    available = pc.add(days, _MICROS_PER_DAY)
     columns = {k: data.column(k) for k in keys}
-    columns[_AVAILABLE] = available
+    columns[_AVAILABLE] = _available_us(data.column("as_of_date"))
+    columns[as_of_column(entity)] = data.column("as_of_date")
     columns.update({f.column: data.column(f.name) for f in chosen})
     return pa.table(columns)
+
+
+def max_ages(chosen: list[Feature], override: MaxAge = None) -> dict[str, timedelta | None]:
+    """Each chosen feature's staleness limit: declared, unless the call overrides it."""
+    limits = {f.reference: f.max_age for f in chosen}
+    if isinstance(override, timedelta):
+        return dict.fromkeys(limits, override)
+    for reference, limit in (override or {}).items():
+        hit = [f.reference for f in resolve([reference]) if f.reference in limits]
+        if not hit:
+            raise ValueError(f"max_age names {reference!r}, which is not a requested feature")
+        limits.update(dict.fromkeys(hit, limit))
+    return limits
+
+
+def _expire(
+    joined: pa.Table, chosen: list[Feature], limits: dict[str, timedelta | None]
+) -> pa.Table:
+    """Null every value whose snapshot is older than its feature's limit at the label."""
+    for f in chosen:
+        limit = limits[f.reference]
+        if limit is None:
+            continue
+        age = pc.subtract(joined.column(_TS), _available_us(joined.column(as_of_column(f.entity))))
+        values = joined.column(f.column)
+        kept = pc.if_else(
+            pc.greater(age, limit // _MICROSECOND), pa.scalar(None, values.type), values
+        )
+        joined = joined.set_column(joined.column_names.index(f.column), f.column, kept)
+    return joined
 
 
 @dataclass(frozen=True)
@@ -192,6 +234,8 @@ class TrainingSetManifest:
     created_at: str
     rows: int
     data_sha256: str
+    # feature -> max_age in seconds (None: any age); sets saved before max_age had none.
+    max_age_seconds: dict[str, float | None] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__ | {"features": list(self.features)}, indent=2)
@@ -206,7 +250,14 @@ class TrainingSetManifest:
                 "save one with training_set(..., save_to=...)"
             )
         raw = json.loads(path.read_text())
+        raw.setdefault("max_age_seconds", dict.fromkeys(raw["features"]))
         return cls(**raw | {"features": tuple(raw["features"])})
+
+    def max_ages(self) -> dict[str, timedelta | None]:
+        """The limits the set was built with, to rebuild it with the same ones."""
+        return {
+            f: None if s is None else timedelta(seconds=s) for f, s in self.max_age_seconds.items()
+        }
 
 
 def _join(labels: pa.Table, frames: dict[str, pa.Table], engine: str) -> pa.Table:
@@ -256,6 +307,7 @@ def training_set(
     engine: Engine = "polars",
     known_as_of: datetime | None = None,
     versions: dict[str, int] | None = None,
+    max_age: MaxAge = None,
     save_to: str | Path | None = None,
     overwrite: bool = False,
     lake_root: str | None = None,
@@ -265,7 +317,10 @@ def training_set(
     `labels`: any pandas / Polars / Arrow frame with the entity keys the features need
     (`user_id`, `product_id`, `anchor_id`, `category`) and `timestamp_column`.
     `features`: references like `user:visits_7d` or `product:*`.
-    Returns the labels (same rows, same order) plus one `<entity>__<feature>` column each.
+    Returns the labels (same rows, same order) plus one `<entity>__<feature>` column each,
+    then one `<entity>__as_of_date` per entity: the snapshot the values came from.
+    `max_age`: values from snapshots older than this at the label come back null (default:
+    each feature's declared `max_age`; a timedelta for all, or {reference: limit}).
     `known_as_of`: use the feature tables as last published by that instant; `versions` pins
     them explicitly (table -> Delta version). `save_to`: a new folder to write the labels,
     the result and a manifest to (see `rebuild_training_set`); an existing one is refused
@@ -277,6 +332,7 @@ def training_set(
             f"{save_to} already exists: pass overwrite=True to replace it, or save elsewhere"
         )
     chosen = resolve(features)
+    limits = max_ages(chosen, max_age)
     table = to_arrow(labels)
     by_entity: dict[str, list[Feature]] = {}
     for f in chosen:
@@ -296,13 +352,21 @@ def training_set(
     frames = {
         e: _feature_frame(e, fs, pinned[feature_table(e)], lake_root) for e, fs in by_entity.items()
     }
-    joined = _join(keyed, frames, "polars" if engine == "polars" else "duckdb")
+    joined = _expire(
+        _join(keyed, frames, "polars" if engine == "polars" else "duckdb"), chosen, limits
+    )
     # The labels' own types and the features' declared ones, whichever engine joined: the
     # saved data's hash (and so `rebuild_training_set`) must not depend on the engine.
-    schema = pa.schema([*table.schema, *(frames[f.entity].schema.field(f.column) for f in chosen)])
+    schema = pa.schema(
+        [
+            *table.schema,
+            *(frames[f.entity].schema.field(f.column) for f in chosen),
+            *(frames[e].schema.field(as_of_column(e)) for e in by_entity),
+        ]
+    )
     result = joined.select(schema.names).cast(schema)
     if save_to is not None:
-        _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of)
+        _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of, limits)
     return _convert(result, engine)
 
 
@@ -314,6 +378,7 @@ def _save(
     timestamp_column: str,
     versions: dict[str, int],
     known_as_of: datetime | None,
+    limits: dict[str, timedelta | None],
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     pq.write_table(labels, directory / LABELS_FILE)
@@ -327,6 +392,9 @@ def _save(
         created_at=datetime.now(UTC).isoformat(),
         rows=result.num_rows,
         data_sha256=hashlib.sha256(data).hexdigest(),
+        max_age_seconds={
+            f: None if limit is None else limit.total_seconds() for f, limit in limits.items()
+        },
     )
     (directory / MANIFEST).write_text(manifest.to_json())
 
@@ -368,6 +436,7 @@ def rebuild_training_set(
             timestamp_column=manifest.timestamp_column,
             engine="arrow",
             versions=manifest.versions,
+            max_age=manifest.max_ages(),
             lake_root=lake_root,
         )
     except LakeError as error:

@@ -3,7 +3,7 @@ against the 30-day minimum and reference price), conversion, refunds."""
 
 from __future__ import annotations
 
-from livelake.features.feature import Measure, expression, profile, ratio, windows
+from livelake.features.feature import MONEY, Measure, expression, profile, ratio, windows
 
 PAID = "event_type = 'paid'"
 
@@ -43,9 +43,9 @@ PAID_GMV = _product(
     "orders",
     "sum",
     "amount paid, CNY",
-    value="CAST(amount_cny AS DOUBLE)",
+    value="amount_cny",
     where=PAID,
-    dtype="double",
+    dtype=MONEY,
 )
 BUYERS = _product(
     "buyers", "orders", "count_distinct", "distinct paying users", value="user_id", where=PAID

@@ -6,17 +6,18 @@ timestamp. Labels and snapshots are unioned per entity key and ordered by time (
 before a label at the same instant); `last(struct, ignorenulls=True)` over the running
 window picks the latest snapshot — measured here as the fastest of union / join + max(struct)
 / join + row_number. The struct keeps a snapshot's null features null instead of falling
-back to older values.
+back to older values. Values older than their feature's `max_age` at the label come back
+null, exactly as in the JVM-free join (`max_ages` resolves the limits for both).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from livelake.features.declarations import resolve
-from livelake.features.feature import ENTITY_KEYS, Feature, feature_table
-from livelake.features.pit import table_version
+from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
+from livelake.features.pit import MaxAge, max_ages, table_version
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -35,14 +36,17 @@ def training_set_spark(
     timestamp_column: str = "event_timestamp",
     known_as_of: datetime | None = None,
     versions: dict[str, int] | None = None,
+    max_age: MaxAge = None,
 ) -> DataFrame:
-    """Spark twin of `training_set`: the labels plus `<entity>__<feature>` columns."""
+    """Spark twin of `training_set`: the labels plus `<entity>__<feature>` columns and one
+    `<entity>__as_of_date` per entity."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     from livelake.jobs.lake.registry import table
 
     chosen = resolve(features)
+    limits = max_ages(chosen, max_age)
     by_entity: dict[str, list[Feature]] = {}
     for f in chosen:
         by_entity.setdefault(f.entity, []).append(f)
@@ -56,7 +60,10 @@ def training_set_spark(
         version = (
             pinned[name] if name in pinned else table_version(entity, known_as_of, lake.lake_root)
         )
-        packed = F.struct(*(F.col(f.name).alias(f.column) for f in wanted))
+        as_of = as_of_column(entity)
+        packed = F.struct(
+            F.col("as_of_date").alias(as_of), *(F.col(f.name).alias(f.column) for f in wanted)
+        )
         snapshots = lake.read(table(name), version=version).select(
             *keys,
             F.lit(None).cast("long").alias(_ROW),
@@ -83,4 +90,14 @@ def training_set_spark(
             .select(_ROW, "_features.*")
         )
         out = out.join(picked, _ROW, "left")
-    return out.orderBy(_ROW).select(*labels.columns, *(f.column for f in chosen))
+        available = F.date_add(as_of, 1).cast("timestamp")
+        age_us = F.unix_micros(F.col(_TS)) - F.unix_micros(available)
+        for f in wanted:
+            limit = limits[f.reference]
+            if limit is not None:
+                stale = age_us > F.lit(limit // timedelta(microseconds=1))
+                empty = F.lit(None).cast(out.schema[f.column].dataType)
+                out = out.withColumn(f.column, F.when(stale, empty).otherwise(F.col(f.column)))
+    return out.orderBy(_ROW).select(
+        *labels.columns, *(f.column for f in chosen), *(as_of_column(e) for e in by_entity)
+    )

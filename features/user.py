@@ -3,7 +3,15 @@ reach, and category interests decaying with a 14-day half-life (the plan's drift
 
 from __future__ import annotations
 
-from livelake.features.feature import Measure, carried, expression, profile, ratio, windows
+from livelake.features.feature import (
+    MONEY,
+    Measure,
+    carried,
+    expression,
+    profile,
+    ratio,
+    windows,
+)
 
 HALF_LIFE_DAYS = 14.0
 # What a short and a long room visit are (dwell_seconds of the leave event), for the features
@@ -65,9 +73,9 @@ GIFT_VALUE = _user(
     "interactions",
     "sum",
     "value of gifts sent, CNY",
-    value="CAST(gift_value_cny AS DOUBLE)",
+    value="gift_value_cny",
     where="event_type = 'gift'",
-    dtype="double",
+    dtype=MONEY,
 )
 CART_ADDS = _user(
     "cart_adds", "cart_events", "count", "add-to-cart events", where="event_type = 'add'"
@@ -84,9 +92,9 @@ PAID_GMV = _user(
     "orders",
     "sum",
     "amount paid, CNY",
-    value="CAST(amount_cny AS DOUBLE)",
+    value="amount_cny",
     where=PAID,
-    dtype="double",
+    dtype=MONEY,
 )
 CANCELLED_ORDERS = _user(
     "cancelled_orders", "orders", "count", "orders cancelled", where="event_type = 'cancelled'"
@@ -97,8 +105,8 @@ REFUND_AMOUNT = _user(
     "after_sales",
     "sum",
     "amount asked back, CNY",
-    value="CAST(amount_cny AS DOUBLE)",
-    dtype="double",
+    value="amount_cny",
+    dtype=MONEY,
 )
 NET_FOLLOWS = _user(
     "net_follows",

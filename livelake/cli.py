@@ -427,17 +427,19 @@ def features_list(
         str | None, typer.Option(help="Only this entity: user, product, anchor, user_category")
     ] = None,
 ) -> None:
-    """List the declared features: reference, type, aggregation, window, range, description."""
+    """List the declared features: reference, type, aggregation, window, range, max age,
+    description."""
     from rich.table import Table as RichTable
 
     from livelake.features import ENTITIES, FEATURES
+    from livelake.features.catalog import max_age_text
 
     if entity is not None and entity not in ENTITIES:
         raise fail(f"--entity must be one of {', '.join(ENTITIES)} (got {entity!r})")
     chosen = [f for f in FEATURES if entity is None or f.entity == entity]
     out = RichTable(title=f"{len(chosen)} features" + (f" of {entity}" if entity else ""))
     out.add_column("feature", no_wrap=True)
-    for name in ("type", "aggregation", "window", "range", "sources", "description"):
+    for name in ("type", "aggregation", "window", "range", "max age", "sources", "description"):
         out.add_column(name, overflow="fold")
     for f in chosen:
         low = "" if f.min_value is None else f"{f.min_value:g}"
@@ -448,6 +450,7 @@ def features_list(
             f.aggregation,
             f"{f.window_days} d" if f.window_days else "",
             f"{low}..{high}" if low or high else "",
+            max_age_text(f),
             ", ".join(f.source),
             f.description,
         )

@@ -6,16 +6,20 @@ GROUPING SETS pass over all its breakdowns, into `(measure, breakdown, value) ->
 metrics are then numerator / denominator of those few thousand numbers. Day D
 reads day D's partitions of the silver event tables, plus 30 days of orders for the
 repurchase window, so it costs in proportion to one day.
+Late data: when `audit/dirty_days` lists earlier days for this delivery (in tables the
+KPIs read), every day from the earliest of them up to D is recomputed in order, each
+day's `previous_value` taken from the recomputed day before, as aggregates and features do.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from livelake.jobs.gold import inputs
 from livelake.jobs.gold.kpi_catalog import (
     DIMENSIONS,
     FACTS,
@@ -186,25 +190,45 @@ def metric_rows(
 
 def transform(
     spark: SparkSession,
-    silver: Mapping[str, DataFrame],
-    day: date,
+    silver_by_day: Mapping[date, Mapping[str, DataFrame]],
     run_id: str,
-    previous: DataFrame | None = None,
+    previous: Mapping[tuple[str, str, str], float | None] | None = None,
 ) -> DataFrame:
-    """Silver tables (+ the previous day's mart rows) -> `gold/kpi_daily` rows for `day`."""
-    from pyspark.sql import functions as F
+    """Silver inputs of consecutive days -> their `gold/kpi_daily` rows.
 
-    before = {}
-    if previous is not None:
-        yesterday = previous.where(F.col("day") == day - timedelta(days=1))
-        before = {
-            (r["metric"], r["breakdown"], r["breakdown_value"]): r["value"]
-            for r in yesterday.select("metric", "breakdown", "breakdown_value", "value").collect()
-        }
-    rows = metric_rows(measures(spark, silver, day), day, run_id, before)
+    `previous`: the series values of the day before the first one (metric, breakdown,
+    value) -> value; each later day's `previous_value` comes from the day computed before it.
+    """
+    rows: list[dict[str, object]] = []
+    for day in sorted(silver_by_day):
+        computed = metric_rows(measures(spark, silver_by_day[day], day), day, run_id, previous)
+        previous = series_values(computed)
+        rows += computed
     return spark.createDataFrame(
         [tuple(r[c] for c in KPI_DAILY.column_names) for r in rows], KPI_DAILY.spark_schema()
     )
+
+
+def series_values(rows: Sequence[Mapping[str, Any] | Row]) -> dict[tuple[str, str, str], Any]:
+    """(metric, breakdown, breakdown_value) -> value of one day's mart rows."""
+    return {(r["metric"], r["breakdown"], r["breakdown_value"]): r["value"] for r in rows}
+
+
+def published_values(ctx: JobContext, day: date) -> dict[tuple[str, str, str], Any]:
+    """The published series values of `day` (empty when the mart has none)."""
+    rows = inputs.read_partitions(ctx, KPI_DAILY, day, day)
+    return series_values(rows.select("metric", "breakdown", "breakdown_value", "value").collect())
+
+
+def days_to_compute(ctx: JobContext, day: date) -> list[date]:
+    """Day D, preceded by every day from the earliest one late data changed in a table the
+    KPIs read: later days depend on it through `previous_value`, the repurchase window and
+    yesterday's live sessions, so the stretch is recomputed whole."""
+    dirty = [
+        d for d, tables in inputs.dirty_days(ctx, day).items() if tables & INPUT_WINDOWS.keys()
+    ]
+    first = min(dirty, default=day)
+    return [first + timedelta(days=i) for i in range((day - first).days + 1)]
 
 
 def target_rows(run_id: str) -> list[dict[str, object]]:
@@ -230,40 +254,45 @@ def targets(spark: SparkSession, run_id: str) -> DataFrame:
     return spark.createDataFrame(rows, KPI_TARGETS.spark_schema())
 
 
-def read_silver(ctx: JobContext, day: date) -> dict[str, DataFrame] | None:
-    """The silver partitions day D needs; None when silver has not been published at all."""
+def has_silver(ctx: JobContext) -> bool:
+    """Whether any silver table the KPIs read has been published."""
+    return any(ctx.lake.exists(SILVER[name]) for name in INPUT_WINDOWS)
+
+
+def read_silver(ctx: JobContext, day: date) -> dict[str, DataFrame]:
+    """The silver partitions day D needs (empty frames for tables not published yet)."""
     from pyspark.sql import functions as F
 
-    if not any(ctx.lake.exists(SILVER[name]) for name in INPUT_WINDOWS):
-        return None
-    inputs: dict[str, DataFrame] = {}
+    frames: dict[str, DataFrame] = {}
     for name, window in INPUT_WINDOWS.items():
         declared = SILVER[name]
         if not ctx.lake.exists(declared):
-            inputs[name] = ctx.spark.createDataFrame([], declared.spark_schema())
+            frames[name] = ctx.spark.createDataFrame([], declared.spark_schema())
             continue
         df = ctx.lake.read(declared)
         if window is not None:
             first, last = (day + timedelta(days=offset) for offset in window)
             df = df.where(F.col(declared.partition_by[0]).between(first, last))
-        inputs[name] = df
-    return inputs
+        frames[name] = df
+    return frames
 
 
 def run(ctx: JobContext, day: date) -> StageReport:
-    """Compute day D's KPI rows, gate them with the KPI suite and publish them."""
+    """Compute day D's KPI rows (and the earlier days late data changed), gate, publish."""
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
-    silver = read_silver(ctx, day)
-    if silver is None:
+    if not has_silver(ctx):
         return StageReport(STAGE, day, "nothing_to_do", message="no silver table published yet")
-    previous = ctx.lake.read(KPI_DAILY) if ctx.lake.exists(KPI_DAILY) else None
-    daily = transform(ctx.spark, silver, day, ctx.run.run_id, previous)
+    days = days_to_compute(ctx, day)
+    silver = {d: read_silver(ctx, d) for d in days}
+    previous = published_values(ctx, days[0] - timedelta(days=1))
+    daily = transform(ctx.spark, silver, ctx.run.run_id, previous)
     staged = [
-        ctx.lake.stage(KPI_DAILY, daily, "replace_partitions", [day]),
+        ctx.lake.stage(KPI_DAILY, daily, "replace_partitions", days),
         ctx.lake.stage(KPI_TARGETS, targets(ctx.spark, ctx.run.run_id), "overwrite"),
     ]
     publication = publish(ctx, STAGE, day, staged)
+    late = f"late data: recomputed {days[0]}..{days[-2]} and {day}; " if len(days) > 1 else ""
     counts = [
         TableCounts(c.table, write.rows, c.rows_added, version=c.version)
         for write, c in zip(staged, publication.commits, strict=True)
@@ -274,6 +303,6 @@ def run(ctx: JobContext, day: date) -> StageReport:
         "ok",
         counts,
         gate=publication.gate,
-        message=f"{staged[0].rows:,} series rows from {len(METRICS)} catalog metrics",
+        message=late + f"{staged[0].rows:,} series rows from {len(METRICS)} catalog metrics",
         seconds=time.monotonic() - started,
     )

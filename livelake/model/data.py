@@ -127,7 +127,9 @@ def read_training_examples(lake_root: str, version: int) -> pd.DataFrame:
     import polars as pl
 
     uri = f"{lake_root.rstrip('/')}/{TRAINING_TABLE}"
-    frame = pl.read_delta(uri, version=version).to_pandas()
+    # Money features are exact decimals in the lake; the model wants numbers, not objects.
+    data = pl.read_delta(uri, version=version)
+    frame = data.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).to_pandas()
     if "example_date" in frame.columns:  # pandas has no date dtype: keep python dates
         frame["example_date"] = pd.to_datetime(frame["example_date"]).dt.date
     return frame

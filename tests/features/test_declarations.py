@@ -9,7 +9,7 @@ import pytest
 
 import livelake.features as lf
 from livelake.features import ENTITIES, FEATURES, Feature
-from livelake.features.feature import ratio, windows
+from livelake.features.feature import MONEY, ratio, windows
 from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 
 
@@ -17,7 +17,7 @@ def test_at_least_forty_features_all_frozen_and_numeric():
     assert len(FEATURES) >= 40
     for f in FEATURES:
         assert dataclasses.is_dataclass(f) and f.__dataclass_params__.frozen
-        assert f.dtype in {"long", "int", "double"}, f.reference  # every column is a model input
+        assert f.dtype in {"long", "int", "double", MONEY}, f.reference  # all model inputs
         assert f.entity in ENTITIES
         assert f.table == f"gold/{f.entity}_features"
         assert f.source and all(s.startswith("silver/") for s in f.source)

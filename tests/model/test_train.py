@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,21 @@ def test_a_model_worse_than_the_current_one_by_the_margin_is_not_published(gated
     with pytest.raises(ModelRejectedError, match="worse than the current model earlier"):
         train_and_publish(TrainingConfig(max_auc_drop=0.01))
     assert json.loads(current.read_text())["model_id"] == "earlier"
+
+
+def test_money_features_reach_the_model_as_numbers(lake_root):
+    """Exact decimals in the lake become float64 for the model, not object columns."""
+    from livelake.model.data import read_training_examples
+
+    examples = pa.table(
+        {
+            "user__gift_value_cny_30d": pa.array(
+                [Decimal("0.10"), Decimal("0.20"), None], pa.decimal128(18, 2)
+            ),
+            "label": [0, 1, 0],
+        }
+    )
+    write_deltalake(str(lake_root / "gold/training_examples"), examples)
+    frame = read_training_examples(str(lake_root), 0)
+    assert str(frame["user__gift_value_cny_30d"].dtype) == "float64"
+    assert frame["user__gift_value_cny_30d"].tolist()[:2] == [0.1, 0.2]
