@@ -51,10 +51,6 @@ CARRIED: frozenset[str] = frozenset({"lifetime_sum", "recency_days", "decay"})
 
 DEFAULT_OWNER = "features@livelake"
 
-# Money sums keep silver's fixed scale (decimal, 2 places: whole fen), so windows and
-# lifetime totals add exactly and a rerun gives the same value to the bit, whatever order
-# Spark adds the rows in (float sums differ by ~1e-14 from one run to the next).
-MONEY = "decimal(18,2)"
 
 # How stale a snapshot may be when a training set uses it (Feast's TTL), counted from the
 # instant it became usable (as_of_date + 1 day, 00:00 UTC) to the label's timestamp. Daily

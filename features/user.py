@@ -4,7 +4,6 @@ reach, and category interests decaying with a 14-day half-life (the plan's drift
 from __future__ import annotations
 
 from livelake.features.feature import (
-    MONEY,
     Measure,
     carried,
     expression,
@@ -12,6 +11,7 @@ from livelake.features.feature import (
     ratio,
     windows,
 )
+from livelake.jobs.lake.registry import MONEY
 
 HALF_LIFE_DAYS = 14.0
 # What a short and a long room visit are (dwell_seconds of the leave event), for the features

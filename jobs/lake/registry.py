@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 Layer = Literal["bronze", "silver", "quarantine", "gold", "audit"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "quarantine", "gold", "audit")
 
+# Every CNY amount, in silver and in the money features: a fixed scale of 2 places (whole
+# fen), so sums add exactly and a rerun gives the same value to the bit, whatever order Spark
+# adds the rows in (float sums differ by ~1e-14 from one run to the next).
+MONEY = "decimal(18,2)"
 _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from livelake.jobs.lake.registry import ForeignKey
-from livelake.jobs.lake.tables.silver import AMOUNT, MAX_AMOUNT_CNY, SilverTable
+from livelake.jobs.lake.registry import MONEY, ForeignKey
+from livelake.jobs.lake.tables.silver import MAX_AMOUNT_CNY, SilverTable
 from livelake.jobs.silver.pii import PiiKey, pseudonym
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ _CASTS = {
     "timestamp": "timestamp",
     "long": "long",
     "double": "double",
-    "amount": AMOUNT,
+    "amount": MONEY,
     "boolean": "boolean",
 }
 _TYPE_WORDS = {

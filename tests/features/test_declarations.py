@@ -9,7 +9,8 @@ import pytest
 
 import livelake.features as lf
 from livelake.features import ENTITIES, FEATURES, Feature
-from livelake.features.feature import MONEY, ratio, windows
+from livelake.features.feature import ratio, windows
+from livelake.jobs.lake.registry import MONEY
 from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 
 

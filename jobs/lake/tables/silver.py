@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from livelake.jobs.lake.registry import Column, ForeignKey, Table, col, key, register
+from livelake.jobs.lake.registry import MONEY, Column, ForeignKey, Table, col, key, register
 
-AMOUNT = "decimal(18,2)"
 MAX_AMOUNT_CNY = 1_000_000
 SOURCES = ("platform", "taobao", "retailrocket", "olist")
 LandedType = Literal["string", "timestamp", "long", "double", "amount", "boolean"]
-_SILVER_TYPES = {"amount": AMOUNT}
+_SILVER_TYPES = {"amount": MONEY}
 
 # Names sources use for the PII fields besides their declared ones (matched ignoring case):
 # a source that renames `phone` to `mobile_phone` still gets it pseudonymised as the phone.
