@@ -18,8 +18,8 @@ from polars.testing import assert_frame_equal
 from benchmarks.landing import DAY, generated_day
 from benchmarks.measure import run_module
 from livelake.features.feature import ENTITIES
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.gold import AGGREGATES
+from livelake.lake.read import read_table
+from livelake.lake.tables.gold import AGGREGATES
 
 STAGES = ("bronze", "silver", "aggregates", "features", "training", "kpi")
 FULL_EVENTS, FALLBACK_EVENTS, QUICK_EVENTS = 2_000_000, 500_000, 20_000

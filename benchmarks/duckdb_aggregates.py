@@ -26,8 +26,8 @@ from benchmarks.measure import emit, peak_rss_mb
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES, ENTITY_KEYS
 from livelake.jobs.gold.aggregates import EVENT_SOURCES
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake import storage
+from livelake.lake.tables.silver import SILVER
 
 THREADS = 2
 

@@ -53,8 +53,8 @@ def main() -> None:
     os.environ.setdefault("LIVELAKE_PII_KEY", "bench")
     from livelake.config import load_settings, settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.lake.tables.silver import VIEWS
     from livelake.jobs.publish import publish
+    from livelake.lake.tables.silver import VIEWS
     from livelake.spark import get_spark
 
     spark = get_spark(load_settings(spark_master="local[2]", shuffle_partitions=2))

@@ -23,7 +23,7 @@ import pyarrow as pa
 from benchmarks import synthetic
 from benchmarks.measure import cpu_seconds, emit, peak_rss_mb, run_module
 from benchmarks.pipeline import PII_KEY, SPARK_MASTER
-from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS
+from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS
 
 HISTORY_DAYS = (7, 30, 60)
 LAST_DAY = date(2026, 4, 30)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from livelake.generator import GeneratorConfig, generate
-from livelake.jobs.lake.tables.silver import STREAMS
+from livelake.lake.tables.silver import STREAMS
 
 DAY = date(2026, 3, 2)
 SEED = 7

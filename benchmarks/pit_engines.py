@@ -84,9 +84,9 @@ def import_everything() -> None:
     import polars  # noqa: F401
 
     import livelake.features.pit
-    import livelake.jobs.lake.read
-    import livelake.jobs.lake.registry
-    import livelake.jobs.lake.tables.gold  # noqa: F401
+    import livelake.lake.read
+    import livelake.lake.registry
+    import livelake.lake.tables.gold  # noqa: F401
 
 
 def main(engine: str, data: Path, out: Path) -> None:

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 from deltalake import write_deltalake
 
 from benchmarks.pit_data import FEATURES, START, make
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.tables.gold import SNAPSHOTS
+from livelake.lake import storage
+from livelake.lake.tables.gold import SNAPSHOTS
 
 # benchmark feature -> the declared user feature that stores it
 STORED_AS: dict[str, str] = dict(

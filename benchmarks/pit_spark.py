@@ -25,7 +25,7 @@ def main(data: Path, out: Path) -> None:
     from livelake.config import settings
     from livelake.features.pit import table_version
     from livelake.features.spark_pit import training_set_spark
-    from livelake.jobs.lake import open_lake
+    from livelake.lake import open_lake
     from livelake.spark import get_spark
 
     settings.cache_clear()

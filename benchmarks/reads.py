@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from benchmarks import synthetic
 from benchmarks.measure import emit, peak_rss_mb, run_module
-from livelake.jobs.lake.tables.gold import SNAPSHOTS
+from livelake.lake.tables.gold import SNAPSHOTS
 
 AS_OF = date(2026, 3, 1)
 ENGINES = ("polars", "pandas")
@@ -58,8 +58,8 @@ def child(engine: str, lake_root: str) -> None:
     import pandas  # noqa: F401 - every module is imported before the clock starts
     import polars  # noqa: F401
 
-    import livelake.jobs.lake.read
-    import livelake.jobs.lake.tables.gold  # noqa: F401
+    import livelake.lake.read
+    import livelake.lake.tables.gold  # noqa: F401
     from livelake.features import read
 
     started, cpu = time.perf_counter(), time.process_time()

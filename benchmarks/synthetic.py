@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import write_deltalake
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.registry import Table
+from livelake.lake import storage
+from livelake.lake.registry import Table
 
 
 def random_table(

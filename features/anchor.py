@@ -4,7 +4,7 @@ audience, interaction frequency, conversion and follower growth."""
 from __future__ import annotations
 
 from livelake.features.feature import Measure, profile, ratio, windows
-from livelake.jobs.lake.registry import MONEY
+from livelake.lake.registry import MONEY
 
 PAID = "event_type = 'paid'"
 ENTER = "event_type = 'enter'"

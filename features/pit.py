@@ -53,7 +53,7 @@ class TrainingSetError(RuntimeError):
 
 
 def _table(entity: str):
-    from livelake.jobs.lake.registry import table
+    from livelake.lake.registry import table
 
     return table(feature_table(entity))
 
@@ -96,8 +96,8 @@ def table_version(
     entity: str, known_as_of: datetime | None = None, lake_root: str | None = None
 ) -> int:
     """The Delta version of the entity's feature table now, or as published by `known_as_of`."""
-    from livelake.jobs.lake.published import published_version_at
-    from livelake.jobs.lake.read import delta_table
+    from livelake.lake.published import published_version_at
+    from livelake.lake.read import delta_table
 
     if known_as_of is not None:
         return published_version_at(feature_table(entity), known_as_of, lake_root)
@@ -111,7 +111,7 @@ def _snapshots(
     lake_root: str | None,
     filter: pc.Expression | None = None,
 ) -> pa.Table:
-    from livelake.jobs.lake.read import read_arrow
+    from livelake.lake.read import read_arrow
 
     keys = list(ENTITY_KEYS[entity])
     wanted = None if columns is None else [*keys, "as_of_date", *columns]
@@ -423,7 +423,7 @@ def rebuild_training_set(
     Refuses (TrainingSetError) unless the rebuilt data hashes to the manifest's
     `data_sha256`: returning other rows under a reproducible name would be worse than failing.
     """
-    from livelake.jobs.lake.base import LakeError
+    from livelake.lake.base import LakeError
 
     directory = Path(directory)
     manifest = TrainingSetManifest.load(directory)

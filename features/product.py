@@ -4,7 +4,7 @@ against the 30-day minimum and reference price), conversion, refunds."""
 from __future__ import annotations
 
 from livelake.features.feature import Measure, expression, profile, ratio, windows
-from livelake.jobs.lake.registry import MONEY
+from livelake.lake.registry import MONEY
 
 PAID = "event_type = 'paid'"
 

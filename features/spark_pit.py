@@ -22,7 +22,7 @@ from livelake.features.pit import MaxAge, max_ages, table_version
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from livelake.jobs.lake import Lake
+    from livelake.lake import Lake
 
 _ROW = "__livelake_row"
 _TS = "__livelake_ts"
@@ -43,7 +43,7 @@ def training_set_spark(
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from livelake.jobs.lake.registry import table
+    from livelake.lake.registry import table
 
     chosen = resolve(features)
     limits = max_ages(chosen, max_age)

@@ -11,7 +11,7 @@ from livelake.features.feature import (
     ratio,
     windows,
 )
-from livelake.jobs.lake.registry import MONEY
+from livelake.lake.registry import MONEY
 
 HALF_LIFE_DAYS = 14.0
 # What a short and a long room visit are (dwell_seconds of the leave event), for the features

@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from livelake.config import Settings, settings
-from livelake.jobs.lake import Lake, RunContext, open_lake
+from livelake.lake import Lake, RunContext, open_lake
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake import CommitResult, StagedWrite
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
 from livelake.jobs.report import GateSummary
+from livelake.lake import CommitResult, StagedWrite
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext

@@ -15,7 +15,7 @@ __version__ = version("livelake")
 def read_table(
     name: str, as_of_version: int | None = None, engine: str = "polars", **kwargs: Any
 ) -> Any:
-    """Read a lake table into polars / pandas / duckdb / arrow (see livelake.jobs.lake.read)."""
-    from livelake.jobs.lake.read import read_table as _read_table
+    """Read a lake table into polars / pandas / duckdb / arrow (see livelake.lake.read)."""
+    from livelake.lake.read import read_table as _read_table
 
     return _read_table(name, as_of_version=as_of_version, engine=engine, **kwargs)  # type: ignore[arg-type]

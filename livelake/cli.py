@@ -149,8 +149,8 @@ def tables(
     """List every declared table: layer, Delta version, rows, last run."""
     from rich.table import Table as RichTable
 
-    from livelake.jobs.lake.catalog import table_status
-    from livelake.jobs.lake.registry import LAYERS, all_tables
+    from livelake.lake.catalog import table_status
+    from livelake.lake.registry import LAYERS, all_tables
 
     if layer is not None and layer not in LAYERS:
         raise fail(f"--layer must be one of {', '.join(LAYERS)} (got {layer!r})")
@@ -179,9 +179,9 @@ def history(
     """Show a table's Delta commits with the run, job and day that made each."""
     from rich.table import Table as RichTable
 
-    from livelake.jobs.lake.catalog import commit_history
-    from livelake.jobs.lake.registry import UnknownTableError
-    from livelake.jobs.lake.registry import table as lookup
+    from livelake.lake.catalog import commit_history
+    from livelake.lake.registry import UnknownTableError
+    from livelake.lake.registry import table as lookup
 
     cfg = _settings()
     try:

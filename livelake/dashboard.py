@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.base import LakeError
-from livelake.jobs.lake.read import read_table
+from livelake.lake.base import LakeError
+from livelake.lake.read import read_table
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from livelake.jobs.lake.tables.silver import EXPORTS, SILVER, STREAMS, Field
+from livelake.lake.tables.silver import EXPORTS, SILVER, STREAMS, Field
 
 FORMAT_VERSION = 1
 #: Field order of every stream and export (docs/landing-format.md), from silver's declarations.

@@ -37,7 +37,7 @@ def lake_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 @pytest.fixture
 def lake(spark, lake_root):
     from livelake.config import settings
-    from livelake.jobs.lake import open_lake
+    from livelake.lake import open_lake
 
     return open_lake(spark, settings())
 

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.audit import INGEST_LEDGER
-from livelake.jobs.lake.tables.bronze import BRONZE
-from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake import storage
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import INGEST_LEDGER
+from livelake.lake.tables.bronze import BRONZE
+from livelake.lake.tables.silver import EXPORTS, STREAMS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

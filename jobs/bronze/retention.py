@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.tables.audit import BRONZE_PURGES
-from livelake.jobs.lake.tables.bronze import BRONZE
-from livelake.jobs.lake.tables.silver import QUARANTINE
+from livelake.lake.tables.audit import BRONZE_PURGES
+from livelake.lake.tables.bronze import BRONZE
+from livelake.lake.tables.silver import QUARANTINE
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext

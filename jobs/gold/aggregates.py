@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Measure
 from livelake.jobs.gold import inputs
-from livelake.jobs.lake.tables.gold import AGGREGATES
-from livelake.jobs.lake.tables.silver import TO_ANCHOR
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake.tables.gold import AGGREGATES
+from livelake.lake.tables.silver import TO_ANCHOR
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -19,9 +19,9 @@ from livelake.features.declarations import features_of
 from livelake.features.feature import ENTITIES
 from livelake.jobs.gold import inputs
 from livelake.jobs.gold.snapshots import longest_window, snapshot
-from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES
-from livelake.jobs.lake.registry import Table
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.registry import Table
+from livelake.lake.tables.audit import DIRTY_DAYS
+from livelake.lake.tables.silver import SILVER
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -30,10 +30,10 @@ from livelake.jobs.gold.kpi_catalog import (
     breakdowns_of,
     query_parameters,
 )
-from livelake.jobs.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
-from livelake.jobs.lake.tables.silver import SILVER
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+from livelake.lake.tables.silver import SILVER
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Row, SparkSession

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from livelake.features.user import LONG_VISIT_SECONDS, SHORT_VISIT_SECONDS
-from livelake.jobs.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS
+from livelake.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS
 
 BREAKDOWNS = ("anchor_tier", "category", "region", "device", "hour_of_day")
 OVERALL = "all"

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from livelake.features.declarations import features_of
 from livelake.features.feature import ENTITIES, ENTITY_KEYS
 from livelake.jobs.gold import inputs
-from livelake.jobs.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

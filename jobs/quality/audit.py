@@ -17,18 +17,18 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.registry import Table
-from livelake.jobs.lake.tables.audit import (
+from livelake.jobs.quality.gx_context import docs_index
+from livelake.jobs.quality.history import table_exists
+from livelake.lake.read import read_arrow
+from livelake.lake.registry import Table
+from livelake.lake.tables.audit import (
     INGEST_LEDGER,
     PUBLISHED_RUNS,
     QUALITY_RESULTS,
     RECONCILIATION,
     STAGE_RUNS,
 )
-from livelake.jobs.lake.tables.silver import QUARANTINE
-from livelake.jobs.quality.gx_context import docs_index
-from livelake.jobs.quality.history import table_exists
+from livelake.lake.tables.silver import QUARANTINE
 
 
 @dataclass

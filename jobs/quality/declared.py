@@ -26,13 +26,13 @@ from typing import Any
 
 import livelake
 from livelake.config import Settings
-from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.drift import trailing_baseline
 from livelake.jobs.quality.expectation import SuiteFileError as SuiteFileError
 from livelake.jobs.quality.expectation import expectation, severity_of, with_severity
 from livelake.jobs.quality.history import previous_publication
 from livelake.jobs.quality.metrics import DAY_ROWS, day_partition
 from livelake.jobs.quality.references import Reference, parse_references
+from livelake.lake.registry import Table
 
 RULES = ("min_rows_vs_previous_day", "freshness", "references", "drift")
 

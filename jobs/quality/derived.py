@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.expectation import expectation
+from livelake.lake.registry import Table
 
 # Event tables are partitioned by the event's own date: a wrong date there is a wrong row.
 STRICT_PARTITIONS = ("event_date",)

@@ -18,11 +18,11 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.registry import Table
-from livelake.jobs.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
 from livelake.jobs.quality.expectation import expectation
 from livelake.jobs.quality.history import table_exists
+from livelake.lake.read import read_arrow
+from livelake.lake.registry import Table
+from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
 
 DRIFTING = ("mean", "distinct_count", "null_fraction")
 

@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelake.jobs.lake import StagedWrite
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.metrics import day_partition, quoted, tracked
 from livelake.jobs.quality.references import Reference
+from livelake.lake import StagedWrite
+from livelake.lake.read import read_arrow
+from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from livelake.jobs.lake import Lake
     from livelake.jobs.quality.suites import TableSuite
+    from livelake.lake import Lake
 
 # Where a failing row came from, when the table carries lineage: shown in the failure text.
 LINEAGE_COLUMNS = ("source_file", "line_number")

@@ -18,8 +18,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
-from livelake.jobs.lake import StagedWrite
-from livelake.jobs.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 from livelake.jobs.quality.frame import (
     gate_columns,
     known_keys,
@@ -34,6 +32,8 @@ from livelake.jobs.quality.results import Outcome, audit_rows, outcomes
 from livelake.jobs.quality.suites import TableSuite, build_suite
 from livelake.jobs.quality.validate import build_docs, validate
 from livelake.jobs.report import GateSummary
+from livelake.lake import StagedWrite
+from livelake.lake.tables.audit import METRIC_HISTORY, QUALITY_RESULTS
 
 if TYPE_CHECKING:
     import pandas as pd

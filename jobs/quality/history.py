@@ -8,10 +8,10 @@ from datetime import date
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.registry import Table
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
+from livelake.lake import storage
+from livelake.lake.read import read_arrow
+from livelake.lake.registry import Table
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from livelake.jobs.lake.registry import Table
+from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -1,7 +1,7 @@
 """Referential integrity against dimensions, checked inside the gate.
 
 A table declares its foreign keys in the registry (`Table.foreign_keys`, silver's in
-`jobs/lake/tables/silver.py`); a suite file may name more in `meta.livelake.references`, e.g.
+`livelake/lake/tables/silver.py`); a suite file may name more in `meta.livelake.references`, e.g.
 
     [{"column": "user_id", "table": "silver.users"},
      {"column": "dst_id", "table": "silver.anchors", "when": "edge_type IN ('follow', 'unfollow')"}]
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livelake.jobs.lake.registry import Table, UnknownTableError
-from livelake.jobs.lake.registry import table as lookup_table
 from livelake.jobs.quality.expectation import Severity, SuiteFileError, expectation, severity_of
+from livelake.lake.registry import Table, UnknownTableError
+from livelake.lake.registry import table as lookup_table
 
 MARKER_PREFIX = "unknown_fk__"
 

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from livelake.config import Settings
-from livelake.jobs.lake.registry import Table
 from livelake.jobs.quality.declared import (
     freshness_expectations,
     history_expectations,
@@ -30,6 +29,7 @@ from livelake.jobs.quality.features import (
     expectations_for_measures,
 )
 from livelake.jobs.quality.references import Reference, declared_references
+from livelake.lake.registry import Table
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.tables.silver import CART_EVENTS as TABLE
 from livelake.jobs.silver import events
 from livelake.jobs.silver.parsing import Conformed, SilverEnv
+from livelake.lake.tables.silver import CART_EVENTS as TABLE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

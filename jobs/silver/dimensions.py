@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from livelake.jobs.silver.history import LINEAGE_ORDER
 
 if TYPE_CHECKING:
-    from livelake.jobs.lake.registry import Table
+    from livelake.lake.registry import Table
 
 UPDATE_ORDER = ("updated_at", *LINEAGE_ORDER)
 

@@ -2,7 +2,7 @@
 
 A clean event goes to the partition of its UTC event date (late events to their older day);
 within a delivery the latest landed line of an `event_id` wins. Their common fields are
-declared in `jobs/lake/tables/silver.py`.
+declared in `livelake/lake/tables/silver.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from livelake.jobs.lake.tables.silver import SilverTable
+    from livelake.lake.tables.silver import SilverTable
 
 ORDER = LINEAGE_ORDER
 

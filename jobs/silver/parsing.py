@@ -1,6 +1,6 @@
 """Shared by every silver table: landed line -> typed row, or a quarantine reason and rule.
 
-A silver table's declaration (`jobs/lake/tables/silver.py`) names its landed fields; this
+A silver table's declaration (`livelake/lake/tables/silver.py`) names its landed fields; this
 module parses the line (JSON lines with `from_json`, CSV lines with `from_csv` against the
 header of the file they came from), types every field with `try_cast` (a value that does
 not parse is a finding, not a crash), and evaluates the rules of docs/landing-format.md in
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from livelake.jobs.lake.registry import MONEY, ForeignKey
-from livelake.jobs.lake.tables.silver import MAX_AMOUNT_CNY, SilverTable
 from livelake.jobs.silver.pii import PiiKey, pseudonym
+from livelake.lake.registry import MONEY, ForeignKey
+from livelake.lake.tables.silver import MAX_AMOUNT_CNY, SilverTable
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

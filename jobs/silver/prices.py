@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.tables.silver import PRICES as TABLE
 from livelake.jobs.silver.history import LINEAGE_ORDER, latest_per_key, scd2
 from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
+from livelake.lake.tables.silver import PRICES as TABLE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.tables.silver import SESSION_PRODUCTS as TABLE
 from livelake.jobs.silver.dimensions import UPDATE_ORDER
 from livelake.jobs.silver.history import latest_per_key
 from livelake.jobs.silver.parsing import Conformed, SilverEnv, conform_lines
+from livelake.lake.tables.silver import SESSION_PRODUCTS as TABLE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

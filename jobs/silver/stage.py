@@ -29,10 +29,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
-from livelake.jobs.lake.manifests import Manifests
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
-from livelake.jobs.lake.tables.bronze import BRONZE
-from livelake.jobs.lake.tables.silver import QUARANTINE
 from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.report import StageReport, TableCounts
 from livelake.jobs.silver import (
@@ -52,12 +48,16 @@ from livelake.jobs.silver import (
 from livelake.jobs.silver.history import merge_latest
 from livelake.jobs.silver.parsing import SilverEnv
 from livelake.jobs.silver.pii import MissingPiiKeyError, PiiKey
+from livelake.lake.manifests import Manifests
+from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
+from livelake.lake.tables.bronze import BRONZE
+from livelake.lake.tables.silver import QUARANTINE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from livelake.jobs.context import JobContext
-    from livelake.jobs.lake import StagedWrite
+    from livelake.lake import StagedWrite
 
 JOB = "silver.stage"
 # Dependency order: a table's foreign keys point only at tables earlier in this list.

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
+from livelake.lake.tables.silver import EXPORTS, STREAMS
 from livelake.landing import (
     COLUMNS,
     TIME_COLUMNS,

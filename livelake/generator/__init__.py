@@ -30,7 +30,7 @@ from livelake.generator.defects import (
     export_file_lines,
     mark_events,
 )
-from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
+from livelake.lake.tables.silver import EXPORTS, STREAMS
 from livelake.landing import Delivery, export_file, stream_file
 
 __all__ = ["GenerationReport", "GeneratorConfig", "generate"]

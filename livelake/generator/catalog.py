@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from livelake.jobs.lake.tables.silver import ANCHORS, USERS
+from livelake.lake.tables.silver import ANCHORS, USERS
 
 CATEGORIES = (
     "apparel",

@@ -31,7 +31,7 @@ from livelake.generator.exports import (
     users_rows,
 )
 from livelake.jobs.gold.kpi_catalog import REPURCHASE_WINDOW_DAYS
-from livelake.jobs.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS, VIEWS
+from livelake.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS, VIEWS
 
 # -- purchase propensity -------------------------------------------------------------------
 #: Relative weights of the four propensity drivers (the plan's 35/28/22/15).

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow.compute as pc
 
-from livelake.jobs.lake.base import LakeError
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake.base import LakeError
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -111,7 +111,7 @@ class _ModelStore:
     """Files under the models root (local path or s3:// / hdfs:// via pyarrow.fs)."""
 
     def __init__(self, root: str) -> None:
-        from livelake.jobs.lake import storage
+        from livelake.lake import storage
 
         self.root = root.rstrip("/")
         self.fs, self.base = storage.filesystem(self.root)

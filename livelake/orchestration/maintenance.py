@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.base import DEFAULT_RETENTION_HOURS
+from livelake.lake.base import DEFAULT_RETENTION_HOURS
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
@@ -39,7 +39,7 @@ def _context(job: str) -> JobContext:
 
 def compact_all(ctx: JobContext | None = None) -> dict[str, int]:
     """Compact every existing table; returns files removed per table (only where >0)."""
-    from livelake.jobs.lake.registry import all_tables
+    from livelake.lake.registry import all_tables
 
     ctx = ctx or _context("maintenance.compact")
     removed: dict[str, int] = {}
@@ -57,7 +57,7 @@ def vacuum_all(
     retention_hours: int = DEFAULT_RETENTION_HOURS, ctx: JobContext | None = None
 ) -> dict[str, int]:
     """Vacuum every existing table; returns files deleted per table (only where >0)."""
-    from livelake.jobs.lake.registry import all_tables
+    from livelake.lake.registry import all_tables
 
     if retention_hours < 0:
         raise ValueError(f"retention_hours must be >= 0 (got {retention_hours})")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow.compute as pc
 
 from livelake import __version__
-from livelake.jobs.lake.tables.audit import STAGE_RUNS
+from livelake.lake.tables.audit import STAGE_RUNS
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
@@ -68,8 +68,8 @@ def completed_stages(
     lake_root: str, days: Iterable[date], version: str | None
 ) -> dict[date, set[str]]:
     """For each day, the stages whose latest run succeeded (with code `version`, if given)."""
-    from livelake.jobs.lake.base import LakeError
-    from livelake.jobs.lake.read import read_arrow
+    from livelake.lake.base import LakeError
+    from livelake.lake.read import read_arrow
 
     wanted = sorted(set(days))
     done: dict[date, set[str]] = {day: set() for day in wanted}

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from livelake.adapters import ingest
-from livelake.jobs.lake.read import read_table
 from livelake.jobs.runner import run_day
+from livelake.lake.read import read_table
 from tests.conftest import SHARED_DATA
 
 TAOBAO = SHARED_DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.tables.silver import SILVER
 from tests.dags.conftest import DAGS_FOLDER
 
 # The declared silver tables (not the list the DAG is built from): one job each.

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from livelake.jobs.lake.read import read_table
 from livelake.jobs.silver.stage import MODULES
+from livelake.lake.read import read_table
 from tests.jobs.bronze.test_ingest import deliver
 
 DAY = date(2026, 1, 1)
@@ -61,7 +61,7 @@ def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs
     assert by_task["bronze"].state == "failed", "a deterministic failure is not up_for_retry"
     assert by_task["bronze"].try_number == 1
     assert {ti.state for tid, ti in by_task.items() if tid != "bronze"} <= {"upstream_failed"}
-    from livelake.jobs.lake.tables.bronze import BRONZE
+    from livelake.lake.tables.bronze import BRONZE
 
     assert not any((lake_root / t.qualified_name).exists() for t in BRONZE.values())
     runs = read_table("audit/stage_runs")

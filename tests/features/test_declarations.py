@@ -10,8 +10,8 @@ import pytest
 import livelake.features as lf
 from livelake.features import ENTITIES, FEATURES, Feature
 from livelake.features.feature import ratio, windows
-from livelake.jobs.lake.registry import MONEY
-from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
+from livelake.lake.registry import MONEY
+from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 
 
 def test_at_least_forty_features_all_frozen_and_numeric():

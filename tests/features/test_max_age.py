@@ -11,8 +11,8 @@ import pytest
 
 import livelake.features as lf
 from livelake.features.spark_pit import training_set_spark
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.gold import SNAPSHOTS
+from livelake.lake import RunContext
+from livelake.lake.tables.gold import SNAPSHOTS
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 FEATURES = ["user:paid_orders_7d", "user:visits_7d"]

@@ -12,7 +12,7 @@ import pytest
 from livelake.generator import GeneratorConfig, generate
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake.read import read_table
+from livelake.lake.read import read_table
 
 pytestmark = pytest.mark.slow  # Spark: seconds when the machine is idle, minutes when not
 

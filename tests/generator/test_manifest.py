@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from livelake.generator.defects import FK_COLUMNS, UNKNOWN_ID_PREFIX
-from livelake.jobs.lake.tables.silver import STREAMS
+from livelake.lake.tables.silver import STREAMS
 from livelake.landing import COLUMNS
 
 QUARANTINED = {

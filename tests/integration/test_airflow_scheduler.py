@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from livelake.jobs.lake.read import read_table
+from livelake.lake.read import read_table
 from tests.integration.airflow_stack import airflow_stack
 from tests.orchestration.landing import deliver_day
 

@@ -12,7 +12,7 @@ import pytest
 from livelake.config import load_settings
 from livelake.generator import GeneratorConfig, generate
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake.read import read_table
+from livelake.lake.read import read_table
 from livelake.orchestration.stages import daily_steps
 from livelake.orchestration.tasks import execute_stage
 from tests.integration.spark_cluster import standalone_cluster

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from livelake import cli
 from livelake.cli import app
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
+from livelake.lake import RunContext
+from livelake.lake.tables.audit import DIRTY_DAYS
 
 runner = CliRunner()
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -148,7 +148,7 @@ def _history_rows(output: str) -> list[list[str]]:
 def rs_lake(spark, lake_root):
     """The delta-rs writer whatever the classpath: its commits carry the run id at top level."""
     from livelake.config import load_settings
-    from livelake.jobs.lake import open_lake
+    from livelake.lake import open_lake
 
     return open_lake(spark, load_settings(lake_root=str(lake_root), delta_writer="delta-rs"))
 

@@ -14,9 +14,9 @@ import pytest
 
 from livelake.dashboard import DashboardError, build_dashboard
 from livelake.jobs.gold.kpi import metric_rows, target_rows
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.audit import QUALITY_RESULTS
-from livelake.jobs.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+from livelake.lake import RunContext
+from livelake.lake.tables.audit import QUALITY_RESULTS
+from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DAYS = [date(2026, 1, 1) + timedelta(days=i) for i in range(4)]

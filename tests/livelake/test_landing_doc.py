@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.tables.silver import SILVER
 from livelake.landing import DOC, render_doc
 
 

@@ -32,7 +32,7 @@ def test_every_package_folder_is_listed_in_pyproject():
 
 def test_livelake_imports_as_one_package():
     import livelake.features
-    import livelake.jobs.lake
+    import livelake.lake
 
-    assert livelake.jobs.lake.__file__.endswith("jobs/lake/__init__.py")
+    assert livelake.lake.__file__.endswith("livelake/lake/__init__.py")
     assert livelake.features.__file__.endswith("features/__init__.py")

@@ -18,7 +18,7 @@ import pytest
 from deltalake import write_deltalake
 
 from livelake.config import settings
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 from livelake.model.data import TrainingRefusedError
 from livelake.model.train import ModelRejectedError, TrainingConfig, train_and_publish
 

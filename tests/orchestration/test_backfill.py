@@ -12,8 +12,8 @@ from deltalake import write_deltalake
 from typer.testing import CliRunner
 
 from livelake.cli import app
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.audit import STAGE_RUNS
+from livelake.lake.read import read_table
+from livelake.lake.tables.audit import STAGE_RUNS
 from livelake.orchestration.backfill import backfill, downstream_days, stages_to_run
 from tests.orchestration.landing import deliver_day
 

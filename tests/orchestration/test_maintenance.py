@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from deltalake import DeltaTable
 
-from livelake.jobs.lake.read import read_table
+from livelake.lake.read import read_table
 from livelake.orchestration.backfill import backfill
 from livelake.orchestration.maintenance import compact_all, vacuum_all
 from tests.orchestration.landing import deliver_day

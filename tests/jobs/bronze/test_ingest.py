@@ -11,7 +11,7 @@ import pytest
 
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake.read import read_table
+from livelake.lake.read import read_table
 
 DAY = date(2026, 1, 1)
 VIEW = (

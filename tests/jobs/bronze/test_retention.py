@@ -8,8 +8,8 @@ import pytest
 
 from livelake.jobs.bronze.retention import parse_retention, purge_bronze
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.bronze import BRONZE
+from livelake.lake.read import read_table
+from livelake.lake.tables.bronze import BRONZE
 from tests.jobs.silver.landed import bronze_frame, event
 
 

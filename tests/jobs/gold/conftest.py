@@ -20,7 +20,7 @@ class Built:
 def _context(spark):
     from livelake.config import settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.lake import RunContext, open_lake
+    from livelake.lake import RunContext, open_lake
 
     settings.cache_clear()
     cfg = settings()
@@ -89,6 +89,6 @@ def ctx(spark, lake):
     """A job context on an empty per-test lake."""
     from livelake.config import settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.lake import RunContext
+    from livelake.lake import RunContext
 
     return JobContext(spark=spark, lake=lake, settings=settings(), run=RunContext(job="test"))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.tables.silver import SILVER
 
 DAY = date(2026, 1, 2)
 PARTITION_FROM = {

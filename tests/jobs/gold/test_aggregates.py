@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from livelake.features import ENTITY_KEYS
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.gold import AGGREGATES
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.gold import AGGREGATES
 from tests.jobs.gold.world import D1, D3
 
 

@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 from livelake.features import ENTITIES, features_of
 from livelake.jobs.gold import aggregates, features
 from livelake.jobs.gold.snapshots import snapshot
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.gold import AGGREGATES, SNAPSHOTS
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS
+from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.world import D1, D2, D3
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from livelake.features import ENTITIES, ENTITY_KEYS, features_of
 from livelake.jobs.gold import aggregates, features, training
-from livelake.jobs.lake.read import delta_table, read_arrow
-from livelake.jobs.lake.tables.gold import SNAPSHOTS
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.read import delta_table, read_arrow
+from livelake.lake.tables.gold import SNAPSHOTS
+from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.world import D1, D2, D3, DIMENSIONS
 
 DECAY = 2 ** (-1 / 14)

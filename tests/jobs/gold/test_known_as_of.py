@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 import pytest
 
 import livelake.features as lf
-from livelake.jobs.lake import LakeError
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
+from livelake.lake import LakeError
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 from tests.jobs.gold.world import D2, D3, at
 
 FEATURES = [

@@ -13,7 +13,7 @@ import pytest
 from livelake.generator import GeneratorConfig, generate
 from livelake.jobs.gold.kpi import measures, metric_rows
 from livelake.jobs.gold.kpi_catalog import METRICS
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake.tables.silver import SILVER
 from livelake.metrics import evaluate_duckdb, register_landing
 from tests.jobs.gold.kpi_data import complete
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from livelake.jobs.gold import kpi
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
-from livelake.jobs.lake.tables.kpi import KPI_DAILY
+from livelake.lake.read import read_table
+from livelake.lake.tables.audit import DIRTY_DAYS
+from livelake.lake.tables.kpi import KPI_DAILY
 from tests.jobs.gold.world import D1, D2, D3, order, write_silver, write_world
 
 
@@ -43,7 +43,7 @@ def caught_up(spark, tmp_path_factory):
     """The world's KPIs for D1 and D2, then the late D2 order, then D3's run."""
     from livelake.config import settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.lake import RunContext, open_lake
+    from livelake.lake import RunContext, open_lake
 
     root = tmp_path_factory.mktemp("kpi_late") / "lake"
     with pytest.MonkeyPatch.context() as env:

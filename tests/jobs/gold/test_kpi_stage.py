@@ -6,9 +6,9 @@ from __future__ import annotations
 from livelake.jobs.context import JobContext
 from livelake.jobs.gold import kpi_catalog
 from livelake.jobs.gold.kpi import run
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake import RunContext
+from livelake.lake.read import read_table
+from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.kpi_data import DAY, silver_frames
 
 

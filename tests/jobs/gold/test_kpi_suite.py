@@ -12,8 +12,8 @@ import pytest
 
 from livelake.jobs.gold.kpi import metric_rows
 from livelake.jobs.gold.kpi_suite import suite
-from livelake.jobs.lake.tables.kpi import KPI_DAILY
 from livelake.jobs.quality.frame import to_pandas
+from livelake.lake.tables.kpi import KPI_DAILY
 
 SUITE_FILE = Path(__file__).resolve().parents[3] / "expectations" / "gold" / "kpi_daily.json"
 DAY = date(2026, 1, 2)

@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 import livelake.features as lf
 from livelake.features import ENTITIES
 from livelake.jobs.gold import aggregates, features, training
-from livelake.jobs.lake.read import delta_table, read_arrow
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
-from livelake.jobs.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
+from livelake.lake.read import delta_table, read_arrow
+from livelake.lake.tables.audit import DIRTY_DAYS
+from livelake.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
 from tests.jobs.gold.world import D1, D2, D3, at, cny, write_silver
 
 D4 = D3 + timedelta(days=1)

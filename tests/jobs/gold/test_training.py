@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from livelake.features import ENTITIES, ENTITY_KEYS, features_of
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
 from tests.jobs.gold.world import D1, D2, D3, at
 
 

@@ -13,8 +13,8 @@ import pytest
 
 import livelake.features as lf
 from livelake.features import TrainingSetError
-from livelake.jobs.lake.read import delta_table
-from livelake.jobs.lake.tables.gold import SNAPSHOTS
+from livelake.lake.read import delta_table
+from livelake.lake.tables.gold import SNAPSHOTS
 from tests.jobs.gold.world import D2, D3, at
 
 FEATURES = ["user:paid_orders_7d", "product:live_price_cny"]

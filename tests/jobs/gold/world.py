@@ -11,8 +11,8 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.silver import SILVER
+from livelake.lake import RunContext
+from livelake.lake.tables.silver import SILVER
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

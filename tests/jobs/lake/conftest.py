@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
+from livelake.lake import RunContext
+from livelake.lake.tables.audit import DIRTY_DAYS
 
 DAY = date(2026, 1, 2)
 

@@ -21,9 +21,9 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from livelake.jobs.lake import CommitConflictError, RunContext, SchemaMismatchError
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.registry import Table, col, key
+from livelake.lake import CommitConflictError, RunContext, SchemaMismatchError
+from livelake.lake.read import read_arrow
+from livelake.lake.registry import Table, col, key
 
 D1, D2, D3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
 
@@ -45,7 +45,7 @@ ORDERS = Table(
 @pytest.fixture(params=["delta-rs", "delta-spark"])
 def lake(request, spark, lake_root):
     from livelake.config import load_settings
-    from livelake.jobs.lake import open_lake
+    from livelake.lake import open_lake
     from livelake.spark import delta_jars_present
 
     if request.param == "delta-spark" and not delta_jars_present(spark):
@@ -123,7 +123,7 @@ def test_crash_before_commit_leaves_table_unchanged_and_vacuum_removes_orphans(
         from datetime import date
         from livelake.config import load_settings
         from livelake.spark import get_spark
-        from livelake.jobs.lake import open_lake
+        from livelake.lake import open_lake
         from tests.jobs.lake.test_lake_contract import ORDERS, frame
         cfg = load_settings(lake_root={str(lake_root)!r}, spark_master="local[1]")
         spark = get_spark(cfg)

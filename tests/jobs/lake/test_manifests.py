@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from livelake.config import load_settings
-from livelake.jobs.lake import LakeError, RunContext, open_lake, registry
-from livelake.jobs.lake.manifests import Manifests
+from livelake.lake import LakeError, RunContext, open_lake, registry
+from livelake.lake.manifests import Manifests
 from tests.jobs.lake.test_lake_contract import ORDERS, frame, sorted_rows
 
 D1 = date(2026, 1, 1)

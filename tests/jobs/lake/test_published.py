@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from livelake.jobs.lake import LakeError, RunContext
-from livelake.jobs.lake.published import published_version_at, published_versions
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
+from livelake.lake import LakeError, RunContext
+from livelake.lake.published import published_version_at, published_versions
+from livelake.lake.read import read_table
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 
 DAY = date(2026, 1, 2)
 

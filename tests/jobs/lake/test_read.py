@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from livelake.jobs.lake import LakeError
-from livelake.jobs.lake.read import delta_table, read_table
-from livelake.jobs.lake.tables.audit import DIRTY_DAYS
+from livelake.lake import LakeError
+from livelake.lake.read import delta_table, read_table
+from livelake.lake.tables.audit import DIRTY_DAYS
 
 DAY = date(2026, 1, 2)
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from livelake.config import load_settings
-from livelake.jobs.lake.registry import ForeignKey, key
-from livelake.jobs.lake.tables.silver import LINEAGE, SILVER, Field, silver_table
 from livelake.jobs.quality.derived import derived_expectations
 from livelake.jobs.quality.suites import build_suite
+from livelake.lake.registry import ForeignKey, key
+from livelake.lake.tables.silver import LINEAGE, SILVER, Field, silver_table
 from livelake.landing import COLUMNS
 
 

@@ -40,7 +40,7 @@ def views_frame(spark):
     """Build a DataFrame of `silver/views` rows (nullable schema so bad rows can be staged)."""
     from pyspark.sql.types import StructField, StructType
 
-    from livelake.jobs.lake.tables.silver import VIEWS
+    from livelake.lake.tables.silver import VIEWS
 
     schema = StructType([StructField(f.name, f.dataType, True) for f in VIEWS.spark_schema()])
 

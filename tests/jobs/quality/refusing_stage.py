@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
+from livelake.lake.tables.silver import VIEWS
 
 
 def run(ctx, day: date) -> StageReport:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from livelake.cli import app
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.audit import INGEST_LEDGER, PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake import RunContext
+from livelake.lake.tables.audit import INGEST_LEDGER, PUBLISHED_RUNS, QUALITY_RESULTS
 
 runner = CliRunner()
 DAY = date(2026, 1, 2)

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.delta_rs import DeltaRsLake
-from livelake.jobs.lake.tables.audit import (
+from livelake.jobs.quality.audit_index import write_reports
+from livelake.lake import RunContext
+from livelake.lake.delta_rs import DeltaRsLake
+from livelake.lake.tables.audit import (
     PUBLISHED_RUNS,
     QUALITY_RESULTS,
     RECONCILIATION,
     STAGE_RUNS,
 )
-from livelake.jobs.lake.tables.silver import QUARANTINE
-from livelake.jobs.quality.audit_index import write_reports
+from livelake.lake.tables.silver import QUARANTINE
 
 D1, D2 = date(2026, 1, 2), date(2026, 1, 3)
 T0 = datetime(2026, 1, 3, 1, 0, tzinfo=UTC)
@@ -265,8 +265,8 @@ def test_every_link_is_relative_and_resolves_after_the_lake_moves_again(moved_la
 def test_a_real_gate_run_links_its_data_docs_page_from_a_copied_lake(
     job_ctx, views_frame, lake_root, tmp_path
 ):
-    from livelake.jobs.lake.tables.silver import VIEWS
     from livelake.jobs.publish import publish
+    from livelake.lake.tables.silver import VIEWS
 
     from .conftest import DAY, view_row
 

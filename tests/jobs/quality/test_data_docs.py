@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.publish import publish
 from livelake.jobs.quality.gx_context import docs_index
+from livelake.lake.tables.silver import VIEWS
 
 from .conftest import DAY, view_row
 

@@ -8,10 +8,10 @@ import great_expectations as gx
 import pytest
 
 from livelake.config import load_settings
-from livelake.jobs.lake.registry import all_tables
-from livelake.jobs.lake.tables.silver import SILVER
 from livelake.jobs.quality.declared import SuiteFileError, load_declared
 from livelake.jobs.quality.suites import build_suite
+from livelake.lake.registry import all_tables
+from livelake.lake.tables.silver import SILVER
 
 GATED = all_tables(["silver", "gold"])
 
@@ -68,7 +68,7 @@ def test_silver_suites_gate_what_the_declaration_quarantines(table):
 
 
 def test_the_training_examples_suite_bounds_the_label_rate():
-    from livelake.jobs.lake.tables.gold import TRAINING_EXAMPLES
+    from livelake.lake.tables.gold import TRAINING_EXAMPLES
 
     declared = load_declared(load_settings(), TRAINING_EXAMPLES)
     [rate] = [e for e in declared.expectations if e["type"] == "expect_column_mean_to_be_between"]

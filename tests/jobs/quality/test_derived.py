@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from livelake.jobs.lake.registry import Column, Table, key
-from livelake.jobs.lake.tables.silver import SOCIAL, USERS, VIEWS
 from livelake.jobs.quality.derived import derived_expectations
+from livelake.lake.registry import Column, Table, key
+from livelake.lake.tables.silver import SOCIAL, USERS, VIEWS
 
 
 def _types(configs):

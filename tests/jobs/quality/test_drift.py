@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
-from livelake.jobs.lake import RunContext
-from livelake.jobs.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
-from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.quality.drift import DriftPolicy, drift_expectations
 from livelake.jobs.quality.metrics import compute_metrics
+from livelake.lake import RunContext
+from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
+from livelake.lake.tables.silver import VIEWS
 
 from .conftest import view_row
 

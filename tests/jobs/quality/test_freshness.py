@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from livelake.jobs.lake.registry import Table, key
-from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.quality.declared import freshness_expectations
+from livelake.lake.registry import Table, key
+from livelake.lake.tables.silver import VIEWS
 
 from .conftest import DAY, view_row
 

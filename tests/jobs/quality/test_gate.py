@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from livelake.jobs.lake.read import read_arrow
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
-from livelake.jobs.lake.tables.silver import VIEWS
 from livelake.jobs.publish import GateFailedError, publish
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake.tables.silver import VIEWS
 
 from .conftest import DAY, view_row
 
@@ -113,7 +113,7 @@ def test_a_warning_is_recorded_but_publishes(job_ctx, views_frame, monkeypatch, 
 
 
 def test_a_stage_of_several_tables_publishes_none_when_one_fails(job_ctx, views_frame):
-    from livelake.jobs.lake.tables.silver import LIVE_SESSIONS
+    from livelake.lake.tables.silver import LIVE_SESSIONS
 
     start = view_row("x")["event_time"]
     session = {

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from livelake.jobs.lake.registry import Table, col, key
 from livelake.jobs.publish import GateFailedError, publish
+from livelake.lake.registry import Table, col, key
 
 DAY = date(2026, 1, 2)
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from livelake.jobs.lake.registry import table as lookup
-from livelake.jobs.lake.tables.silver import USERS, VIEWS
 from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.quality.frame import with_markers
 from livelake.jobs.quality.references import Reference
+from livelake.lake.registry import table as lookup
+from livelake.lake.tables.silver import USERS, VIEWS
 
 from .conftest import DAY, view_row
 

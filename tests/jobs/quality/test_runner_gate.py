@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from livelake.jobs import runner
-from livelake.jobs.lake.tables.silver import VIEWS
+from livelake.lake.tables.silver import VIEWS
 
 from .conftest import DAY
 

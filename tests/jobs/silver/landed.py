@@ -77,7 +77,7 @@ def bronze_frame(spark, stream: str, lines: list[str], day: date, hour: int = 10
     """Bronze rows of one landed file, as bronze ingest would have written them."""
     from datetime import datetime
 
-    from livelake.jobs.lake.tables.bronze import BRONZE
+    from livelake.lake.tables.bronze import BRONZE
 
     if stream in HEADERS or header is not None:
         name = f"platform/dt={day.isoformat()}/exports/{stream}.csv"

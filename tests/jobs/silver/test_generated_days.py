@@ -18,10 +18,10 @@ from livelake.config import load_settings
 from livelake.generator import GeneratorConfig, generate
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake import RunContext, open_lake
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
 from livelake.jobs.silver import stage
+from livelake.lake import RunContext, open_lake
+from livelake.lake.read import read_table
+from livelake.lake.tables.silver import EXPORTS, STREAMS
 
 START, DAYS = date(2026, 1, 1), 2
 REASON_OF_KIND = {

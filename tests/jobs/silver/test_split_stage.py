@@ -12,11 +12,11 @@ import pytest
 from livelake.config import load_settings
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake import RunContext, open_lake
-from livelake.jobs.lake.delta_rs import DeltaRsStagedWrite
-from livelake.jobs.lake.manifests import Manifests
-from livelake.jobs.lake.tables.silver import SILVER
 from livelake.jobs.silver import stage
+from livelake.lake import RunContext, open_lake
+from livelake.lake.delta_rs import DeltaRsStagedWrite
+from livelake.lake.manifests import Manifests
+from livelake.lake.tables.silver import SILVER
 from tests.jobs.silver.test_stage import D1, day_one, snapshot, table
 
 # Dimensions last among the ones free to go, events in reverse: a valid but unusual order.

@@ -20,10 +20,10 @@ from deltalake import DeltaTable
 from livelake.config import load_settings
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
-from livelake.jobs.lake import RunContext, open_lake
-from livelake.jobs.lake.read import read_table
-from livelake.jobs.lake.tables.silver import QUARANTINE, SILVER
 from livelake.jobs.silver import stage
+from livelake.lake import RunContext, open_lake
+from livelake.lake.read import read_table
+from livelake.lake.tables.silver import QUARANTINE, SILVER
 from tests.jobs.silver.landed import HEADERS, Delivery, event
 
 PII_KEY = "test-pii-key-not-secret"

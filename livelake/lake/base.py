@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from livelake.jobs.lake.registry import Table
-from livelake.jobs.lake.registry import table as table_named
+from livelake.lake.registry import Table
+from livelake.lake.registry import table as table_named
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -252,7 +252,7 @@ class Lake(ABC):
     ) -> StagedWrite:
         from pyspark.sql import functions as F
 
-        from livelake.jobs.lake.conform import conform, merged_rows
+        from livelake.lake.conform import conform, merged_rows
 
         keys = list(keys or table.keys)
         if not keys:

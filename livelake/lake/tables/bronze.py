@@ -4,8 +4,8 @@ One table per landing stream/export. The raw line is kept verbatim (parsing is s
 so a malformed line still lands here and can be quarantined with its text.
 """
 
-from livelake.jobs.lake.registry import Table, col, key, register
-from livelake.jobs.lake.tables.silver import EXPORTS, STREAMS
+from livelake.lake.registry import Table, col, key, register
+from livelake.lake.tables.silver import EXPORTS, STREAMS
 
 RAW_COLUMNS = (
     key("source", doc="who delivered the file: platform, taobao, retailrocket, olist"),

@@ -22,8 +22,8 @@ from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, Transaction
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.base import (
+from livelake.lake import storage
+from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
     CommitConflictError,
     CommitResult,
@@ -34,9 +34,9 @@ from livelake.jobs.lake.base import (
     StagedWrite,
     WriteMode,
 )
-from livelake.jobs.lake.conform import conform
-from livelake.jobs.lake.read import commit_version_at, read_files
-from livelake.jobs.lake.registry import Table
+from livelake.lake.conform import conform
+from livelake.lake.read import commit_version_at, read_files
+from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -7,7 +7,7 @@ Every gold table's columns are generated from the feature declarations in
 
 from livelake.features.declarations import MEASURES, features_of
 from livelake.features.feature import ENTITIES, ENTITY_KEYS
-from livelake.jobs.lake.registry import Column, Table, col, key, register
+from livelake.lake.registry import Column, Table, col, key, register
 
 RUN_ID = key("run_id", doc="run that computed the row")
 

@@ -17,14 +17,14 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from livelake.config import settings
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.base import LakeError
-from livelake.jobs.lake.tables.audit import PUBLISHED_RUNS
+from livelake.lake import storage
+from livelake.lake.base import LakeError
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 
 
 def published_versions(lake_root: str | None = None, day: date | None = None) -> dict[str, int]:
     """`{table: version}` of each table's latest publication (up to logical `day` if given)."""
-    from livelake.jobs.lake.read import read_arrow
+    from livelake.lake.read import read_arrow
 
     root = lake_root or settings().lake_root
     if not DeltaTable.is_deltatable(storage.table_uri(root, PUBLISHED_RUNS)):
@@ -48,7 +48,7 @@ def published_version_at(name: str, when: datetime, lake_root: str | None = None
     Naive `when` means UTC. A time before the table's first publication is an error: the
     table held nothing gated then, and an empty answer would read as all-null features.
     """
-    from livelake.jobs.lake.read import read_arrow
+    from livelake.lake.read import read_arrow
 
     root = lake_root or settings().lake_root
     rows = []

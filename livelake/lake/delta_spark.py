@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.base import (
+from livelake.lake import storage
+from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
     CommitResult,
     Lake,
@@ -25,9 +25,9 @@ from livelake.jobs.lake.base import (
     StagedWrite,
     WriteMode,
 )
-from livelake.jobs.lake.conform import conform
-from livelake.jobs.lake.read import commit_version_at, read_files
-from livelake.jobs.lake.registry import Table
+from livelake.lake.conform import conform
+from livelake.lake.read import commit_version_at, read_files
+from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

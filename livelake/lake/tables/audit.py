@@ -1,6 +1,6 @@
 """Audit: append-only records that let an auditor prove what happened in every run."""
 
-from livelake.jobs.lake.registry import Table, col, key, register
+from livelake.lake.registry import Table, col, key, register
 
 INGEST_LEDGER = Table(
     layer="audit",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from livelake.jobs.lake.base import SchemaMismatchError
-from livelake.jobs.lake.registry import Table, spark_type
+from livelake.lake.base import SchemaMismatchError
+from livelake.lake.registry import Table, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -56,7 +56,7 @@ def conform(df: DataFrame, table: Table) -> DataFrame:
     if extra:
         raise SchemaMismatchError(
             f"{table.qualified_name}: columns {extra} are not declared; declare them in "
-            f"livelake.jobs.lake.tables or drop them before writing"
+            f"livelake.lake.tables or drop them before writing"
         )
     selected = []
     for column in table.columns:

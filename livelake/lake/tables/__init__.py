@@ -1,3 +1,3 @@
 """Every table of the lake, declared once per layer. Importing this package registers them."""
 
-from livelake.jobs.lake.tables import audit, bronze, gold, kpi, silver  # noqa: F401
+from livelake.lake.tables import audit, bronze, gold, kpi, silver  # noqa: F401

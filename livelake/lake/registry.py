@@ -3,7 +3,7 @@
 A `Table` names its layer, columns (type, nullability, meaning, allowed values and bounds),
 partition columns, keys and foreign keys. Writers conform DataFrames to it, readers cast to
 it, gates derive key, not-null, value-set, bounds and foreign-key checks from it, and
-`livelake tables` lists it. Declarations live in `livelake.jobs.lake.tables.<layer>`.
+`livelake tables` lists it. Declarations live in `livelake.lake.tables.<layer>`.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def register(*tables: Table) -> None:
 
 
 def _load_declarations() -> None:
-    from livelake.jobs.lake import tables  # noqa: F401 - importing registers them
+    from livelake.lake import tables  # noqa: F401 - importing registers them
 
 
 def table(name: str) -> Table:

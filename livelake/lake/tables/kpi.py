@@ -5,7 +5,7 @@ metric is declared there once and appears here as rows, never as a column of its
 adding a metric never changes these schemas.
 """
 
-from livelake.jobs.lake.registry import Table, col, key, register
+from livelake.lake.registry import Table, col, key, register
 
 KPI_DAILY = Table(
     layer="gold",

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from livelake.jobs.lake.registry import Table
+from livelake.lake.registry import Table
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 STAGING_DIR = "_staging"

@@ -10,8 +10,8 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.registry import Table
+from livelake.lake import storage
+from livelake.lake.registry import Table
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.base import Lake, StagedWrite
+from livelake.lake import storage
+from livelake.lake.base import Lake, StagedWrite
 
 MANIFEST_DIR = "_manifests"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from livelake.jobs.lake.registry import MONEY, Column, ForeignKey, Table, col, key, register
+from livelake.lake.registry import MONEY, Column, ForeignKey, Table, col, key, register
 
 MAX_AMOUNT_CNY = 1_000_000
 SOURCES = ("platform", "taobao", "retailrocket", "olist")

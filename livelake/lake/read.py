@@ -23,9 +23,9 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from livelake.config import settings
-from livelake.jobs.lake import storage
-from livelake.jobs.lake.base import LakeError
-from livelake.jobs.lake.registry import Table, table
+from livelake.lake import storage
+from livelake.lake.base import LakeError
+from livelake.lake.registry import Table, table
 
 Engine = Literal["polars", "pandas", "duckdb", "arrow"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -167,7 +167,7 @@ def read_table(
     if consistent:
         if as_of_version is not None or as_of is not None:
             raise ValueError("consistent=True picks the version itself: drop as_of/as_of_version")
-        from livelake.jobs.lake.published import published_versions
+        from livelake.lake.published import published_versions
 
         as_of_version = published_versions(lake_root).get(declared.qualified_name)
         if as_of_version is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from livelake.config import Settings, settings
-from livelake.jobs.lake.base import (
+from livelake.lake.base import (
     CommitConflictError,
     CommitResult,
     Lake,
@@ -19,7 +19,7 @@ from livelake.jobs.lake.base import (
     SchemaMismatchError,
     StagedWrite,
 )
-from livelake.jobs.lake.registry import Column, Table, all_tables, table
+from livelake.lake.registry import Column, Table, all_tables, table
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -54,9 +54,9 @@ def open_lake(spark: SparkSession, cfg: Settings | None = None) -> Lake:
                 "delta_writer=delta-spark but io.delta.sql.DeltaSparkSessionExtension is not on "
                 "the Spark classpath: add the delta-spark jars or set LIVELAKE_DELTA_WRITER=auto"
             )
-        from livelake.jobs.lake.delta_spark import DeltaSparkLake
+        from livelake.lake.delta_spark import DeltaSparkLake
 
         return DeltaSparkLake(spark, cfg.lake_root)
-    from livelake.jobs.lake.delta_rs import DeltaRsLake
+    from livelake.lake.delta_rs import DeltaRsLake
 
     return DeltaRsLake(spark, cfg.lake_root)
