@@ -53,6 +53,15 @@ def gx_context(lake_root: str) -> AbstractDataContext:
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(docs_dir(lake_root)),
         },
+        # Validation pages say the gate's verdict and each expectation's severity.
+        "site_section_builders": {
+            "validations": {
+                "renderer": {
+                    "module_name": "livelake.jobs.quality.data_docs",
+                    "class_name": "VerdictPageRenderer",
+                }
+            }
+        },
         # The index loads every result it lists: cap it so a gate's cost does not grow with
         # the lake's age (older pages stay on disk; evidence packs link to them directly).
         "site_index_builder": {

@@ -69,9 +69,14 @@ def validate(
 ) -> Validation:
     """Run `suite` on `df` and return GE's result.
 
-    A first pass decides; a table that fails is validated again with details for the report.
+    A first pass decides; a table that fails is validated again with details for the report,
+    and only that detailed result is kept in the GE store (the index lists every stored result).
+    The stored result's `success` is the gate's decision: false only when an `error`
+    expectation failed, so no Data Docs page marks published data as failed (`data_docs.py`).
     """
     import great_expectations as gx
+
+    from livelake.jobs.quality.results import failed_counts
 
     gx_suite = context.suites.add_or_update(
         gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
@@ -95,8 +100,13 @@ def validate(
             run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
         )
         identifier, result = next(iter(outcome.run_results.items()))
-        if result.success:
+        if result.success or detailed:
             break
+        context.validation_results_store.remove_key(identifier)
+    blocking, _ = failed_counts(result)
+    if result.success != (blocking == 0):
+        result.success = blocking == 0
+        context.validation_results_store.set(identifier, result)
     return Validation(suite, result, identifier)
 
 
