@@ -353,8 +353,9 @@ def _gate_links(lake_root: str, cells: list[GateCell], here: Path) -> tuple[list
     the folder `here` of the page; a remote lake has no evidence pages, only Data Docs."""
     from livelake.jobs.quality.audit_index import write_reports
     from livelake.jobs.quality.evidence import evidence_page
+    from livelake.jobs.quality.gx_context import is_local
 
-    if "://" in lake_root and not lake_root.startswith("file://"):
+    if not is_local(lake_root):
         docs = f"{lake_root.rstrip('/')}/reports/data_docs/index.html"
         footer = f"<p>Details per expectation: <a href='{html.escape(docs)}'>Data Docs</a></p>"
         return [replace(c, href=docs) for c in cells], footer

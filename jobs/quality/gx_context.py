@@ -18,10 +18,15 @@ DATASOURCE = "livelake_staged"
 INDEX_LIMIT = 300
 
 
+def is_local(lake_root: str) -> bool:
+    """Whether the lake is on a local (or mounted) filesystem, where its reports are written."""
+    return lake_root.startswith("file://") or "://" not in lake_root
+
+
 def local_path(lake_root: str) -> Path:
     if lake_root.startswith("file://"):
         return Path(lake_root.removeprefix("file://"))
-    if "://" in lake_root:
+    if not is_local(lake_root):
         raise ValueError(
             f"quality gates keep their GE project and Data Docs beside the lake, but {lake_root} "
             "is remote; set lake_root to a local or mounted path for gated runs"
