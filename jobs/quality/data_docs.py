@@ -4,8 +4,9 @@ GE's own page says "Status: Failed" as soon as any expectation fails, even one o
 `warn` whose data was published, and shows no severity: an auditor would conclude that failed
 data was published. The renderers here, configured on the lake's Data Docs site
 (`gx_context.py`), show instead the verdict every other page shows
-(`livelake.jobs.report.gate_verdict`) with the counts of blocking failures and warnings, a
-severity column, and a warning sign (not a red cross) on a failed `warn` expectation. GE still
+(`livelake.jobs.report.gate_verdict`) with the counts of blocking failures and warnings, the
+verdict of the stage's gate, a severity column, and a warning sign (not a red cross) on a
+failed `warn` expectation. GE still
 decides every expectation; only the wording of its page changes.
 """
 
@@ -21,6 +22,7 @@ from great_expectations.render.renderer.content_block import (
 from great_expectations.render.renderer.page_renderer import ValidationResultsPageRenderer
 
 from livelake.jobs.quality.results import failed_counts, result_severity
+from livelake.jobs.quality.validate import GATE_META
 from livelake.jobs.report import gate_verdict, verdict_counts
 
 # The icon GE's stylesheet has for each verdict (font awesome classes).
@@ -107,7 +109,11 @@ class VerdictPageRenderer(ValidationResultsPageRenderer):
             status_title="Verdict:",
             success=f"{verdict} ({verdict_counts(blocking, warnings)})",
             html_success_icon=f'<i class="{VERDICT_ICONS[verdict]}" aria-hidden="true"></i>',
+            gate_title="Gate:",
+            gate=validation_results.meta.get(GATE_META, "not recorded"),
         )
+        template["template"] += "\n ${gate_title} ${gate}"
+        template["styling"]["params"]["gate_title"] = {"classes": ["h6"]}
         return header
 
     @classmethod

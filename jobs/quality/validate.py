@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 from livelake.jobs.quality.frame import LINEAGE_COLUMNS
 from livelake.jobs.quality.gx_context import DATASOURCE
+from livelake.jobs.quality.results import failed_counts
+from livelake.jobs.report import GateSummary, verdict_counts
 
 BATCH = "staged"
+GATE_META = "livelake_gate"  # a stored result's meta key for the verdict of its stage's gate
 EXAMPLES = 5
 
 
@@ -71,12 +74,8 @@ def validate(
 
     A first pass decides; a table that fails is validated again with details for the report,
     and only that detailed result is kept in the GE store (the index lists every stored result).
-    The stored result's `success` is the gate's decision: false only when an `error`
-    expectation failed, so no Data Docs page marks published data as failed (`data_docs.py`).
     """
     import great_expectations as gx
-
-    from livelake.jobs.quality.results import failed_counts
 
     gx_suite = context.suites.add_or_update(
         gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
@@ -103,17 +102,29 @@ def validate(
         if result.success or detailed:
             break
         context.validation_results_store.remove_key(identifier)
-    blocking, _ = failed_counts(result)
-    if result.success != (blocking == 0):
-        result.success = blocking == 0
-        context.validation_results_store.set(identifier, result)
     return Validation(suite, result, identifier)
 
 
-def build_docs(context: AbstractDataContext, validations: list[Validation]) -> dict[str, str]:
-    """Render the validations' Data Docs pages and the index; page path per suite name."""
+def build_docs(
+    context: AbstractDataContext, validations: list[Validation], stage: str, gate: GateSummary
+) -> dict[str, str]:
+    """Render the validations' Data Docs pages and the index; page path per suite name.
+
+    Each stored result is first put in the gate's terms: its `success` is false only when an
+    `error` expectation failed (the index then never crosses out published data), and its meta
+    carries the stage's verdict, which its page shows beside the table's (`data_docs.py`): a
+    table may pass its suite in a stage that another table got refused.
+    """
     from livelake.jobs.quality.gx_context import DOCS_SITE
 
+    for validation in validations:
+        blocking, _ = failed_counts(validation.result)
+        validation.result.success = blocking == 0
+        validation.result.meta[GATE_META] = (
+            f"stage {stage} {gate.verdict} "
+            f"({verdict_counts(gate.failed_blocking, gate.failed_warning)})"
+        )
+        context.validation_results_store.set(validation.identifier, validation.result)
     identifiers = [v.identifier for v in validations]
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
     pages = {}

@@ -104,7 +104,7 @@ def test_every_page_of_a_day_shows_the_gates_verdict_and_counts(three_days, day)
     )
     assert page.count('class="fas fa-times text-danger"') == 2 * blocking  # row and verdict
     docs = _text(page)
-    assert f"Verdict: {verdict} ({counts})" in docs
+    assert f"Verdict: {verdict} ({counts}) Gate: stage silver {verdict} ({counts})" in docs
     assert f"Blocking failures (severity error: the stage is refused) {blocking}" in docs
     assert f"Warnings (severity warn: published, flagged) {warnings}" in docs
     # GE's filter button "Show All / Failed Only" is the only "Failed" left on the page.
