@@ -155,7 +155,7 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
     """`livelake audit`: gates per stage, published versions, reconciliation (or a period)."""
     if audit is None:
         out = Table(title="Audit summary")
-        for name in ("day", "gates passed", "gates failed", "warnings", "tables", "runs"):
+        for name in ("day", "gates passed", "gates refused", "warnings", "tables", "runs"):
             out.add_column(name)
         for line in period or []:
             failed = line["gates_failed"]
