@@ -7,12 +7,14 @@ twelve and publishes all or none. Every task runs one step for the run's logical
 (`{{ ds }}`) via `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or
 spark-submit when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task
 without retries and nothing downstream runs; crashes are retried with exponential backoff.
-Tasks exist for the stages present in this installation (see `present_stages`).
+Tasks exist for the stages present in this installation (see `present_stages`). A last
+teardown task rewrites the audit index and evidence pages, also after a failed stage, without
+changing the run's state.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task
+from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task, teardown
 
 from livelake.orchestration.assets import STAGE_OUTLETS
 from livelake.orchestration.policy import DEFAULT_ARGS, MAX_ACTIVE_TASKS, START_DATE
@@ -27,6 +29,16 @@ def run_stage(stage: str, day: str) -> dict:
     from livelake.orchestration.airflow_tasks import run_stage as run
 
     return run(stage, day)
+
+
+@teardown
+def audit_reports() -> dict:
+    """Rewrite `reports/index.html` and the evidence pages: a refused day's verdict is what an
+    auditor looks for, so this runs whatever the stages did (a teardown leaves the run's state
+    to them)."""
+    from livelake.orchestration.airflow_tasks import write_audit_reports
+
+    return write_audit_reports()
 
 
 def silver_group(stage: Stage) -> TaskGroup:
@@ -76,6 +88,7 @@ def livelake_daily() -> None:
         if previous is not None:
             previous >> current
         previous = current
+    previous >> audit_reports()
 
 
 livelake_daily()
