@@ -2,11 +2,13 @@
 
 For every tracked metric of a table (see `metrics.py`) the trailing `days` (default 7) of
 *published* runs give a baseline: each day's last value. Today's mean or distinct count must
-stay within a declared relative bound (default ±50%) of the baseline's *trend*, the
-least-squares line through those days read at today, not of their mean: on a young lake a
-30- or 90-day window is still filling and a count of ids grows with the data, both steadily,
-so a comparison with the mean would flag every normal day, while a collapse or a shifted
-distribution still breaks the trend. A null fraction may not rise more than +0.10 (absolute)
+stay within a declared relative bound (default ±50%) of the baseline's mean *or* of its
+trend (the least-squares line through those days, read at today), i.e. between the lower of
+the two less the bound and the higher plus the bound. On a young lake a 30- or 90-day window
+is still filling and a count of ids grows with the data, both steadily: their trend runs
+ahead of their mean, which alone would flag every normal day. A noisy but level metric
+stays near its mean, where a trend fitted on a few days can wander. A collapse or a shifted
+distribution leaves both. A null fraction may not rise more than +0.10 (absolute)
 above the baseline's mean. Checks are ordinary GE expectations so drift shows in Data Docs
 and `audit/quality_results` like any other rule. Severity is `warn` unless the table's suite
 declares otherwise in `meta.livelake.drift` (`{"relative_bound": 0.5, "null_fraction_bound":
@@ -112,29 +114,31 @@ def drift_expectations(
                     )
                 )
             continue
-        expected = trend(dated, day)
-        margin = abs(expected) * policy.relative_bound
+        mean = sum(value for _, value in dated) / days
+        low, high = sorted((mean, trend(dated, day)))
+        min_value = low - abs(low) * policy.relative_bound
+        max_value = high + abs(high) * policy.relative_bound
         rule = (
-            f"{metric} within {policy.relative_bound:.0%} of the trend of the trailing {days} "
-            f"days (expected {expected:.4g})"
+            f"{metric} within {policy.relative_bound:.0%} of the trailing {days} days' mean "
+            f"({mean:.4g}) or of their trend ({trend(dated, day):.4g})"
         )
-        if metric == "mean" and expected != 0:
+        if metric == "mean" and (low, high) != (0, 0):
             out.append(
                 expectation(
                     "expect_column_mean_to_be_between",
                     rule=rule,
-                    min_value=expected - margin,
-                    max_value=expected + margin,
+                    min_value=min_value,
+                    max_value=max_value,
                     **common,
                 )
             )
-        elif metric == "distinct_count" and expected > 0:
+        elif metric == "distinct_count" and high > 0:
             out.append(
                 expectation(
                     "expect_column_unique_value_count_to_be_between",
                     rule=rule,
-                    min_value=int(expected - margin),
-                    max_value=int(expected + margin) + 1,
+                    min_value=int(min_value),
+                    max_value=int(max_value) + 1,
                     **common,
                 )
             )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     )
 
 from livelake.jobs.quality.frame import LINEAGE_COLUMNS
-from livelake.jobs.quality.gx_context import DATASOURCE
+from livelake.jobs.quality.gx_context import DATASOURCE, DOCS_SITE
 from livelake.jobs.quality.results import failed_counts
 from livelake.jobs.report import GateSummary, verdict_counts
 
@@ -115,8 +115,6 @@ def build_docs(
     carries the stage's verdict, which its page shows beside the table's (`data_docs.py`): a
     table may pass its suite in a stage that another table got refused.
     """
-    from livelake.jobs.quality.gx_context import DOCS_SITE
-
     for validation in validations:
         blocking, _ = failed_counts(validation.result)
         validation.result.success = blocking == 0
