@@ -7,12 +7,14 @@ twelve and publishes all or none. Every task runs one step for the run's logical
 (`{{ ds }}`) via `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or
 spark-submit when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task
 without retries and nothing downstream runs; crashes are retried with exponential backoff.
-Every stage of `DAILY_STAGES` (`livelake/jobs/runner.py`) gets its task, in order.
+Every stage of `DAILY_STAGES` (`jobs/runner.py`) gets its task, in order. A last teardown task
+rewrites the audit index and evidence pages, also after a failed stage, without changing the
+run's state.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task
+from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task, teardown
 
 from livelake.jobs.runner import DAILY_STAGES, Stage
 from livelake.orchestration.assets import STAGE_OUTLETS
@@ -28,6 +30,16 @@ def run_stage(stage: str, day: str) -> dict:
     from livelake.orchestration.airflow_tasks import run_stage as run
 
     return run(stage, day)
+
+
+@teardown
+def audit_reports() -> dict:
+    """Rewrite `reports/index.html` and the evidence pages: a refused day's verdict is what an
+    auditor looks for, so this runs whatever the stages did (a teardown leaves the run's state
+    to them)."""
+    from livelake.orchestration.airflow_tasks import write_audit_reports
+
+    return write_audit_reports()
 
 
 def silver_group(stage: Stage) -> TaskGroup:
@@ -77,6 +89,7 @@ def livelake_daily() -> None:
         if previous is not None:
             previous >> current
         previous = current
+    previous >> audit_reports()
 
 
 livelake_daily()

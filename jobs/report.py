@@ -7,6 +7,26 @@ from datetime import date
 from typing import Literal
 
 Status = Literal["ok", "failed", "skipped", "nothing_to_do"]
+Verdict = Literal["passed", "passed with warnings", "refused"]
+VERDICTS: tuple[Verdict, ...] = ("passed", "passed with warnings", "refused")
+
+
+def gate_verdict(failed_blocking: int, failed_warning: int) -> Verdict:
+    """The one verdict every page shows for a gate (evidence, Data Docs, dashboard, CLI).
+
+    Only a failed `error` expectation refuses a stage; a failed `warn` expectation flags data
+    that was still published, so it never reads as a failure.
+    """
+    if failed_blocking:
+        return "refused"
+    return "passed with warnings" if failed_warning else "passed"
+
+
+def verdict_counts(failed_blocking: int, failed_warning: int) -> str:
+    """`0 blocking failures, 3 warnings`: the counts that go with the verdict everywhere."""
+    blocking = "failure" if failed_blocking == 1 else "failures"
+    warnings = "warning" if failed_warning == 1 else "warnings"
+    return f"{failed_blocking} blocking {blocking}, {failed_warning} {warnings}"
 
 
 @dataclass
@@ -38,6 +58,10 @@ class GateSummary:
     @property
     def passed(self) -> bool:
         return self.failed_blocking == 0
+
+    @property
+    def verdict(self) -> Verdict:
+        return gate_verdict(self.failed_blocking, self.failed_warning)
 
 
 @dataclass

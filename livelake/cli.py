@@ -245,6 +245,8 @@ def run(
     ] = False,
 ) -> None:
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
+    from livelake.jobs.quality.audit_index import write_reports
+    from livelake.jobs.quality.gx_context import is_local
     from livelake.jobs.runner import DAILY_STAGES, days_between, run_day
     from livelake.jobs.runner import stage as declared_stage
     from livelake.summary import print_failures, run_summary, stage_line
@@ -264,6 +266,10 @@ def run(
         )
     console.print(run_summary(reports, ctx.settings.lake_root))
     print_failures(err, reports)
+    if is_local(ctx.settings.lake_root):
+        # Also after a failure: the refused day's verdict is what an auditor looks for.
+        _, index = write_reports(ctx.settings.lake_root)
+        console.print(f"Audit index: {index}")
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(1)
 

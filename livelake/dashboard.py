@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from livelake.jobs.report import Verdict, gate_verdict, verdict_counts
 from livelake.lake.base import LakeError
 from livelake.lake.read import read_table
 
@@ -49,7 +50,9 @@ HEADLINE = (
 TIERS = ("head", "mid", "long_tail", "unknown")
 TIER_COLOURS = {"head": "#1565c0", "mid": "#8e24aa", "long_tail": "#00897b", "unknown": "#9e9e9e"}
 DAY_MS = 86_400_000
-STATUS_COLOURS = {"passed": "#2e7d32", "warnings": "#f9a825", "failed": "#c62828"}
+# One colour and mark per gate verdict (`livelake.jobs.report.gate_verdict`).
+VERDICT_COLOURS = {"passed": "#2e7d32", "passed with warnings": "#f9a825", "refused": "#c62828"}
+VERDICT_MARKS = {"passed": "✓", "passed with warnings": "!", "refused": "✗"}
 
 
 class DashboardError(LakeError):
@@ -60,12 +63,15 @@ class DashboardError(LakeError):
 class GateCell:
     day: date
     stage: str
-    status: str
     failed: int
     warned: int
     evaluated: int
     run_id: str = ""
     href: str | None = None  # the run's evidence page, else the Data Docs index
+
+    @property
+    def verdict(self) -> Verdict:
+        return gate_verdict(self.failed, self.warned)
 
 
 def _read(name: str, lake_root: str) -> pl.DataFrame | None:
@@ -76,7 +82,7 @@ def _read(name: str, lake_root: str) -> pl.DataFrame | None:
 
 
 def gate_status(results: pl.DataFrame) -> list[GateCell]:
-    """One cell per (day, stage): the latest gate run's verdict (failed > warnings > passed)."""
+    """One cell per (day, stage): the latest gate run's counts, hence its verdict."""
     import polars as pl
 
     latest = results.join(
@@ -94,12 +100,10 @@ def gate_status(results: pl.DataFrame) -> list[GateCell]:
     )
     cells = []
     for row in summary.sort("day", "stage").iter_rows(named=True):
-        status = "failed" if row["failed"] else "warnings" if row["warned"] else "passed"
         cells.append(
             GateCell(
                 row["day"],
                 row["stage"],
-                status,
                 row["failed"],
                 row["warned"],
                 row["evaluated"],
@@ -308,13 +312,13 @@ def _gate_strip(cells: list[GateCell] | None, details: str) -> str:
                 row.append("<td class='none'></td>")
                 continue
             title = (
-                f"{stage} {day}: {cell.status} — {cell.evaluated} expectations, "
-                f"{cell.failed} failed, {cell.warned} warnings"
+                f"{stage} {day}: {cell.verdict} — {cell.evaluated} expectations, "
+                f"{verdict_counts(cell.failed, cell.warned)}"
             )
-            mark = {"passed": "✓", "warnings": "!", "failed": "✗"}[cell.status]
+            mark = VERDICT_MARKS[cell.verdict]
             inner = f"<a href='{html.escape(cell.href)}'>{mark}</a>" if cell.href else mark
             row.append(
-                f"<td class='gate' style='background:{STATUS_COLOURS[cell.status]}' "
+                f"<td class='gate' style='background:{VERDICT_COLOURS[cell.verdict]}' "
                 f"title='{html.escape(title)}'>{inner}</td>"
             )
         body.append(f"<tr><th>{html.escape(stage)}</th>{''.join(row)}</tr>")
@@ -349,8 +353,9 @@ def _gate_links(lake_root: str, cells: list[GateCell], here: Path) -> tuple[list
     the folder `here` of the page; a remote lake has no evidence pages, only Data Docs."""
     from livelake.jobs.quality.audit_index import write_reports
     from livelake.jobs.quality.evidence import evidence_page
+    from livelake.jobs.quality.gx_context import is_local
 
-    if "://" in lake_root and not lake_root.startswith("file://"):
+    if not is_local(lake_root):
         docs = f"{lake_root.rstrip('/')}/reports/data_docs/index.html"
         footer = f"<p>Details per expectation: <a href='{html.escape(docs)}'>Data Docs</a></p>"
         return [replace(c, href=docs) for c in cells], footer

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from livelake.jobs.report import StageReport, TableCounts
+from livelake.jobs.report import StageReport, TableCounts, verdict_counts
 
 if TYPE_CHECKING:
     from livelake.jobs.quality.audit import DayAudit
@@ -23,6 +23,12 @@ STATUS_STYLE = {
     "skipped": "[yellow]skipped[/]",
     "nothing_to_do": "[dim]nothing to do[/]",
 }
+# A gate's verdict (`livelake.jobs.report.gate_verdict`), the same words as on every page.
+VERDICT_STYLE = {
+    "passed": "[green]passed[/]",
+    "passed with warnings": "[yellow]passed with warnings[/]",
+    "refused": "[bold red]refused[/]",
+}
 
 
 def stage_line(report: StageReport, profile: bool = False) -> str:
@@ -31,10 +37,9 @@ def stage_line(report: StageReport, profile: bool = False) -> str:
     gate = ""
     if report.gate is not None:
         g = report.gate
-        verdict = "[green]passed[/]" if g.passed else "[bold red]failed[/]"
         gate = (
-            f" · gate {verdict} ({g.expectations} expectations, {g.failed_warning} warnings,"
-            f" {g.seconds:.1f}s)"
+            f" · gate {VERDICT_STYLE[g.verdict]} ({g.expectations} expectations,"
+            f" {verdict_counts(g.failed_blocking, g.failed_warning)}, {g.seconds:.1f}s)"
         )
     line = (
         f"{report.day} {report.stage:<10} {STATUS_STYLE[report.status]}{gate}"
@@ -150,7 +155,7 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
     """`livelake audit`: gates per stage, published versions, reconciliation (or a period)."""
     if audit is None:
         out = Table(title="Audit summary")
-        for name in ("day", "gates passed", "gates failed", "warnings", "tables", "runs"):
+        for name in ("day", "gates passed", "gates refused", "warnings", "tables", "runs"):
             out.add_column(name)
         for line in period or []:
             failed = line["gates_failed"]
@@ -169,7 +174,7 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
         gates.add_column(name, overflow="fold")
     current = {id(g) for g in audit.current()}
     for g in audit.gates:
-        verdict = "[green]passed[/]" if g.passed else "[bold red]FAILED[/]"
+        verdict = VERDICT_STYLE[g.verdict]
         if id(g) not in current:
             verdict += " [dim](superseded)[/]"
         gates.add_row(

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from livelake.jobs.quality.gx_context import docs_index
 from livelake.jobs.quality.history import table_exists
+from livelake.jobs.report import Verdict, gate_verdict
 from livelake.lake.read import read_arrow
 from livelake.lake.registry import Table
 from livelake.lake.tables.audit import (
@@ -48,6 +49,10 @@ class GateRun:
     @property
     def passed(self) -> bool:
         return self.failed_blocking == 0
+
+    @property
+    def verdict(self) -> Verdict:
+        return gate_verdict(self.failed_blocking, self.failed_warning)
 
 
 @dataclass
@@ -98,8 +103,9 @@ class DayAudit:
         data = asdict(self)
         data["blocking_failure"] = self.blocking_failure
         data["runs"] = self.runs
-        for gate in data["gates"]:
-            gate["passed"] = gate["failed_blocking"] == 0
+        for gate, run in zip(data["gates"], self.gates, strict=True):
+            gate["passed"] = run.passed
+            gate["verdict"] = run.verdict
         return json.dumps(data, default=str, indent=2)
 
 
@@ -255,11 +261,11 @@ def _verdict(gate: GateRun | None, status: str | None) -> str:
     if status == "error":
         return "error"
     if gate is not None and not gate.passed:
-        return "refused"
+        return gate.verdict
     if status in ("failed", "skipped"):
         return status
     if gate is not None and gate.failed_warning:
-        return "passed with warnings"
+        return gate.verdict
     return "nothing to do" if status == "nothing_to_do" else "passed"
 
 

@@ -1,12 +1,18 @@
 """Drift checks: today's metrics against the trailing days of published runs.
 
 For every tracked metric of a table (see `metrics.py`) the trailing `days` (default 7) of
-*published* runs give a baseline (the mean of each day's last value). Today's value must stay
-within a declared relative bound of it (default ±50%, null fraction: +0.10 absolute), checked
-as ordinary GE expectations so drift shows in Data Docs and `audit/quality_results` like any
-other rule. Severity is `warn` unless the table's suite declares otherwise in
-`meta.livelake.drift` (`{"relative_bound": 0.5, "null_fraction_bound": 0.1, "days": 7,
-"severity": "warn", "min_days": 3}`).
+*published* runs give a baseline: each day's last value. Today's mean or distinct count must
+stay within a declared relative bound (default ±50%) of the baseline's mean *or* of its
+trend (the least-squares line through those days, read at today), i.e. between the lower of
+the two less the bound and the higher plus the bound. On a young lake a 30- or 90-day window
+is still filling and a count of ids grows with the data, both steadily: their trend runs
+ahead of their mean, which alone would flag every normal day. A noisy but level metric
+stays near its mean, where a trend fitted on a few days can wander. A collapse or a shifted
+distribution leaves both. A null fraction may not rise more than +0.10 (absolute)
+above the baseline's mean. Checks are ordinary GE expectations so drift shows in Data Docs
+and `audit/quality_results` like any other rule. Severity is `warn` unless the table's suite
+declares otherwise in `meta.livelake.drift` (`{"relative_bound": 0.5, "null_fraction_bound":
+0.1, "days": 7, "severity": "warn", "min_days": 3}`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,10 @@ import pyarrow.compute as pc
 
 from livelake.jobs.quality.expectation import expectation
 from livelake.jobs.quality.history import table_exists
+from livelake.jobs.quality.metrics import tracked
 from livelake.lake.read import read_arrow
 from livelake.lake.registry import Table
 from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
-
-DRIFTING = ("mean", "distinct_count", "null_fraction")
 
 
 @dataclass(frozen=True)
@@ -72,42 +77,68 @@ def trailing_baseline(
     return dict(out)
 
 
+def trend(dated: list[tuple[date, float]], day: date) -> float:
+    """The least-squares line through the dated values, read at `day` (their mean when the
+    values share one day or there is only one)."""
+    xs = [(on - day).days for on, _ in dated]
+    ys = [value for _, value in dated]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return mean_y
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return mean_y - slope * mean_x
+
+
 def drift_expectations(
     lake_root: str, table: Table, day: date, policy: DriftPolicy
 ) -> list[dict[str, Any]]:
     baseline = trailing_baseline(lake_root, table.qualified_name, day, policy.days)
+    measured = set(tracked(table))  # history may hold metrics no longer tracked
     out = []
     for (column, metric), dated in sorted(baseline.items()):
-        values = [value for _, value in dated]
-        if len(values) < policy.min_days or metric not in DRIFTING:
+        if len(dated) < policy.min_days or (column, metric) not in measured:
             continue
-        mean = sum(values) / len(values)
-        rule = f"{metric} within bounds of the trailing {len(values)} days (mean {mean:.4g})"
-        common = {"severity": policy.severity, "rule": rule, "column": column}
-        if metric == "mean" and mean != 0:
-            margin = abs(mean) * policy.relative_bound
+        days = len(dated)
+        common = {"severity": policy.severity, "column": column}
+        if metric == "null_fraction":
+            mean = sum(value for _, value in dated) / days
+            if mean + policy.null_fraction_bound < 1:
+                out.append(
+                    expectation(
+                        "expect_column_values_to_not_be_null",
+                        rule=f"null fraction at most {policy.null_fraction_bound:+g} above the "
+                        f"trailing {days} days (mean {mean:.4g})",
+                        mostly=round(1 - (mean + policy.null_fraction_bound), 6),
+                        **common,
+                    )
+                )
+            continue
+        mean = sum(value for _, value in dated) / days
+        low, high = sorted((mean, trend(dated, day)))
+        min_value = low - abs(low) * policy.relative_bound
+        max_value = high + abs(high) * policy.relative_bound
+        rule = (
+            f"{metric} within {policy.relative_bound:.0%} of the trailing {days} days' mean "
+            f"({mean:.4g}) or of their trend ({trend(dated, day):.4g})"
+        )
+        if metric == "mean" and (low, high) != (0, 0):
             out.append(
                 expectation(
                     "expect_column_mean_to_be_between",
-                    min_value=mean - margin,
-                    max_value=mean + margin,
+                    rule=rule,
+                    min_value=min_value,
+                    max_value=max_value,
                     **common,
                 )
             )
-        elif metric == "distinct_count" and mean > 0:
+        elif metric == "distinct_count" and high > 0:
             out.append(
                 expectation(
                     "expect_column_unique_value_count_to_be_between",
-                    min_value=int(mean * (1 - policy.relative_bound)),
-                    max_value=int(mean * (1 + policy.relative_bound)) + 1,
-                    **common,
-                )
-            )
-        elif metric == "null_fraction" and mean + policy.null_fraction_bound < 1:
-            out.append(
-                expectation(
-                    "expect_column_values_to_not_be_null",
-                    mostly=round(1 - (mean + policy.null_fraction_bound), 6),
+                    rule=rule,
+                    min_value=int(min_value),
+                    max_value=int(max_value) + 1,
                     **common,
                 )
             )

@@ -29,6 +29,10 @@ th{background:#f3f3f3}.ok{color:#17702b;font-weight:600}
 """
 
 
+# How each verdict of `livelake.jobs.report.gate_verdict` is coloured on the pages.
+VERDICT_CSS = {"passed": "ok", "passed with warnings": "warn", "refused": "bad"}
+
+
 def reports_dir(lake_root: str) -> Path:
     return local_path(lake_root) / "reports"
 
@@ -74,14 +78,7 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
     reconciled = [r for r in audit.reconciliation if r["run_id"] == run_id]
     gate_rows = []
     for gate in gates:
-        # The index's words: a gate that only warned published its data.
-        verdict = (
-            '<span class="bad">refused</span>'
-            if not gate.passed
-            else '<span class="warn">passed with warnings</span>'
-            if gate.failed_warning
-            else '<span class="ok">passed</span>'
-        )
+        verdict = f'<span class="{VERDICT_CSS[gate.verdict]}">{gate.verdict}</span>'
         suites = ", ".join(
             _link(docs_page(gate.docs_pages.get(s), audit.lake_root), s, here) for s in gate.suites
         )

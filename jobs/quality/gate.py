@@ -126,12 +126,13 @@ def quality_gate(
             suite, frame = judged_rows(ctx, suite, rows, staged, keys_cache)
             validations.append(validate(context, suite, frame, run_name))
         jobs[name] = counted.jobs
-    pages = build_docs(context, validations)
     found = [
         outcome
         for v in validations
         for outcome in outcomes(v.suite.table.qualified_name, v.suite.name, v.result)
     ]
+    summary = summarise(found, len(validations), str(docs_index(lake_root)))
+    pages = build_docs(context, validations, stage, summary)
     versions = {w.table.qualified_name: ctx.lake.version(w.table) for w in staged}
     rows = audit_rows(
         found,
@@ -146,7 +147,6 @@ def quality_gate(
         ctx.lake.append_records(QUALITY_RESULTS, rows, ctx.run)
     if measured:
         ctx.lake.append_records(METRIC_HISTORY, measured, ctx.run)
-    summary = summarise(found, len(validations), str(docs_index(lake_root)))
     summary.spark_jobs = jobs
     summary.seconds = time.monotonic() - started
     return summary

@@ -18,10 +18,15 @@ DATASOURCE = "livelake_staged"
 INDEX_LIMIT = 300
 
 
+def is_local(lake_root: str) -> bool:
+    """Whether the lake is on a local (or mounted) filesystem, where its reports are written."""
+    return lake_root.startswith("file://") or "://" not in lake_root
+
+
 def local_path(lake_root: str) -> Path:
     if lake_root.startswith("file://"):
         return Path(lake_root.removeprefix("file://"))
-    if "://" in lake_root:
+    if not is_local(lake_root):
         raise ValueError(
             f"quality gates keep their GE project and Data Docs beside the lake, but {lake_root} "
             "is remote; set lake_root to a local or mounted path for gated runs"
@@ -52,6 +57,15 @@ def gx_context(lake_root: str) -> AbstractDataContext:
         "store_backend": {
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(docs_dir(lake_root)),
+        },
+        # Validation pages say the gate's verdict and each expectation's severity.
+        "site_section_builders": {
+            "validations": {
+                "renderer": {
+                    "module_name": "livelake.jobs.quality.data_docs",
+                    "class_name": "VerdictPageRenderer",
+                }
+            }
         },
         # The index loads every result it lists: cap it so a gate's cost does not grow with
         # the lake's age (older pages stay on disk; evidence packs link to them directly).

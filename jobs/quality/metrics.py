@@ -3,8 +3,9 @@ checks.
 
 Per table: row count, and the rows of the run's own day in its date partition (what the
 no-collapse rule compares day over day). Per numeric column: mean and null fraction. Per id
-column (`*_id`): exact distinct count and null fraction. Lineage
-columns say where rows came from, not what they mean, so they are not tracked.
+column (`*_id`) that is not a key: exact distinct count and null fraction (a key's distinct
+count is its row count, and its uniqueness an `error` rule of its own). Lineage columns say
+where rows came from, not what they mean, so they are not tracked.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def tracked(table: Table) -> list[tuple[str, str]]:
             continue
         if _numeric(column.type) and column.name not in table.keys:
             out += [(column.name, "mean"), (column.name, "null_fraction")]
-        elif column.type == "string" and column.name.endswith("_id"):
+        elif (
+            column.type == "string"
+            and column.name.endswith("_id")
+            and column.name not in table.keys
+        ):
             out += [(column.name, "distinct_count"), (column.name, "null_fraction")]
     return out
 

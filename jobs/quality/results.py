@@ -72,6 +72,18 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def result_severity(result: Any) -> Severity:
+    """The livelake severity of one GE expectation validation result."""
+    config = result.expectation_config
+    return severity_of(config.meta, getattr(config, "severity", None))
+
+
+def failed_counts(result: Any) -> tuple[int, int]:
+    """(failed `error`, failed `warn`) expectations of a GE suite validation result."""
+    failed = [result_severity(r) for r in result.results if not r.success]
+    return failed.count("error"), failed.count("warn")
+
+
 def outcomes(table: str, suite: str, result: Any) -> list[Outcome]:
     """Flatten a GE suite validation result into outcomes."""
     out = []
@@ -89,7 +101,7 @@ def outcomes(table: str, suite: str, result: Any) -> list[Outcome]:
                 suite=suite,
                 expectation=config.type,
                 column=column,
-                severity=severity_of(config.meta, getattr(config, "severity", None)),
+                severity=result_severity(r),
                 success=bool(r.success),
                 observed=details.get("observed_value"),
                 unexpected_count=details.get("unexpected_count"),

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     )
 
 from livelake.jobs.quality.frame import LINEAGE_COLUMNS
-from livelake.jobs.quality.gx_context import DATASOURCE
+from livelake.jobs.quality.gx_context import DATASOURCE, DOCS_SITE
+from livelake.jobs.quality.results import failed_counts
+from livelake.jobs.report import GateSummary, verdict_counts
 
 BATCH = "staged"
+GATE_META = "livelake_gate"  # a stored result's meta key for the verdict of its stage's gate
 EXAMPLES = 5
 
 
@@ -69,7 +72,8 @@ def validate(
 ) -> Validation:
     """Run `suite` on `df` and return GE's result.
 
-    A first pass decides; a table that fails is validated again with details for the report.
+    A first pass decides; a table that fails is validated again with details for the report,
+    and only that detailed result is kept in the GE store (the index lists every stored result).
     """
     import great_expectations as gx
 
@@ -95,15 +99,30 @@ def validate(
             run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC)),
         )
         identifier, result = next(iter(outcome.run_results.items()))
-        if result.success:
+        if result.success or detailed:
             break
+        context.validation_results_store.remove_key(identifier)
     return Validation(suite, result, identifier)
 
 
-def build_docs(context: AbstractDataContext, validations: list[Validation]) -> dict[str, str]:
-    """Render the validations' Data Docs pages and the index; page path per suite name."""
-    from livelake.jobs.quality.gx_context import DOCS_SITE
+def build_docs(
+    context: AbstractDataContext, validations: list[Validation], stage: str, gate: GateSummary
+) -> dict[str, str]:
+    """Render the validations' Data Docs pages and the index; page path per suite name.
 
+    Each stored result is first put in the gate's terms: its `success` is false only when an
+    `error` expectation failed (the index then never crosses out published data), and its meta
+    carries the stage's verdict, which its page shows beside the table's (`data_docs.py`): a
+    table may pass its suite in a stage that another table got refused.
+    """
+    for validation in validations:
+        blocking, _ = failed_counts(validation.result)
+        validation.result.success = blocking == 0
+        validation.result.meta[GATE_META] = (
+            f"stage {stage} {gate.verdict} "
+            f"({verdict_counts(gate.failed_blocking, gate.failed_warning)})"
+        )
+        context.validation_results_store.set(validation.identifier, validation.result)
     identifiers = [v.identifier for v in validations]
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
     pages = {}

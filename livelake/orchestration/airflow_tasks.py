@@ -19,6 +19,19 @@ def run_stage(stage: str, day: str) -> dict[str, Any]:
         raise AirflowFailException(str(exc)) from exc
 
 
+def write_audit_reports() -> dict[str, Any]:
+    """Task body of `livelake_daily`'s last task: the audit index over every run so far."""
+    from livelake.config import settings
+    from livelake.jobs.quality.audit_index import write_reports
+    from livelake.jobs.quality.gx_context import is_local
+
+    lake_root = settings().lake_root
+    if not is_local(lake_root):
+        return {"audit_index": None, "evidence_pages": 0}
+    pages, index = write_reports(lake_root)
+    return {"audit_index": str(index), "evidence_pages": len(pages)}
+
+
 def train_model() -> dict[str, Any]:
     """Task body of `livelake_weekly_train`: train, gate, publish (or refuse, no retry)."""
     from airflow.sdk.exceptions import AirflowFailException

@@ -57,11 +57,12 @@ def test_daily_tasks_follow_the_stage_order(dagbag):
     assert len(SILVER_TABLES) == 12
     # Silver is a group: twelve table jobs, then its gate; every other stage is one task.
     expected = [n for n in names if n != "silver"]
-    expected += [f"silver.{t}" for t in SILVER_TABLES] + ["silver.gate"]
+    expected += [f"silver.{t}" for t in SILVER_TABLES] + ["silver.gate", "audit_reports"]
     assert sorted(dag.task_ids) == sorted(expected)
-    tasks = [n if n != "silver" else "silver.gate" for n in names]
+    tasks = [n if n != "silver" else "silver.gate" for n in names] + ["audit_reports"]
     for upstream, downstream in itertools.pairwise(tasks[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    assert dag.get_task("audit_reports").is_teardown  # runs after a failure, keeps its state
     assert [a.uri for a in dag.get_task("bronze").outlets] == ["livelake://bronze/"]
     assert [a.uri for a in dag.get_task("silver.gate").outlets] == ["livelake://silver/"]
 

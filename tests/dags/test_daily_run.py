@@ -34,14 +34,16 @@ def test_one_logical_day_runs_every_present_stage(daily, lake_root, tmp_path):
 
     assert dag_run.state == "success"
     assert set(states(dag_run).values()) == {"success"}
+    assert (lake_root / "reports" / "index.html").is_file()
     assert read_table("bronze/views").height == 3
     assert read_table("bronze/users")["raw"].sort().to_list() == ["u1,east", "u2,"]
     runs = read_table("audit/stage_runs")
     recorded = {
         stage: status for day, stage, status in runs.select("day", "stage", "status").rows()
     }
-    assert runs.height == len(recorded) == len(states(dag_run)) and set(runs["day"]) == {DAY}
-    assert sorted(recorded) == sorted(states(dag_run))
+    stages = {task: state for task, state in states(dag_run).items() if task != "audit_reports"}
+    assert runs.height == len(recorded) == len(stages) and set(runs["day"]) == {DAY}
+    assert sorted(recorded) == sorted(stages)
     # Tiny delivery: silver jobs of tables it has no lines for have nothing to do.
     assert recorded == {
         task: "nothing_to_do" if task in EMPTY_SILVER_JOBS else "ok" for task in recorded
@@ -60,7 +62,10 @@ def test_a_failed_stage_fails_its_task_without_retry_and_nothing_downstream_runs
     by_task = {ti.task_id: ti for ti in dag_run.get_task_instances()}
     assert by_task["bronze"].state == "failed", "a deterministic failure is not up_for_retry"
     assert by_task["bronze"].try_number == 1
-    assert {ti.state for tid, ti in by_task.items() if tid != "bronze"} <= {"upstream_failed"}
+    downstream = {ti.state for tid, ti in by_task.items() if tid not in ("bronze", "audit_reports")}
+    assert downstream <= {"upstream_failed"}
+    assert by_task["audit_reports"].state == "success"  # the teardown ran, the run still failed
+    assert (lake_root / "reports" / "index.html").is_file()
     from livelake.lake.tables.bronze import BRONZE
 
     assert not any((lake_root / t.qualified_name).exists() for t in BRONZE.values())
@@ -108,7 +113,11 @@ def test_a_failed_silver_gate_fails_once_and_nothing_of_the_day_is_published(
     assert dag_run.state == "failed"
     assert (by_task["silver.gate"].state, by_task["silver.gate"].try_number) == ("failed", 1)
     assert {by_task[f"silver.{name}"].state for name in MODULES} == {"success"}
-    later = {t: ti.state for t, ti in by_task.items() if t != "bronze" and "." not in t}
+    later = {
+        t: ti.state
+        for t, ti in by_task.items()
+        if t not in ("bronze", "audit_reports") and "." not in t
+    }
     assert later and set(later.values()) == {"upstream_failed"}
     assert read_table("silver/views").height == 0, "staged, refused, not published"
     assert read_table("silver/users").height == 0

@@ -77,6 +77,8 @@ def test_run_of_a_day_nobody_delivered_refuses_and_publishes_nothing(spark, lake
     flat = " ".join(result.output.split())
     assert "no source delivered a file for 2026-01-01" in flat and "--allow-empty" in flat
     assert not (lake_root / "gold").exists() and not (lake_root / "silver").exists()
+    index = lake_root / "reports" / "index.html"
+    assert f"Audit index: {index}" in flat and index.is_file()  # written after a failure too
 
     allowed = runner.invoke(
         app, ["run", "--day", "2026-01-01", "--stage", "bronze", "--allow-empty"]

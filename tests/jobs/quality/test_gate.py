@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +153,15 @@ def test_a_stage_of_several_tables_publishes_none_when_one_fails(job_ctx, views_
     assert (job_ctx.lake.version(LIVE_SESSIONS), job_ctx.lake.version(VIEWS)) == versions
     assert refused.value.verdict.suites == 2
     assert all(f.startswith("silver/views:") for f in refused.value.verdict.failures)
+    # The table that passed its suite says so on its Data Docs page, and that its stage was not.
+    (page,) = {
+        json.loads(r["details"])["data_docs_page"]
+        for r in read_arrow(QUALITY_RESULTS).to_pylist()
+        if r["suite"] == "silver.live_sessions"
+    }
+    text = " ".join(re.sub(r"<[^>]+>", " ", Path(page).read_text()).split())
+    assert re.search(
+        r"Verdict: passed (with warnings )?\(0 blocking failures, \d+ warnings?\) "
+        r"Gate: stage silver refused \([1-9]\d* blocking failures?,",
+        text,
+    )
