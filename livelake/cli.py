@@ -19,6 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from livelake import __version__
 from livelake.jobs.runner import DAILY_STAGES
+from livelake.model.config import TrainingConfig
 
 
 class _FlagsShowNoType:
@@ -536,17 +537,18 @@ def backfill(
 
 @app.command()
 def train(
-    min_auc: Annotated[float, typer.Option(help="Refuse to publish below this test AUC")] = 0.60,
+    min_auc: Annotated[
+        float, typer.Option(help="Refuse to publish below this test AUC")
+    ] = TrainingConfig.min_auc,
     max_auc_drop: Annotated[
         float, typer.Option(help="Refuse to publish when this much worse than the current model")
-    ] = 0.02,
-    seed: Annotated[int, typer.Option(help="Random seed of the estimator")] = 7,
+    ] = TrainingConfig.max_auc_drop,
+    seed: Annotated[int, typer.Option(help="Random seed of the estimator")] = TrainingConfig.seed,
 ) -> None:
     """Train the baseline conversion model on the latest gated training set; write its card."""
     from livelake.model.card import summary_lines
     from livelake.model.train import (
         ModelRejectedError,
-        TrainingConfig,
         TrainingRefusedError,
         train_and_publish,
     )

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from livelake.config import Settings, settings
+from livelake.model.config import TrainingConfig
 from livelake.model.data import (
     TRAINING_TABLE,
     TrainingRefusedError,
@@ -46,15 +47,6 @@ class ModelRejectedError(RuntimeError):
     def __init__(self, message: str, card: dict[str, Any]) -> None:
         super().__init__(message)
         self.card = card
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    min_auc: float = 0.60  # below this a model is no better than a coarse rule
-    max_auc_drop: float = 0.02  # tolerated AUC loss against the current model
-    test_fraction: float = 0.2  # share of the distinct example days held out (at least one)
-    seed: int = 7
-    max_importance_rows: int = 20_000  # permutation importance on a sample of the test days
 
 
 @dataclass

@@ -18,7 +18,7 @@ inclusive, `valid_to` exclusive, null while current).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from livelake.lake.registry import MONEY, Column, ForeignKey, Table, col, key, register
 
@@ -71,7 +71,7 @@ class Field:
     aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.type not in LandedType.__args__:  # type: ignore[attr-defined]
+        if self.type not in get_args(LandedType):
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
 
     @property
