@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,12 +32,11 @@ import pyarrow.parquet as pq
 
 from livelake.features.declarations import features_of, resolve
 from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
+from livelake.lake.read import Engine, check_engine, to_engine
 
-Engine = Literal["polars", "pandas", "duckdb", "arrow"]
 # A call's staleness limits: one for every feature, or per reference (`user:visits_7d`,
 # `user:*`; None there means any age); None keeps each feature's declared `max_age`.
 MaxAge = timedelta | Mapping[str, timedelta | None] | None
-ENGINES: tuple[str, ...] = ("polars", "pandas", "duckdb", "arrow")
 MANIFEST = "manifest.json"
 LABELS_FILE = "labels.parquet"
 DATA_FILE = "training_set.parquet"
@@ -56,26 +55,6 @@ def _table(entity: str):
     from livelake.lake.registry import table
 
     return table(feature_table(entity))
-
-
-def _check_engine(engine: str) -> None:
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
-
-
-def _convert(data: pa.Table, engine: str) -> Any:
-    _check_engine(engine)
-    if engine == "arrow":
-        return data
-    if engine == "polars":
-        import polars as pl
-
-        return pl.from_arrow(data)
-    if engine == "pandas":
-        return data.to_pandas()
-    import duckdb
-
-    return duckdb.connect().from_arrow(data)
 
 
 def to_arrow(frame: Any) -> pa.Table:
@@ -133,7 +112,7 @@ def read(
     `known_as_of` reads the table as last published by that instant (before a later fix);
     `version` pins a Delta version. Columns default to every declared feature.
     """
-    _check_engine(engine)
+    check_engine(engine)
     if known_as_of is not None:
         if version is not None:
             raise ValueError("pass version or known_as_of, not both")
@@ -156,7 +135,7 @@ def read(
         lake_root,
         filter=pc.field("as_of_date") == pa.scalar(chosen, pa.date32()),
     )
-    return _convert(data, engine)
+    return to_engine(data, engine)
 
 
 def _label_times(labels: pa.Table, timestamp_column: str) -> pa.Array:
@@ -326,7 +305,7 @@ def training_set(
     the result and a manifest to (see `rebuild_training_set`); an existing one is refused
     unless `overwrite=True`, so a saved set is never replaced by accident.
     """
-    _check_engine(engine)
+    check_engine(engine)
     if save_to is not None and Path(save_to).exists() and not overwrite:
         raise TrainingSetError(
             f"{save_to} already exists: pass overwrite=True to replace it, or save elsewhere"
@@ -367,7 +346,7 @@ def training_set(
     result = joined.select(schema.names).cast(schema)
     if save_to is not None:
         _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of, limits)
-    return _convert(result, engine)
+    return to_engine(result, engine)
 
 
 def _save(
@@ -454,4 +433,4 @@ def rebuild_training_set(
             f"{', '.join(pinned) or 'no feature table'}. Were files of a pinned version "
             "rewritten outside Delta, or did the feature code change?"
         )
-    return _convert(rebuilt, engine)
+    return to_engine(rebuilt, engine)

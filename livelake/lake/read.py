@@ -14,7 +14,7 @@ Spark's `timestampAsOf` use): copying, restoring or syncing a lake resets those.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +28,30 @@ from livelake.lake.base import LakeError
 from livelake.lake.registry import Table, table
 
 Engine = Literal["polars", "pandas", "duckdb", "arrow"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+
+
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+
+
+def to_engine(data: pa.Table, engine: str) -> Any:
+    """An Arrow table as the frame of the reader's engine."""
+    check_engine(engine)
+    if engine == "arrow":
+        return data
+    if engine == "polars":
+        import polars as pl
+
+        return pl.from_arrow(data)
+    if engine == "pandas":
+        return data.to_pandas()
+    import duckdb
+
+    return duckdb.connect().from_arrow(data)
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -175,17 +199,7 @@ def read_table(
                 f"{declared.qualified_name} has no gated publication in audit/published_runs "
                 "yet: run its stage, or read without consistent=True"
             )
-    data = read_arrow(declared, as_of_version, as_of, columns, lake_root=lake_root)
-    if engine == "arrow":
-        return data
-    if engine == "polars":
-        import polars as pl
-
-        return pl.from_arrow(data)
-    if engine == "pandas":
-        return data.to_pandas()
-    if engine == "duckdb":
-        import duckdb
-
-        return duckdb.connect().from_arrow(data)
-    raise ValueError(f"engine must be one of polars, pandas, duckdb, arrow (got {engine!r})")
+    check_engine(engine)
+    return to_engine(
+        read_arrow(declared, as_of_version, as_of, columns, lake_root=lake_root), engine
+    )
