@@ -18,13 +18,18 @@ from livelake.features.declarations import (
     resolve,
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
-from livelake.features.pit import (
-    TrainingSetError,
-    TrainingSetManifest,
-    read,
-    rebuild_training_set,
-    training_set,
-)
+
+_READERS = {"TrainingSetError", "TrainingSetManifest", "read", "rebuild_training_set", "training_set"}
+
+
+def __getattr__(name: str):
+    """The readers load Arrow and delta-rs; the DAG files import the declarations only."""
+    if name in _READERS:
+        from livelake.features import pit
+
+        return getattr(pit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ENTITIES",
