@@ -19,7 +19,13 @@ from livelake.features.declarations import (
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
 
-_READERS = {"TrainingSetError", "TrainingSetManifest", "read", "rebuild_training_set", "training_set"}
+_READERS = {
+    "TrainingSetError",
+    "TrainingSetManifest",
+    "read",
+    "rebuild_training_set",
+    "training_set",
+}
 
 
 def __getattr__(name: str):
