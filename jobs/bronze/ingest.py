@@ -214,10 +214,11 @@ def run(ctx: JobContext, day: date) -> StageReport:
             )
             continue
         staged = ctx.lake.stage(BRONZE[name], lines_of(ctx, fresh, checksums, day), "append")
-        per_file = {
-            r["source_file"]: r["count"]
-            for r in staged.dataframe.groupBy("source_file").count().collect()
-        }
+        # Lines per file, read from the staged files' `source_file` column: no Spark job.
+        files = staged.arrow(["source_file"]).group_by("source_file").aggregate([([], "count_all")])
+        per_file = dict(
+            zip(files["source_file"].to_pylist(), files["count_all"].to_pylist(), strict=True)
+        )
         token = f"livelake:bronze:{name}:" + ",".join(
             sorted(checksums[f.relative_path] for f in fresh)
         )

@@ -103,7 +103,7 @@ def measures(
     Relations that several facts read (views, orders, the dimensions) are persisted for the
     duration, so each silver table is scanned once.
     """
-    from pyspark import StorageLevel
+    from pyspark import StorageLevel, inheritable_thread_target
 
     relations = dimensions(spark, silver, day)
     params = query_parameters(day)
@@ -119,7 +119,8 @@ def measures(
 
     try:
         with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
-            results = list(pool.map(aggregate, FACTS))
+            # The pool's threads carry this thread's job tags, so their jobs are counted.
+            results = list(pool.map(inheritable_thread_target(spark)(aggregate), FACTS))
     finally:
         for frame in shared:
             frame.unpersist()

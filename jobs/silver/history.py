@@ -25,7 +25,8 @@ def latest_per_key(
     from pyspark.sql import functions as F
 
     window = Window.partitionBy(*keys).orderBy(*[F.col(c).desc_nulls_last() for c in order])
-    ranked = rows.withColumn("_rank", F.row_number().over(window))
+    # Persisted: the kept rows are written and the dropped ones counted from one ranking.
+    ranked = rows.withColumn("_rank", F.row_number().over(window)).persist()
     kept = ranked.where(F.col("_rank") == 1).drop("_rank")
     dropped = ranked.where(F.col("_rank") > 1).drop("_rank")
     return kept, dropped

@@ -55,7 +55,7 @@ class SilverEnv:
     pii: PiiKey
     watermark_days: int
     clock_skew_minutes: int
-    known: Mapping[str, DataFrame] = field(default_factory=dict)  # dimension -> DF(key)
+    known: Mapping[str, DataFrame] = field(default_factory=dict)  # dimension -> distinct keys
     now: datetime | None = None
 
 
@@ -378,7 +378,7 @@ def _join_known(df: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
         if fk.dimension not in env.known:
             raise KeyError(f"{spec.name}: no known keys given for dimension {fk.dimension!r}")
         marker = _marker(fk)
-        keys = env.known[fk.dimension].select(F.col("key").alias(marker)).distinct()
+        keys = env.known[fk.dimension].select(F.col("key").alias(marker))
         df = df.join(F.broadcast(keys), df[fk.column] == keys[marker], "left")
     return df
 

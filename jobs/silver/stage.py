@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from livelake.jobs.cost import spark_jobs
 from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.report import StageReport, TableCounts
@@ -51,7 +53,7 @@ from livelake.jobs.silver.pii import MissingPiiKeyError, PiiKey
 from livelake.lake.manifests import Manifests
 from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.lake.tables.bronze import BRONZE
-from livelake.lake.tables.silver import QUARANTINE
+from livelake.lake.tables.silver import QUARANTINE, SilverTable
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -179,12 +181,13 @@ def _merged_partitions(
     existing = incoming.limit(0)
     if ctx.lake.exists(table):
         existing = ctx.lake.read(table)
+        owned = _partitions_holding(ctx, table, day)
         if module.TABLE.event_time is not None:
             # Events of one delivery lie between the watermark and the day after (skew).
-            oldest = day - timedelta(days=env.watermark_days)
-            existing = existing.where(F.col(part).between(oldest, day + timedelta(days=1)))
-        owned = existing.where(F.col("delivery_date") == F.lit(day))
-        touched |= {r[0] for r in owned.select(part).distinct().collect()}
+            oldest, newest = day - timedelta(days=env.watermark_days), day + timedelta(days=1)
+            existing = existing.where(F.col(part).between(oldest, newest))
+            owned = {p for p in owned if oldest <= p <= newest}
+        touched |= owned
     if not touched:  # nothing clean: an empty append still creates the table for readers
         return ctx.lake.stage(table, incoming, "append"), incoming.limit(0)
     others = existing.where(
@@ -194,13 +197,44 @@ def _merged_partitions(
     return ctx.lake.stage(table, merged, "replace_partitions", sorted(touched)), lost
 
 
+def _partitions_holding(ctx: JobContext, table: SilverTable, day: date) -> set[date]:
+    """Partitions that may hold rows of delivery `day`: those with a file whose logged
+    delivery_date range covers it (a file without that range counts too). Read from the
+    Delta log, no Spark job; a partition counted needlessly is only rewritten as it was."""
+    files = ctx.lake.file_statistics(table)
+    column = f"partition.{table.partition_by[0]}"
+    if "min.delivery_date" not in files.column_names:
+        return set(files[column].to_pylist())
+    rows = files.select([column, "min.delivery_date", "max.delivery_date"]).to_pylist()
+    return {
+        r[column]
+        for r in rows
+        if r["min.delivery_date"] is None
+        or r["max.delivery_date"] is None
+        or r["min.delivery_date"] <= day <= r["max.delivery_date"]
+    }
+
+
+def _landed_lines(ctx: JobContext, name: str, day: date) -> int:
+    """Lines `bronze/<name>` holds for delivery `day`, from the row counts its Delta log
+    keeps per file (no Spark job): what the table's outcomes must add up to."""
+    table = BRONZE[name]
+    if not ctx.lake.exists(table):
+        return 0
+    files = ctx.lake.file_statistics(table)
+    column = files["partition.delivery_date"].to_pylist()
+    counts = [n for d, n in zip(column, files["num_records"].to_pylist(), strict=True) if d == day]
+    if None in counts:  # a file the log keeps no row count for: count the lines
+        return bronze_of_day(ctx, name, day).count()
+    return sum(counts)
+
+
 def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableOutcome:
     """Transform, merge and stage one table; returns its outcome (staged writes, figures)."""
 
     table, day = module.TABLE, env.day
     outcome = TableOutcome(table.name)
-    bronze = bronze_of_day(ctx, table.name, day)
-    outcome.landed = bronze.count()
+    outcome.landed = _landed_lines(ctx, table.name, day)
     if outcome.landed == 0:
         # Nothing delivered: leave the table as it is, but make sure readers find it.
         for declared in (table, QUARANTINE[table.name]):
@@ -208,7 +242,7 @@ def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableO
                 empty = ctx.spark.createDataFrame([], declared.spark_schema())
                 outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
         return outcome
-    conformed = module.transform(bronze, env)
+    conformed = module.transform(bronze_of_day(ctx, table.name, day), env)
     incoming = conformed.silver.persist()
     quarantine = ctx.lake.stage(
         QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day]
@@ -316,7 +350,8 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
     for dim, manifest in loaded.items():
         dimension = MODULES[dim].TABLE
         keys = ctx.lake.keys_after(dimension, dimension.keys[0], manifest.writes)
-        known[dim] = keys if keys is not None else ctx.spark.createDataFrame([], "key string")
+        column = keys if keys is not None else pa.array([], pa.string())
+        known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}))
     return known
 
 

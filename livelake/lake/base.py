@@ -135,6 +135,10 @@ class Lake(ABC):
     lake_root: str
 
     @abstractmethod
+    def uri(self, table: Table) -> str:
+        """Where the table's Delta log and files live."""
+
+    @abstractmethod
     def exists(self, table: Table) -> bool: ...
 
     @abstractmethod
@@ -191,23 +195,34 @@ class Lake(ABC):
     def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
         """Delete files no version within the retention references; returns them."""
 
-    def keys_after(self, table: Table, key: str, staged: Sequence[StagedWrite]) -> DataFrame | None:
+    def file_statistics(self, table: Table) -> pa.Table:
+        """One row per data file of the current version, from the Delta log alone: its
+        partition values (`partition.<column>`), `num_records` and per-column `min.<column>`
+        / `max.<column>`. Both writers' logs carry them; no data file is read."""
+        import pyarrow as pa
+        from deltalake import DeltaTable
+
+        return pa.table(DeltaTable(self.uri(table)).get_add_actions(flatten=True))
+
+    def keys_after(self, table: Table, key: str, staged: Sequence[StagedWrite]) -> pa.Array | None:
         """Distinct non-null `key` values of `table` once `staged` is published: the staged
         rows, plus the published ones unless a staged overwrite replaces them all. None when
-        the table has neither (nothing to check keys against)."""
-        from pyspark.sql import functions as F
+        the table has neither (nothing to check keys against). Read from the files' `key`
+        column on the driver (a broadcast of them would collect them there anyway): no Spark
+        job, where a distinct over Spark reads is a shuffle and a broadcast per dimension."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from livelake.lake.read import read_arrow
 
         mine = [w for w in staged if w.table == table]
-        parts = [w.dataframe for w in mine]
+        parts = [w.arrow([key])[key] for w in mine]
         if self.exists(table) and not any(w.mode == "overwrite" for w in mine):
-            parts.append(self.read(table))
+            parts.append(read_arrow(table, columns=[key], lake_root=self.lake_root)[key])
         if not parts:
             return None
-        keys = [part.select(F.col(key).alias("key")) for part in parts]
-        union = keys[0]
-        for other in keys[1:]:
-            union = union.unionByName(other)
-        return union.where(F.col("key").isNotNull()).distinct()
+        values = pa.chunked_array([c for part in parts for c in part.chunks], pa.string())
+        return pc.unique(values.drop_null())
 
     # Convenience: stage + commit -------------------------------------------------------
 

@@ -104,6 +104,32 @@ def test_a_staged_write_reads_the_same_rows_with_and_without_spark(spark, lake):
     staged.abort()
 
 
+def test_file_statistics_come_from_the_log_and_count_every_published_row(spark, lake):
+    """Silver counts a delivery's landed lines and finds the partitions it owns from these."""
+    ctx = RunContext(job="test", day=D2)
+    rows = [("a", D1, 1, None), ("b", D2, 2, None), ("c", D2, 3, None)]
+    lake.append(ORDERS, frame(spark, rows), ctx)
+    files = lake.file_statistics(ORDERS).to_pylist()
+    per_day: dict[date, int] = {}
+    for f in files:
+        per_day[f["partition.day"]] = per_day.get(f["partition.day"], 0) + f["num_records"]
+    assert per_day == {D1: 1, D2: 2}
+    assert {(f["min.order_id"], f["max.order_id"]) for f in files} == {("a", "a"), ("b", "c")}
+
+
+def test_keys_after_a_staged_write_are_the_distinct_staged_and_published_keys(spark, lake):
+    ctx = RunContext(job="test", day=D2)
+    assert lake.keys_after(ORDERS, "order_id", []) is None  # no table, nothing staged
+    lake.append(ORDERS, frame(spark, [("a", D1, 1, None), ("b", D1, 2, None)]), ctx)
+    staged = lake.stage(ORDERS, frame(spark, [("b", D2, 2, None), ("c", D2, 3, None)]), "append")
+    keys = lake.keys_after(ORDERS, "order_id", [staged])
+    assert sorted(keys.to_pylist()) == ["a", "b", "c"]
+    staged.abort()
+    replacing = lake.stage(ORDERS, frame(spark, [("z", D3, 1, None)]), "overwrite")
+    assert lake.keys_after(ORDERS, "order_id", [replacing]).to_pylist() == ["z"]
+    replacing.abort()
+
+
 def test_replacing_a_day_with_no_rows_empties_only_that_day(spark, lake):
     ctx = RunContext(job="test", day=D2)
     lake.append(ORDERS, frame(spark, [("a", D1, 1, None), ("b", D2, 2, None)]), ctx)
