@@ -9,16 +9,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from livelake.config import load_settings
-from livelake.generator import GeneratorConfig, generate
-from livelake.jobs.context import JobContext
+from livelake.generator import GeneratorConfig
 from livelake.jobs.gold import kpi
 from livelake.jobs.runner import DAILY_STAGES, run_day
-from livelake.lake import RunContext, open_lake
 from livelake.lake.read import read_table
 from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 from livelake.lake.tables.kpi import KPI_DAILY
 from livelake.lake.tables.silver import SILVER
+from tests.generated_lake import generated_lake
 
 pytestmark = pytest.mark.slow
 START, DAYS = date(2026, 1, 1), 3
@@ -31,11 +29,7 @@ RUN_COLUMNS = ("run_id",)
 def generated(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("kpi_generated")
     config = GeneratorConfig(start=START, days=DAYS, users=200, events_per_day=4_000, seed=7)
-    generate(config, root / "landing")
-    cfg = load_settings(
-        lake_root=str(root / "lake"), landing_root=str(root / "landing"), pii_key="k"
-    )
-    ctx = JobContext(spark, open_lake(spark, cfg), cfg, RunContext(job="test"))
+    ctx = generated_lake(spark, root, config)
     kpi_reports = []
     for offset in range(DAYS):
         reports = run_day(ctx, START + timedelta(days=offset))

@@ -14,14 +14,12 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from livelake.config import load_settings
-from livelake.generator import GeneratorConfig, generate
+from livelake.generator import GeneratorConfig
 from livelake.jobs.bronze import ingest
-from livelake.jobs.context import JobContext
 from livelake.jobs.silver import stage
-from livelake.lake import RunContext, open_lake
 from livelake.lake.read import read_table
 from livelake.lake.tables.silver import EXPORTS, STREAMS
+from tests.generated_lake import generated_lake
 
 START, DAYS = date(2026, 1, 1), 2
 REASON_OF_KIND = {
@@ -41,11 +39,7 @@ DUPLICATE_KINDS = ("duplicate_exact", "resent_event_id")
 def generated(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("generated")
     config = GeneratorConfig(start=START, days=DAYS, users=150, events_per_day=1_500, seed=11)
-    generate(config, root / "landing")
-    cfg = load_settings(
-        lake_root=str(root / "lake"), landing_root=str(root / "landing"), pii_key="k"
-    )
-    ctx = JobContext(spark, open_lake(spark, cfg), cfg, RunContext(job="test"))
+    ctx = generated_lake(spark, root, config)
     manifests = {}
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
