@@ -17,11 +17,7 @@ from typer.testing import CliRunner
 
 from livelake.adapters import AdapterInputError, ingest
 from livelake.cli import app
-from tests.conftest import SHARED_DATA
-
-TAOBAO = SHARED_DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"
-RETAILROCKET = SHARED_DATA / "retailrocket" / "events_sample.csv"
-OLIST = SHARED_DATA / "olist"
+from tests.adapters.samples import OLIST, RETAILROCKET, TAOBAO
 
 
 def _landed(root: Path, source: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list]:
