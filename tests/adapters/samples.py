@@ -1,10 +1,10 @@
-"""The public log samples the adapter tests read."""
+"""The public log samples the adapter tests read, kept in tests/data (see its README.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-TAOBAO = SHARED_DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"
-RETAILROCKET = SHARED_DATA / "retailrocket" / "events_sample.csv"
-OLIST = SHARED_DATA / "olist"
+DATA = Path(__file__).resolve().parents[1] / "data"
+TAOBAO = DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"
+RETAILROCKET = DATA / "retailrocket" / "events_sample.csv"
+OLIST = DATA / "olist"
