@@ -40,6 +40,3 @@ def lake(spark, lake_root):
     from livelake.lake import open_lake
 
     return open_lake(spark, settings())
-
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

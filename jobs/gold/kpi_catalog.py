@@ -14,8 +14,9 @@ Three kinds of declarations, each in one place:
 - a **breakdown** is a column every fact either has or does not: anchor tier, category,
   region, device, hour of day (UTC), plus `all`.
 
-Where the generator's calibration metrics (`livelake.metrics`) define a figure, the catalog
-metric names it in `same_as` and computes the same thing per day (in percent);
+Where one of the generator's calibration queries (`livelake.generator.calibration`, the
+plan figures the generator is tested against) measures the same figure, the catalog metric
+names it in `same_as` and computes the same thing per day (in percent);
 tests/jobs/gold/test_kpi_calibration.py runs both on generated data and asserts equality.
 
 `category` is the product's category where a fact row has a product (carts, orders,
@@ -113,7 +114,7 @@ class Metric:
     valid_range: tuple[float | None, float | None] = (0.0, None)
     targets: tuple[Target, ...] = ()
     direction: str = "higher_is_better"
-    same_as: str | None = None  # the generator's definition in livelake.metrics it equals
+    same_as: str | None = None  # the livelake.generator.calibration query it equals
 
     @property
     def target(self) -> Target | None:

@@ -17,11 +17,7 @@ from typer.testing import CliRunner
 
 from livelake.adapters import AdapterInputError, ingest
 from livelake.cli import app
-from tests.conftest import SHARED_DATA
-
-TAOBAO = SHARED_DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"
-RETAILROCKET = SHARED_DATA / "retailrocket" / "events_sample.csv"
-OLIST = SHARED_DATA / "olist"
+from tests.adapters.samples import OLIST, RETAILROCKET, TAOBAO
 
 
 def _landed(root: Path, source: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list]:
@@ -150,18 +146,19 @@ def olist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def test_olist_orders_become_status_lines_per_product(olist) -> None:
-    # csv module: 10,238 (order, product) groups; 10,189 of them paid (paid status with an
-    # approval time); 46 in canceled/unavailable orders; 9,920 unique customers.
+    # csv module (tests/data/olist/PROVENANCE.md): 549 (order, product) groups; 500 of them
+    # paid (paid status with an approval time); 46 in canceled/unavailable orders; 645 unique
+    # customers, 509 products; two `created` orders without items, on lines 414 and 634.
     root, report = olist
     events, exports, manifests = _landed(root, "olist")
     kinds = Counter(e["event_type"] for e in events["orders"])
-    assert kinds == {"created": 10_238, "paid": 10_189, "cancelled": 46}
-    assert len(exports["users"]) == 9_920 and len(exports["products"]) == 6_123
+    assert kinds == {"created": 549, "paid": 500, "cancelled": 46}
+    assert len(exports["users"]) == 645 and len(exports["products"]) == 509
     assert report.unmapped == {"order_without_items": 2}
     examples = [x for m in manifests for x in m["unmapped"]["examples"]]
     assert {(x["source_file"], x["line"]) for x in examples} == {
-        ("orders.csv", 3356),
-        ("orders.csv", 9725),
+        ("orders.csv", 414),
+        ("orders.csv", 634),
     }
     _check_manifest_counts(root, "olist", manifests)
     _ids_known_before_use(events, root, "olist")

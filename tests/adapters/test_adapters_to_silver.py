@@ -17,11 +17,8 @@ import pytest
 from livelake.adapters import ingest
 from livelake.jobs.runner import run_day
 from livelake.lake.read import read_table
-from tests.conftest import SHARED_DATA
+from tests.adapters.samples import OLIST, RETAILROCKET, TAOBAO
 
-TAOBAO = SHARED_DATA / "taobao_userbehavior" / "UserBehavior_sample.csv"
-RETAILROCKET = SHARED_DATA / "retailrocket" / "events_sample.csv"
-OLIST = SHARED_DATA / "olist"
 DAYS = (date(2017, 11, 24), date(2017, 11, 25))
 VIEW_BEHAVIOUR = "pv"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+from livelake.orchestration.local_airflow import DEFAULT_DAGS_FOLDER as DAGS_FOLDER
+
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="livelake-airflow-test-"))
 atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 os.environ.update(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from livelake.lake.tables.silver import SILVER
-from tests.dags.conftest import DAGS_FOLDER
+from livelake.orchestration.local_airflow import DEFAULT_DAGS_FOLDER as DAGS_FOLDER
 
 # The declared silver tables (not the list the DAG is built from): one job each.
 SILVER_TABLES = tuple(SILVER)

@@ -10,7 +10,7 @@ import pytest
 
 from livelake.jobs.silver.stage import MODULES
 from livelake.lake.read import read_table
-from tests.jobs.bronze.test_ingest import deliver
+from tests.jobs.bronze.small_delivery import deliver
 
 DAY = date(2026, 1, 1)
 LOGICAL_DATE = datetime(2026, 1, 1, tzinfo=UTC)

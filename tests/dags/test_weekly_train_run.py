@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from tests.model.test_train import (
+from tests.model.training_lake import (
     gate_rows,
     planted_training_set,
     publish_rows,

@@ -1,4 +1,4 @@
-"""The generated platform meets the plan's figures, measured with livelake.metrics."""
+"""The generated platform meets the plan's figures, measured with livelake.generator.calibration."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from livelake.metrics import RELATIONS, evaluate_duckdb, register_landing
+from livelake.generator.calibration import RELATIONS, evaluate_duckdb, register_landing
 
 
 @pytest.fixture(scope="module")

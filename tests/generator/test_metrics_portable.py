@@ -1,4 +1,4 @@
-"""One metric text, two engines: Spark SQL gives what DuckDB gives on the same data."""
+"""One calibration query text, two engines: Spark SQL gives what DuckDB gives on the same data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from livelake.generator import GeneratorConfig, generate
-from livelake.metrics import (
-    METRICS,
+from livelake.generator.calibration import (
+    CALIBRATION_QUERIES,
     RELATIONS,
     evaluate_duckdb,
     evaluate_spark,
@@ -29,14 +29,14 @@ def _register_spark(spark, con) -> None:
         spark.createDataFrame(frame).coalesce(1).createOrReplaceTempView(name)
 
 
-def test_every_metric_gives_the_same_value_in_spark_and_duckdb(spark, tmp_path: Path) -> None:
+def test_every_query_gives_the_same_value_in_spark_and_duckdb(spark, tmp_path: Path) -> None:
     generate(GeneratorConfig.without_defects(seed=3, **SMALL), tmp_path)
     con = duckdb.connect()
     register_landing(con, tmp_path)
     _register_spark(spark, con)
     in_duckdb = evaluate_duckdb(con)
     in_spark = evaluate_spark(spark)
-    assert set(in_spark) == set(METRICS)
+    assert set(in_spark) == set(CALIBRATION_QUERIES)
     for name, value in in_duckdb.items():
         if isinstance(value, dict):
             assert in_spark[name] == pytest.approx(value, rel=1e-9), name

@@ -7,111 +7,24 @@ like the contracts (gold/training_examples from [features], audit tables from th
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
 from livelake.config import settings
-from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 from livelake.model.data import TrainingRefusedError
 from livelake.model.train import ModelRejectedError, TrainingConfig, train_and_publish
-
-START = date(2026, 1, 1)
-DAYS = 10
-ROWS_PER_DAY = 600
-
-
-def planted_training_set(seed: int = 3) -> pd.DataFrame:
-    """Conversions driven by the four drivers with clearly separated weights, plus noise."""
-    rng = np.random.default_rng(seed)
-    n = DAYS * ROWS_PER_DAY
-    professionalism = rng.normal(size=n)
-    explain = rng.normal(size=n)
-    interactions = rng.normal(size=n)
-    discount = rng.normal(size=n)
-    logit = -2.0 + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
-    label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
-    days = [START + timedelta(days=i // ROWS_PER_DAY) for i in range(n)]
-    return pd.DataFrame(
-        {
-            "user_id": [f"u{i % 500}" for i in range(n)],
-            "session_id": [f"s{i % 97}" for i in range(n)],
-            "product_id": [f"p{i % 53}" for i in range(n)],
-            "anchor_id": [f"a{i % 11}" for i in range(n)],
-            "example_date": days,
-            "observed_at": [datetime(d.year, d.month, d.day, 12, tzinfo=UTC) for d in days],
-            "label": label,
-            "anchor__professionalism_score": professionalism,
-            "product__explain_seconds_7d": explain,
-            "user__interaction_count_7d": interactions,
-            "product__price_anchor_discount_pct": discount,
-            "user__noise": rng.normal(size=n),
-            "user__membership_level": rng.choice(["none", "gold", None], size=n),
-        }
-    )
-
-
-def write_training_set(lake_root: Path, frame: pd.DataFrame) -> int:
-    uri = str(lake_root / "gold/training_examples")
-    write_deltalake(uri, frame, mode="overwrite", partition_by=["example_date"])
-    from deltalake import DeltaTable
-
-    return DeltaTable(uri).version()
-
-
-def publish_rows(lake_root: Path, version: int, run_id: str = "run-1") -> None:
-    row = {
-        "run_id": run_id,
-        "day": START + timedelta(days=DAYS - 1),
-        "stage": "training",
-        "table_name": "gold/training_examples",
-        "table_version": version,
-        "rows": DAYS * ROWS_PER_DAY,
-        "published_at": datetime(2026, 1, 11, tzinfo=UTC),
-    }
-    _append(lake_root, PUBLISHED_RUNS, [row])
-
-
-def gate_rows(lake_root: Path, run_id: str, day: date, passed: bool, at: datetime) -> None:
-    rows = [
-        {
-            "run_id": run_id,
-            "day": day,
-            "stage": "training",
-            "table_name": "gold/training_examples",
-            "table_version": 0,
-            "suite": "gold.training_examples",
-            "expectation": expectation,
-            "column_name": "label",
-            "severity": "error",
-            "success": success,
-            "observed_value": "null",
-            "unexpected_count": 0 if success else 12,
-            "details": "{}",
-            "validated_at": at,
-        }
-        for expectation, success in (
-            ("expect_column_values_to_not_be_null", True),
-            ("expect_column_mean_to_be_between", passed),
-        )
-    ]
-    _append(lake_root, QUALITY_RESULTS, rows)
-
-
-def _append(lake_root: Path, declared, rows) -> None:
-    data = pa.Table.from_pylist(rows, schema=declared.arrow_schema())
-    write_deltalake(
-        str(lake_root / declared.qualified_name),
-        data,
-        mode="append",
-        partition_by=list(declared.partition_by),
-    )
+from tests.model.training_lake import (
+    ROWS_PER_DAY,
+    gate_rows,
+    planted_training_set,
+    publish_rows,
+    write_training_set,
+)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The mart against the generator: on generated, defect-free data the catalog's funnel
-metrics equal the generator's own definitions (`livelake.metrics`, run in DuckDB on the
-same day's rows) and recover the calibration the generator was built to (plan figures)."""
+metrics equal the generator's calibration queries (`livelake.generator.calibration`, run in
+DuckDB on the same day's rows) and recover the calibration the generator was built to (plan
+figures)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ import duckdb
 import pytest
 
 from livelake.generator import GeneratorConfig, generate
+from livelake.generator.calibration import evaluate_duckdb, register_landing
 from livelake.jobs.gold.kpi import measures, metric_rows
 from livelake.jobs.gold.kpi_catalog import METRICS
 from livelake.lake.tables.silver import SILVER
-from livelake.metrics import evaluate_duckdb, register_landing
 from tests.jobs.gold.kpi_data import complete
 
 pytestmark = pytest.mark.slow
 START = date(2026, 1, 1)
 DAYS = 2
 SMALL = {"start": START, "days": DAYS, "users": 600, "events_per_day": 4_000}
-# The generator's metric each catalog metric declares it equals; ours is in percent.
+# The calibration query each catalog metric declares it equals; ours is in percent.
 SAME_AS = {m.name: m.same_as for m in METRICS if m.same_as}
 
 
@@ -90,7 +91,7 @@ def generated(spark, tmp_path_factory):
 
 
 def _generator_metrics_on(con, day: date) -> dict:
-    """The generator's metrics evaluated on the events of `day` only."""
+    """The generator's calibration queries evaluated on the events of `day` only."""
     con.execute("CREATE SCHEMA IF NOT EXISTS one_day")
     for stream in ("views", "orders", "cart_events"):
         con.execute(

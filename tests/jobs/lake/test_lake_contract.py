@@ -23,23 +23,10 @@ from deltalake import DeltaTable
 
 from livelake.lake import CommitConflictError, RunContext, SchemaMismatchError
 from livelake.lake.read import read_arrow
-from livelake.lake.registry import Table, col, key
+from livelake.lake.registry import Table, col
+from tests.jobs.lake.contract_orders import ORDERS, frame, sorted_rows
 
 D1, D2, D3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
-
-ORDERS = Table(
-    layer="silver",
-    name="contract_orders",
-    grain="one row per order",
-    columns=(
-        key("order_id"),
-        key("day", "date"),
-        col("amount_cny", "decimal(18,2)"),
-        col("note", "string"),
-    ),
-    partition_by=("day",),
-    keys=("order_id",),
-)
 
 
 @pytest.fixture(params=["delta-rs", "delta-spark"])
@@ -54,21 +41,6 @@ def lake(request, spark, lake_root):
             "classpath: the Delta jars are not installed yet (issue [native-delta])"
         )
     return open_lake(spark, load_settings(lake_root=str(lake_root), delta_writer=request.param))
-
-
-SCHEMA = "order_id string, day date, amount_cny decimal(18,2), note string"
-
-
-def frame(spark, rows):
-    from decimal import Decimal
-
-    return spark.createDataFrame(
-        [(o, d, None if a is None else Decimal(str(a)), n) for o, d, a, n in rows], SCHEMA
-    )
-
-
-def sorted_rows(df):
-    return sorted(tuple(r) for r in df.collect())
 
 
 def table_files(lake, table):
@@ -150,7 +122,7 @@ def test_crash_before_commit_leaves_table_unchanged_and_vacuum_removes_orphans(
         from livelake.config import load_settings
         from livelake.spark import get_spark
         from livelake.lake import open_lake
-        from tests.jobs.lake.test_lake_contract import ORDERS, frame
+        from tests.jobs.lake.contract_orders import ORDERS, frame
         cfg = load_settings(lake_root={str(lake_root)!r}, spark_master="local[1]")
         spark = get_spark(cfg)
         lake = open_lake(spark, cfg)

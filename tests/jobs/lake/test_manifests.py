@@ -14,7 +14,7 @@ import pytest
 from livelake.config import load_settings
 from livelake.lake import LakeError, RunContext, open_lake, registry
 from livelake.lake.manifests import Manifests
-from tests.jobs.lake.test_lake_contract import ORDERS, frame, sorted_rows
+from tests.jobs.lake.contract_orders import ORDERS, frame, sorted_rows
 
 D1 = date(2026, 1, 1)
 

@@ -12,7 +12,7 @@ from livelake.lake.tables.silver import VIEWS
 def run(ctx, day: date) -> StageReport:
     from pyspark.sql.types import StructField, StructType
 
-    from .conftest import view_row
+    from tests.jobs.quality.view_rows import view_row
 
     schema = StructType([StructField(f.name, f.dataType, True) for f in VIEWS.spark_schema()])
     rows = [view_row("e1"), view_row("e1", line_number=2)]

@@ -267,8 +267,7 @@ def test_a_real_gate_run_links_its_data_docs_page_from_a_copied_lake(
 ):
     from livelake.jobs.publish import publish
     from livelake.lake.tables.silver import VIEWS
-
-    from .conftest import DAY, view_row
+    from tests.jobs.quality.view_rows import DAY, view_row
 
     staged = job_ctx.lake.stage(VIEWS, views_frame([view_row("e1")]), "replace_partitions", [DAY])
     assert len(publish(job_ctx, "silver", DAY, [staged]).commits) == 1

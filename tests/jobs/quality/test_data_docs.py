@@ -11,8 +11,7 @@ import pytest
 from livelake.jobs.publish import publish
 from livelake.jobs.quality.gx_context import docs_index
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import DAY, view_row
+from tests.jobs.quality.view_rows import DAY, view_row
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"

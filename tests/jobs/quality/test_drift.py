@@ -11,8 +11,7 @@ from livelake.jobs.quality.metrics import compute_metrics
 from livelake.lake import RunContext
 from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import view_row
+from tests.jobs.quality.view_rows import view_row
 
 DAY = date(2026, 1, 10)
 

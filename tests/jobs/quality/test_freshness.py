@@ -10,8 +10,7 @@ from livelake.jobs.publish import GateFailedError, publish
 from livelake.jobs.quality.declared import freshness_expectations
 from livelake.lake.registry import Table, key
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import DAY, view_row
+from tests.jobs.quality.view_rows import DAY, view_row
 
 DAILY = Table(
     layer="gold",

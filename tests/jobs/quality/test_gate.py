@@ -13,8 +13,7 @@ from livelake.jobs.publish import GateFailedError, publish
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import DAY, view_row
+from tests.jobs.quality.view_rows import DAY, view_row
 
 
 def _publish_views(ctx, rows, views_frame, day=DAY):

@@ -12,8 +12,7 @@ from livelake.jobs.quality.frame import with_markers
 from livelake.jobs.quality.references import Reference
 from livelake.lake.registry import table as lookup
 from livelake.lake.tables.silver import USERS, VIEWS
-
-from .conftest import DAY, view_row
+from tests.jobs.quality.view_rows import DAY, view_row
 
 
 def _users(spark, *user_ids: str):

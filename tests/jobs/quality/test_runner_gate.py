@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from livelake.jobs import runner
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import DAY
+from tests.jobs.quality.view_rows import DAY
 
 
 def test_a_refused_stage_fails_with_the_gate_message_and_skips_the_rest(job_ctx, monkeypatch):

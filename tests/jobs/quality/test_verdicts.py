@@ -21,8 +21,7 @@ from livelake.jobs.quality.evidence import docs_page, evidence_page
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import QUALITY_RESULTS
 from livelake.lake.tables.silver import VIEWS
-
-from .conftest import DAY, view_row
+from tests.jobs.quality.view_rows import DAY, view_row
 
 PASSING, WARNING, REFUSED = DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)
 # A warn rule of its own, so the test does not depend on the shipped silver suite.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from livelake.jobs.silver.parsing import SilverEnv
 from livelake.jobs.silver.pii import PiiKey
-
-DAY = date(2026, 1, 2)
-KEY = "test-pii-key-not-secret"
+from tests.jobs.silver.transform_env import DAY, KEY
 
 
 @pytest.fixture

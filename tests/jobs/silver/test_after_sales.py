@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from livelake.jobs.silver import after_sales
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame, outcome
+from tests.jobs.silver.transform_env import DAY
 
 R = "2026-01-01T12:00:00.000Z"
 

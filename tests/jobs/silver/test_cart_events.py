@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from livelake.jobs.silver import cart_events
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame, event, outcome
+from tests.jobs.silver.transform_env import DAY
 
 T = "2026-01-02T10:05:00.000Z"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from livelake.jobs.silver import live_sessions
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame, outcome
+from tests.jobs.silver.transform_env import DAY
 
 START = "2026-01-01T20:00:00.000Z"
 

@@ -7,8 +7,8 @@ import hmac
 from decimal import Decimal
 
 from livelake.jobs.silver import orders
-from tests.jobs.silver.conftest import DAY, KEY
 from tests.jobs.silver.landed import bronze_frame, event, outcome
+from tests.jobs.silver.transform_env import DAY, KEY
 
 T = "2026-01-02T10:05:00.000Z"
 ORDER = {

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from livelake.jobs.silver import interactions, users
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame
+from tests.jobs.silver.transform_env import DAY
 
 TIMES = st.sampled_from(
     [

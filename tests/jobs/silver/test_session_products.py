@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from livelake.jobs.silver import session_products
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame, outcome
+from tests.jobs.silver.transform_env import DAY
 
 U = "2026-01-02T10:00:00.000Z"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from livelake.jobs.silver import social
-from tests.jobs.silver.conftest import DAY
 from tests.jobs.silver.landed import bronze_frame, outcome
+from tests.jobs.silver.transform_env import DAY
 
 C = "2026-01-02T09:00:00.000Z"
 

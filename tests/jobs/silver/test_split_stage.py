@@ -17,7 +17,7 @@ from livelake.lake import RunContext, open_lake
 from livelake.lake.delta_rs import DeltaRsStagedWrite
 from livelake.lake.manifests import Manifests
 from livelake.lake.tables.silver import SILVER
-from tests.jobs.silver.test_stage import D1, day_one, snapshot, table
+from tests.jobs.silver.stage_deliveries import D1, PII_KEY, day_one, snapshot, table
 
 # Dimensions last among the ones free to go, events in reverse: a valid but unusual order.
 REORDERED = (
@@ -40,7 +40,7 @@ def context(spark, root, name: str) -> JobContext:
     cfg = load_settings(
         lake_root=str(root / name),
         landing_root=str(root / "landing"),
-        pii_key="test-pii-key-not-secret",
+        pii_key=PII_KEY,
     )
     return JobContext(spark, open_lake(spark, cfg), cfg, RunContext(job="test"))
 

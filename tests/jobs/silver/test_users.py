@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime
 
 from livelake.jobs.silver import users
-from tests.jobs.silver.conftest import DAY, KEY
 from tests.jobs.silver.landed import HEADERS, bronze_frame, outcome
+from tests.jobs.silver.transform_env import DAY, KEY
 
 REG = "2025-12-01T00:00:00.000Z"
 

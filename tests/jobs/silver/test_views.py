@@ -8,8 +8,8 @@ import json
 from datetime import date
 
 from livelake.jobs.silver import views
-from tests.jobs.silver.conftest import DAY, KEY
 from tests.jobs.silver.landed import bronze_frame, event, outcome
+from tests.jobs.silver.transform_env import DAY, KEY
 
 T = "2026-01-02T10:05:00.000Z"
 

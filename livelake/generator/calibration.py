@@ -1,10 +1,17 @@
-"""The plan's calibration metrics, each defined once as SQL over silver-named relations.
+"""The plan's calibration figures, each measured once by SQL over silver-named relations.
 
-Every metric is one portable SQL query (DuckDB and Spark SQL run the same text) over
-relations named like the silver tables, with the column names of docs/landing-format.md:
-`views`, `orders`, `cart_events`, `live_sessions`, `anchors`. The generator's calibration
-tests run them in DuckDB over generated landing files (`register_landing`); the KPI mart
-runs them in Spark over silver tables registered as temp views (`evaluate_spark`).
+The generator is built to reproduce the plan's figures (docs/generator.md); these queries
+are how its tests measure that it does. Each `CalibrationQuery` is one portable SQL text
+(DuckDB and Spark SQL run it unchanged) over relations named like the silver tables, with
+the column names of docs/landing-format.md: `views`, `orders`, `cart_events`,
+`live_sessions`, `anchors`. The calibration tests run them in DuckDB over generated landing
+files (`register_landing`, `evaluate_duckdb`); `evaluate_spark` runs the same text where
+those relations are Spark tables or temp views, and tests/generator/test_metrics_portable.py
+keeps the two engines in agreement.
+
+These are not the KPI mart's metrics: the mart declares its own, per day and breakdown, in
+`livelake.jobs.gold.kpi_catalog`; a catalog metric that computes one of these figures names
+it in `same_as`, and tests/jobs/gold/test_kpi_calibration.py checks the two agree.
 
 A *visit* is one `visit_id` of `views`; a *paid order* is an `orders` line with
 `event_type = 'paid'`. Inputs are assumed clean (deduplicated, quarantine removed).
@@ -22,8 +29,9 @@ MAX_INTEREST_LAG_DAYS = 14
 
 
 @dataclass(frozen=True)
-class Metric:
-    """A named SQL query returning `value` (and grouping columns for grouped metrics)."""
+class CalibrationQuery:
+    """A plan figure and the SQL that measures it: one `value` column (plus the `group_by`
+    column for a figure given per group, such as per anchor tier)."""
 
     name: str
     description: str
@@ -42,7 +50,7 @@ paid_in_session AS (
 
 _LAGS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_INTEREST_LAG_DAYS + 1))
 
-LIVE_ROOM_CONVERSION = Metric(
+LIVE_ROOM_CONVERSION = CalibrationQuery(
     name="live_room_conversion",
     description="Share of room visits (distinct visit_id) whose user paid an order in that "
     "live session.",
@@ -53,7 +61,7 @@ FROM visits v
 LEFT JOIN paid_in_session p ON v.user_id = p.user_id AND v.session_id = p.session_id""",
 )
 
-CONVERSION_BY_ANCHOR_TIER = Metric(
+CONVERSION_BY_ANCHOR_TIER = CalibrationQuery(
     name="conversion_by_anchor_tier",
     description="live_room_conversion per tier of the session's anchor (latest anchor row).",
     plan_target="head 3.5-4%, mid 1.5-2.5%, long tail < 1%",
@@ -79,7 +87,7 @@ GROUP BY t.tier
 ORDER BY t.tier""",
 )
 
-SHORT_VISIT_SHARE = Metric(
+SHORT_VISIT_SHARE = CalibrationQuery(
     name="short_visit_share",
     description="Share of visits shorter than 3 minutes (dwell_seconds of the leave event).",
     plan_target="> 60%",
@@ -88,7 +96,7 @@ SHORT_VISIT_SHARE = Metric(
 FROM views WHERE event_type = 'leave' AND dwell_seconds IS NOT NULL""",
 )
 
-UNPAID_CART_SHARE = Metric(
+UNPAID_CART_SHARE = CalibrationQuery(
     name="unpaid_cart_share",
     description="Share of carted items (distinct user, session, product with an `add`) for "
     "which the user never paid an order of that product in that session.",
@@ -105,7 +113,7 @@ LEFT JOIN paid p ON c.user_id = p.user_id AND c.product_id = p.product_id
     AND c.session_id IS NOT DISTINCT FROM p.session_id""",
 )
 
-REPURCHASE_WITHIN_30_DAYS = Metric(
+REPURCHASE_WITHIN_30_DAYS = CalibrationQuery(
     name="repurchase_within_30_days",
     description="Share of buyers whose second paid order comes within 30 days of their "
     "first paid order in the data.",
@@ -123,7 +131,7 @@ SELECT CAST(SUM(CASE WHEN s.second_paid_at <= f.first_paid_at + INTERVAL '30' DA
 FROM firsts f LEFT JOIN seconds s ON f.user_id = s.user_id""",
 )
 
-INTEREST_HALF_LIFE_DAYS = Metric(
+INTEREST_HALF_LIFE_DAYS = CalibrationQuery(
     name="interest_half_life_days",
     description="Half-life of category-interest autocorrelation. For lag k days, a(k) is the "
     "probability that two of a user's visits k days apart are in the same category "
@@ -173,7 +181,7 @@ SELECT -LN(2.0) / REGR_SLOPE(LN(excess), k) AS value, COUNT(*) AS lags
 FROM curve WHERE excess > 0""",
 )
 
-METRICS: dict[str, Metric] = {
+CALIBRATION_QUERIES: dict[str, CalibrationQuery] = {
     m.name: m
     for m in (
         LIVE_ROOM_CONVERSION,
@@ -184,33 +192,34 @@ METRICS: dict[str, Metric] = {
         INTEREST_HALF_LIFE_DAYS,
     )
 }
-#: Relations the metrics read (silver table names).
+#: Relations the queries read (silver table names).
 RELATIONS = ("views", "orders", "cart_events", "live_sessions", "anchors")
 
 
-def _shape(metric: Metric, rows: list[dict[str, Any]]) -> Any:
-    if metric.group_by:
-        return {r[metric.group_by]: r["value"] for r in rows}
+def _shape(query: CalibrationQuery, rows: list[dict[str, Any]]) -> Any:
+    if query.group_by:
+        return {r[query.group_by]: r["value"] for r in rows}
     return rows[0]["value"] if rows else None
 
 
 def evaluate_duckdb(con: Any, names: list[str] | None = None) -> dict[str, Any]:
-    """Run metrics on a DuckDB connection where the RELATIONS exist. Scalar metrics give a
-    float, grouped ones a {group: value} dict."""
+    """Run the queries (all, or those `names`) on a DuckDB connection where the RELATIONS
+    exist. Scalar figures give a float, grouped ones a {group: value} dict."""
     out: dict[str, Any] = {}
-    for name in names or list(METRICS):
-        metric = METRICS[name]
-        cursor = con.execute(metric.sql)
+    for name in names or list(CALIBRATION_QUERIES):
+        query = CALIBRATION_QUERIES[name]
+        cursor = con.execute(query.sql)
         columns = [d[0] for d in cursor.description]
-        out[name] = _shape(metric, [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()])
+        out[name] = _shape(query, [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()])
     return out
 
 
 def evaluate_spark(spark: Any, names: list[str] | None = None) -> dict[str, Any]:
-    """Run metrics with Spark SQL where the RELATIONS are tables or temp views."""
+    """Run the queries with Spark SQL where the RELATIONS are tables or temp views."""
+    queries = CALIBRATION_QUERIES
     return {
-        name: _shape(METRICS[name], [r.asDict() for r in spark.sql(METRICS[name].sql).collect()])
-        for name in names or list(METRICS)
+        name: _shape(queries[name], [r.asDict() for r in spark.sql(queries[name].sql).collect()])
+        for name in names or list(queries)
     }
 
 
@@ -247,7 +256,7 @@ _EVENT_TYPES = {
 
 
 def register_landing(con: Any, landing_root: Path, source: str = "platform") -> list[str]:
-    """Expose a source's landing files to DuckDB as the metrics' RELATIONS, read as
+    """Expose a source's landing files to DuckDB as the queries' RELATIONS, read as
     delivered (no dedup, no quarantine): right for defect-free generated data
     (`GeneratorConfig.without_defects`), approximate otherwise. Returns relations made."""
     base = Path(landing_root) / source
