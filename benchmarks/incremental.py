@@ -66,7 +66,7 @@ def child(work: Path, quick: bool) -> None:
     os.environ.update(LIVELAKE_SPARK_MASTER=SPARK_MASTER, LIVELAKE_PII_KEY=PII_KEY)
     from livelake.config import load_settings, settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.runner import run_stage
+    from livelake.orchestration.tasks import execute_stage
     from livelake.spark import get_spark
 
     scale = 0.01 if quick else FULL_SCALE
@@ -81,7 +81,7 @@ def child(work: Path, quick: bool) -> None:
         cfg = load_settings(lake_root=str(lake), spark_master=SPARK_MASTER)
         ctx = JobContext.create(cfg, job="benchmark", spark=spark)
         started, cpu = time.perf_counter(), cpu_seconds()
-        steady = run_stage(ctx, "features", LAST_DAY)
+        steady = execute_stage("features", LAST_DAY, cfg, ctx)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         results[label] = {
             "history_days": days,

@@ -28,7 +28,7 @@ def main(landing_root: str, lake_root: str, day: date, stages: list[str]) -> Non
     )
     from livelake.config import settings
     from livelake.jobs.context import JobContext
-    from livelake.jobs.runner import run_day
+    from livelake.orchestration.tasks import execute_day
 
     settings.cache_clear()
     started = time.perf_counter()
@@ -36,7 +36,9 @@ def main(landing_root: str, lake_root: str, day: date, stages: list[str]) -> Non
     ctx.spark.range(1).count()  # the first action pays for the JVM warm-up, not a stage
     spark_start_seconds = time.perf_counter() - started
     cpu = {"before": cpu_seconds()}
-    reports = run_day(ctx, day, stages, on_report=lambda r: cpu.__setitem__(r.stage, cpu_seconds()))
+    reports = execute_day(
+        ctx, day, stages, on_report=lambda r: cpu.__setitem__(r.stage, cpu_seconds())
+    )
     marks = [cpu["before"], *(cpu[r.stage] for r in reports)]
     figures = {
         "spark_start_seconds": spark_start_seconds,

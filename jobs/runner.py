@@ -1,9 +1,9 @@
-"""Runs the stages of one logical day in order: read -> transform -> stage -> gate -> publish.
+"""The daily stages, in the order data flows, and how one of them runs in this process.
 
-A stage is a module with `run(ctx, day) -> StageReport`. The runner lists them by name, in
-the order data flows (`DAILY_STAGES`); a listed module that cannot be imported is an error,
-never a shorter day. A failed stage stops the day: later stages are reported as skipped, and
-nothing downstream publishes.
+A stage is a module with `run(ctx, day) -> StageReport` (read -> transform -> stage -> gate ->
+publish). `DAILY_STAGES` lists them by name; a listed module that cannot be imported is an
+error, never a shorter day. Running a day in order, recorded, is
+`livelake.orchestration.tasks.execute_day`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -70,9 +70,10 @@ def stage(name: str) -> Stage:
     raise ValueError(f"unknown stage {name!r}; stages are: {names}")
 
 
-def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
+def run_in_process(ctx: JobContext, name: str, day: date) -> StageReport:
     """Run one stage (`silver`) or one part of a split stage (`silver.users`, `silver.gate`)
-    for one day: what an Airflow task calls."""
+    for one day in this process. Callers go through `livelake.orchestration.tasks`, which
+    records the run in `audit/stage_runs` (or submits it to a cluster)."""
     # Imported here, not above: the CLI's help names the stages without loading the lake.
     from livelake.jobs.publish import GateFailedError
 
@@ -91,28 +92,6 @@ def run_stage(ctx: JobContext, name: str, day: date) -> StageReport:
     report.spark_jobs = counted.jobs
     report.seconds = report.seconds or time.monotonic() - started
     return report
-
-
-def run_day(
-    ctx: JobContext,
-    day: date,
-    stages: Sequence[str] | None = None,
-    on_report: Callable[[StageReport], None] | None = None,
-) -> list[StageReport]:
-    """Run the day's stages in order; stop publishing at the first failure."""
-    chosen = [s for s in DAILY_STAGES if stages is None or s.name in stages]
-    reports: list[StageReport] = []
-    failed = False
-    for step in chosen:
-        if failed:
-            report = StageReport(step.name, day, "skipped", message="an earlier stage failed")
-        else:
-            report = run_stage(ctx, step.name, day)
-            failed = report.status == "failed"
-        reports.append(report)
-        if on_report:
-            on_report(report)
-    return reports
 
 
 def days_between(start: date, end: date) -> Iterable[date]:

@@ -248,8 +248,9 @@ def run(
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
     from livelake.jobs.quality.audit_index import write_reports
     from livelake.jobs.quality.gx_context import is_local
-    from livelake.jobs.runner import DAILY_STAGES, days_between, run_day
+    from livelake.jobs.runner import DAILY_STAGES, days_between
     from livelake.jobs.runner import stage as declared_stage
+    from livelake.orchestration.tasks import execute_day
     from livelake.summary import print_failures, run_summary, stage_line
 
     try:
@@ -262,7 +263,7 @@ def run(
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
     for one_day in days_between(day, until or day):
-        reports += run_day(
+        reports += execute_day(
             ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r, profile))
         )
     console.print(run_summary(reports, ctx.settings.lake_root))
@@ -291,7 +292,8 @@ def demo(
         typer.Option(
             "--airflow/--in-process",
             help="Run each day through the livelake_daily DAG and then livelake_weekly_train "
-            "(Airflow's dag.test(), SQLite in ./airflow_home), or call the stages in-process",
+            "(Airflow's dag.test(), SQLite in ./airflow_home), or call the stages in-process "
+            "(the same recorded entry point)",
         ),
     ] = True,
 ) -> None:

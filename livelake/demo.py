@@ -125,7 +125,8 @@ def run_demo(
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
     from livelake.jobs.context import JobContext
-    from livelake.jobs.runner import DAILY_STAGES, run_day
+    from livelake.jobs.runner import DAILY_STAGES
+    from livelake.orchestration.tasks import execute_day
     from livelake.summary import print_failures, run_summary, stage_line
 
     began = time.monotonic()
@@ -167,7 +168,7 @@ def run_demo(
         failed = not ok
     else:
         for day in logical_days:
-            reports += run_day(ctx, day, on_report=lambda r: console.print(stage_line(r)))
+            reports += execute_day(ctx, day, on_report=lambda r: console.print(stage_line(r)))
         failed = any(r.status == "failed" for r in reports)
     console.print(run_summary([r for r in reports if r.stage != "bronze"], cfg.lake_root))
     print_failures(console, reports)

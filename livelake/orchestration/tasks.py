@@ -1,4 +1,5 @@
-"""The one entry point every scheduler calls: run stage S for day D, here or on a cluster.
+"""The one entry point that runs a stage, whoever calls it: run stage S for day D, here or on
+a cluster. DAG tasks, `livelake run`, backfills, the demo and the benchmarks all come here.
 
 `execute_stage` decides by `Settings.spark_master` alone: `local[*]` runs the stage in this
 process on local Spark; `spark://…`, `yarn` or `k8s://…` submits the very same code with
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +41,12 @@ class StageFailedError(RuntimeError):
 
 def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
     """Run one stage in this process and append its outcome to `audit/stage_runs`."""
-    from livelake.jobs.runner import run_stage
+    from livelake.jobs.runner import run_in_process
     from livelake.orchestration.stage_runs import record
 
     started = time.monotonic()
     try:
-        report = run_stage(ctx, stage, day)
+        report = run_in_process(ctx, stage, day)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
         record(ctx, stage, day, "error", message, time.monotonic() - started)
@@ -66,6 +68,33 @@ def execute_stage(
     from livelake.orchestration.submit import submit_stage
 
     return submit_stage(cfg, stage, day)
+
+
+def execute_day(
+    ctx: JobContext,
+    day: date,
+    stages: Sequence[str] | None = None,
+    on_report: Callable[[StageReport], None] | None = None,
+) -> list[StageReport]:
+    """Run the day's stages (all, or those named) in order, each through `execute_stage`.
+
+    A failed stage stops the day: later stages are reported as skipped, and nothing
+    downstream publishes.
+    """
+    from livelake.jobs import runner
+
+    reports: list[StageReport] = []
+    failed = False
+    for step in (s for s in runner.DAILY_STAGES if stages is None or s.name in stages):
+        if failed:
+            report = StageReport(step.name, day, "skipped", message="an earlier stage failed")
+        else:
+            report = execute_stage(step.name, day, ctx.settings, ctx)
+            failed = report.status == "failed"
+        reports.append(report)
+        if on_report:
+            on_report(report)
+    return reports
 
 
 def raise_for_status(report: StageReport) -> StageReport:

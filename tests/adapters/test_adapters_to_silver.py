@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from livelake.adapters import ingest
-from livelake.jobs.runner import run_day
 from livelake.lake.read import read_table
+from livelake.orchestration.tasks import execute_day
 from tests.adapters.samples import OLIST, RETAILROCKET, TAOBAO
 
 DAYS = (date(2017, 11, 24), date(2017, 11, 25))
@@ -65,7 +65,7 @@ def _silver_of_deliveries(spark, days: list[date]) -> None:
 
     ctx = JobContext.create(settings(), spark=spark, job="test")
     for day in days:
-        reports = run_day(ctx, day, stages=["bronze", "silver"])
+        reports = execute_day(ctx, day, stages=["bronze", "silver"])
         assert [r.status for r in reports] == ["ok", "ok"], [r.message for r in reports]
 
 

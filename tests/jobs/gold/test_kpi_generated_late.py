@@ -11,11 +11,12 @@ import pytest
 
 from livelake.generator import GeneratorConfig
 from livelake.jobs.gold import kpi
-from livelake.jobs.runner import DAILY_STAGES, run_day
+from livelake.jobs.runner import DAILY_STAGES
 from livelake.lake.read import read_table
 from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 from livelake.lake.tables.kpi import KPI_DAILY
 from livelake.lake.tables.silver import SILVER
+from livelake.orchestration.tasks import execute_day
 from tests.generated_lake import generated_lake
 
 pytestmark = pytest.mark.slow
@@ -32,7 +33,7 @@ def generated(spark, tmp_path_factory):
     ctx = generated_lake(spark, root, config)
     kpi_reports = []
     for offset in range(DAYS):
-        reports = run_day(ctx, START + timedelta(days=offset))
+        reports = execute_day(ctx, START + timedelta(days=offset))
         assert [r.status for r in reports] == ["ok"] * len(DAILY_STAGES), [
             (r.stage, r.message) for r in reports
         ]
@@ -73,7 +74,7 @@ def test_a_rerun_of_the_last_day_leaves_every_table_as_it_was(generated):
     assert all(before.values()), [name for name, rows in before.items() if not rows]
 
     rerun = [s.name for s in DAILY_STAGES if s.name != "bronze"]  # `livelake backfill --rerun`
-    assert {r.status for r in run_day(ctx, LAST, rerun)} == {"ok"}
+    assert {r.status for r in execute_day(ctx, LAST, rerun)} == {"ok"}
 
     changed = [name for name, keys in tables.items() if _contents(ctx, name, keys) != before[name]]
     assert changed == []

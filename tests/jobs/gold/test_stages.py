@@ -3,7 +3,8 @@ nothing to read."""
 
 from __future__ import annotations
 
-from livelake.jobs.runner import DAILY_STAGES, run_day
+from livelake.jobs.runner import DAILY_STAGES
+from livelake.orchestration.tasks import execute_day
 from tests.jobs.gold.world import D1
 
 
@@ -23,7 +24,7 @@ def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
 
 
 def test_on_an_empty_lake_each_gold_stage_has_nothing_to_do(ctx):
-    reports = run_day(ctx, D1, stages=["aggregates", "features", "training"])
+    reports = execute_day(ctx, D1, stages=["aggregates", "features", "training"])
     assert [(r.stage, r.status) for r in reports] == [
         ("aggregates", "nothing_to_do"),
         ("features", "nothing_to_do"),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from livelake.jobs import runner
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import STAGE_RUNS
 from livelake.lake.tables.silver import VIEWS
+from livelake.orchestration.tasks import execute_day
 from tests.jobs.quality.view_rows import DAY
 
 
@@ -14,7 +17,7 @@ def test_a_refused_stage_fails_with_the_gate_message_and_skips_the_rest(job_ctx,
     )
     monkeypatch.setattr(runner, "DAILY_STAGES", stages)
 
-    silver, features = runner.run_day(job_ctx, DAY)
+    silver, features = execute_day(job_ctx, DAY)
 
     assert silver.status == "failed"
     assert silver.message.startswith("gate refused silver for 2026-01-02: 1 blocking")
@@ -22,3 +25,5 @@ def test_a_refused_stage_fails_with_the_gate_message_and_skips_the_rest(job_ctx,
     assert silver.gate is not None and silver.gate.failed_blocking == 1
     assert features.status == "skipped"
     assert job_ctx.lake.version(VIEWS) == 0  # created empty by staging, nothing committed
+    recorded = read_arrow(STAGE_RUNS, lake_root=job_ctx.settings.lake_root).to_pylist()
+    assert [(r["day"], r["stage"], r["status"]) for r in recorded] == [(DAY, "silver", "failed")]
