@@ -29,7 +29,7 @@ install: $(STAMP)  ## create .venv from the lock file
 demo: check-java $(STAMP)  ## run the daily pipeline end to end on generated data (local Spark, lake in ./lake)
 	$(BIN)/livelake demo
 
-test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) on two pytest-xdist workers, a module per worker
+test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) on two pytest-xdist workers, a module per worker (the modules on the shared gold lake together: tests/conftest.py)
 	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow' -n 2 --dist loadfile --durations=25; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)

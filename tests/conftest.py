@@ -1,4 +1,10 @@
-"""Shared fixtures: one local Spark session for the whole run, and a fresh lake per test."""
+"""Shared fixtures: one local Spark session for the whole run, and a fresh lake per test.
+
+Under `make test` (pytest-xdist, `--dist loadfile`) each test module runs on one worker, so
+its module fixtures are built once, and the gold modules that read the shared `built` lake
+(aggregates, features and training over three days, `tests/jobs/gold/conftest.py`) run on
+one worker together, so that lake is built once rather than on both workers.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,53 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("LIVELAKE_PII_KEY", "test-pii-key-not-secret")
+
+BUILT_LAKE_FIXTURES = frozenset({"built", "built_ctx", "copy_ctx"})
+BUILT_LAKE_MODULES = frozenset(
+    f"tests/jobs/gold/{name}.py"
+    for name in (
+        "test_aggregates",
+        "test_exact_money",
+        "test_features",
+        "test_known_as_of",
+        "test_late_data",
+        "test_training",
+        "test_training_set",
+        "test_training_set_rebuild",
+    )
+)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`, except that the modules of `BUILT_LAKE_MODULES` form one unit.
+
+    (xdist's own `loadgroup` cannot do it under pytest 9: its group marks never reach the
+    node ids.) The controller sees node ids only, hence a list of modules; the collection
+    hook below fails when a module outside it asks for the built lake.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBuiltLake(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "built-lake" if module in BUILT_LAKE_MODULES else module
+
+    return ModulesAndBuiltLake(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The built-lake modules first (the longest unit should not start last), each module's
+    tests still together and in order."""
+    for item in items:
+        module = item.path.relative_to(item.config.rootpath).as_posix()
+        if BUILT_LAKE_FIXTURES & set(item.fixturenames) and module not in BUILT_LAKE_MODULES:
+            raise pytest.UsageError(
+                f"{item.nodeid} reads the shared built lake: add {module} to "
+                "BUILT_LAKE_MODULES in tests/conftest.py"
+            )
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in BUILT_LAKE_MODULES)
 
 
 @pytest.fixture(scope="session")
