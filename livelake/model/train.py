@@ -32,6 +32,7 @@ from livelake.model.data import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 MODEL_NAME = "conversion_baseline"
@@ -141,8 +142,28 @@ class _ModelStore:
         self.fs.move(self._inner(tmp.rsplit("/", 1)[1]), self._inner("current.json"))
 
 
-def metric_gate(auc: float, previous: dict[str, Any] | None, cfg: TrainingConfig) -> dict:
+def constant_log_loss(y_test: np.ndarray, base_rate: float) -> float:
+    """The log-loss of the trivial model: predict the training window's base rate for all."""
+    from sklearn.metrics import log_loss
+
+    return float(log_loss(y_test, [base_rate] * len(y_test), labels=[0, 1]))
+
+
+def metric_gate(
+    auc: float,
+    log_loss: float,
+    constant: float,
+    previous: dict[str, Any] | None,
+    cfg: TrainingConfig,
+) -> dict:
+    """Publish only a model that ranks (AUC floor, no regression) and whose probabilities
+    beat predicting the base rate (log-loss below the constant model's)."""
     reasons = []
+    if log_loss >= constant:
+        reasons.append(
+            f"log-loss {log_loss:.4f} is no better than the constant base-rate model's "
+            f"{constant:.4f}"
+        )
     if auc < cfg.min_auc:
         reasons.append(f"AUC {auc:.4f} is below the floor {cfg.min_auc:.4f}")
     if previous is not None and auc < previous["auc"] - cfg.max_auc_drop:
@@ -153,6 +174,8 @@ def metric_gate(auc: float, previous: dict[str, Any] | None, cfg: TrainingConfig
     return {
         "min_auc": cfg.min_auc,
         "max_auc_drop": cfg.max_auc_drop,
+        "log_loss": log_loss,
+        "constant_log_loss": constant,
         "previous_model_id": previous["model_id"] if previous else None,
         "previous_auc": previous["auc"] if previous else None,
         "passed": not reasons,
@@ -202,7 +225,15 @@ def train_and_publish(
 
     x_train, x_test = _prepare(train, features), _prepare(test, features)
     model = HistGradientBoostingClassifier(
-        categorical_features="from_dtype", random_state=config.seed, early_stopping=False
+        categorical_features="from_dtype",
+        random_state=config.seed,
+        learning_rate=config.learning_rate,
+        max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization,
+        max_iter=config.max_iter,
+        early_stopping=True,
+        validation_fraction=config.validation_fraction,
     )
     try:
         model.fit(x_train, y_train)
@@ -220,7 +251,8 @@ def train_and_publish(
     )
     store = _ModelStore(cfg.resolved_models_root)
     previous = store.read_json("current.json")
-    verdict = metric_gate(scores["auc"], previous, config)
+    constant = constant_log_loss(y_test, float(y_train.mean()))
+    verdict = metric_gate(scores["auc"], scores["log_loss"], constant, previous, config)
 
     created = datetime.now(UTC)
     model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"

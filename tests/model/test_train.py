@@ -11,13 +11,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
 from livelake.config import settings
 from livelake.model.data import TrainingRefusedError
-from livelake.model.train import ModelRejectedError, TrainingConfig, train_and_publish
+from livelake.model.train import (
+    ModelRejectedError,
+    TrainingConfig,
+    constant_log_loss,
+    metric_gate,
+    train_and_publish,
+)
 from tests.model.training_lake import (
     ROWS_PER_DAY,
     gate_rows,
@@ -48,6 +55,8 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     assert card["data"]["test_rows"] == 2 * ROWS_PER_DAY
     assert card["table_versions"] == {"gold/training_examples": 0}
     assert card["metrics"]["auc"] > 0.8
+    gate = card["metric_gate"]
+    assert gate["log_loss"] == card["metrics"]["log_loss"] < gate["constant_log_loss"]
     assert sum(b["rows"] for b in card["metrics"]["calibration"]) == 2 * ROWS_PER_DAY
     assert len(card["features"]) == 6
     assert card["feature_importances"][0]["feature"] == "anchor__professionalism_score"
@@ -111,6 +120,17 @@ def test_a_model_worse_than_the_current_one_by_the_margin_is_not_published(gated
     with pytest.raises(ModelRejectedError, match="worse than the current model earlier"):
         train_and_publish(TrainingConfig(max_auc_drop=0.01))
     assert json.loads(current.read_text())["model_id"] == "earlier"
+
+
+def test_the_constant_base_rate_model_is_the_bar_for_probabilities():
+    # 1 positive in 4, predicted 0.25 each: -(ln 0.25 + 3 ln 0.75) / 4
+    assert constant_log_loss(np.array([1, 0, 0, 0]), 0.25) == pytest.approx(0.5623351446)
+    worse = metric_gate(0.9, 0.60, 0.56, None, TrainingConfig())
+    assert not worse["passed"]
+    assert worse["reasons"] == [
+        "log-loss 0.6000 is no better than the constant base-rate model's 0.5600"
+    ]
+    assert metric_gate(0.9, 0.50, 0.56, None, TrainingConfig())["passed"]
 
 
 def test_money_features_reach_the_model_as_numbers(lake_root):
