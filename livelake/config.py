@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     spark_master: str = Field("local[*]", description="local[*], spark://host:port, yarn, k8s://…")
     delta_writer: DeltaWriter = Field("auto", description="Which Delta writer commits tables")
     shuffle_partitions: int = Field(4, ge=1, description="spark.sql.shuffle.partitions")
+    adaptive_min_rows: int = Field(
+        100_000,
+        ge=0,
+        description="Inputs smaller than this plan statically (adaptive query execution off): "
+        "AQE re-plans every shuffle stage as a Spark job of its own, which costs a small "
+        "input more than it can save; 0 keeps AQE on for every input",
+    )
     driver_memory: str = Field("4g", description="spark.driver.memory for local runs")
     pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")
     watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 LOG4J_CONFIG = Path(__file__).parent / "resources" / "log4j2.properties"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+ADAPTIVE = "spark.sql.adaptive.enabled"
 
 
 class JavaMissingError(RuntimeError):
@@ -45,6 +48,19 @@ def delta_jars_present(spark: SparkSession) -> bool:
     return True
 
 
+@contextmanager
+def adaptive_execution(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]:
+    """Run the block with adaptive query execution on only if its input has at least
+    `cfg.adaptive_min_rows` rows, then restore the session's setting; yields the choice."""
+    enabled = rows >= cfg.adaptive_min_rows
+    before = spark.conf.get(ADAPTIVE)
+    spark.conf.set(ADAPTIVE, str(enabled).lower())
+    try:
+        yield enabled
+    finally:
+        spark.conf.set(ADAPTIVE, before)
+
+
 def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkSession:
     """Return the process's SparkSession, creating it from settings on first use."""
     from pyspark.sql import SparkSession
@@ -59,7 +75,7 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
         .master(cfg.spark_master)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
-        .config("spark.sql.adaptive.enabled", "true")
+        .config(ADAPTIVE, "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")

@@ -3,9 +3,9 @@
 A silver table's declaration (`livelake/lake/tables/silver.py`) names its landed fields; this
 module parses the line (JSON lines with `from_json`, CSV lines with `from_csv` against the
 header of the file they came from), types every field with `try_cast` (a value that does
-not parse is a finding, not a crash), and evaluates the rules of docs/landing-format.md in
-a fixed order: the first rule a line breaks is its reason. Everything is built from Spark's
-own functions, so 2M events a day never pass through Python.
+not parse is a finding, not a crash), and evaluates the rules of docs/landing-format.md
+(`rules.py`) in a fixed order: the first rule a line breaks is its reason. Everything is
+built from Spark's own functions, so 2M events a day never pass through Python.
 """
 
 from __future__ import annotations
@@ -16,33 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from livelake.jobs.silver import rules
 from livelake.jobs.silver.pii import PiiKey, pseudonym
-from livelake.lake.registry import MONEY, ForeignKey
-from livelake.lake.tables.silver import MAX_AMOUNT_CNY, SilverTable
+from livelake.lake.tables.silver import SilverTable
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-# The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
-FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
-
 # RFC 4180: a quote inside a quoted field is written twice.
 RFC4180 = {"quote": '"', "escape": '"', "mode": "PERMISSIVE"}
-_CASTS = {
-    "string": None,
-    "timestamp": "timestamp",
-    "long": "long",
-    "double": "double",
-    "amount": MONEY,
-    "boolean": "boolean",
-}
-_TYPE_WORDS = {
-    "timestamp": "an ISO-8601 timestamp",
-    "long": "a whole number",
-    "double": "a number",
-    "amount": "a decimal CNY amount",
-    "boolean": "true or false",
-}
 
 
 @dataclass(frozen=True)
@@ -208,176 +190,13 @@ def _parse_csv(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     )
 
 
-def _typed(text: Column, type_: str) -> Column:
-    from pyspark.sql import functions as F
-
-    target = _CASTS[type_]
-    if target is None:
-        return text
-    if type_ == "boolean":
-        return F.lower(F.trim(text)).try_cast("boolean")
-    if type_ == "long":  # JSON writers may print whole numbers as 37.0
-        number = F.trim(text).try_cast("double")
-        whole = F.when(number == F.floor(number), number.try_cast("long"))
-        return F.coalesce(F.trim(text).try_cast("long"), whole)
-    return F.trim(text).try_cast(target)
-
-
-def _quoted(value: Column) -> Column:
-    from pyspark.sql import functions as F
-
-    return F.concat(F.lit("'"), F.substring(value, 1, 80), F.lit("'"))
-
-
-def _rules(df: DataFrame, spec: SilverTable, env: SilverEnv) -> list[tuple[Column, str, Column]]:
-    """(broken?, reason, rule text) in priority order: the first one a line breaks wins."""
-    from pyspark.sql import functions as F
-
-    rules: list[tuple[Column, str, Column]] = [
-        (~F.col("_syntax_ok"), "malformed", F.col("_syntax_rule"))
-    ]
-    for f in spec.fields:
-        text, value = F.col(f"_text_{f.name}"), F.col(f.name)
-        if f"_string_{f.name}" in df.columns:
-            rules.append(
-                (
-                    F.col(f"_string_{f.name}"),
-                    "malformed",
-                    F.concat(
-                        F.lit(f"{f.name} "),
-                        _quoted(text),
-                        F.lit(f" is a JSON string; the landing format sends {_TYPE_WORDS[f.type]}"),
-                    ),
-                )
-            )
-        if f.type != "string":
-            rules.append(
-                (
-                    text.isNotNull() & value.isNull(),
-                    "malformed",
-                    F.concat(
-                        F.lit(f"{f.name} "), _quoted(text), F.lit(f" is not {_TYPE_WORDS[f.type]}")
-                    ),
-                )
-            )
-    for f in spec.fields:
-        if f.required or f.required_if:
-            reason = "null_key" if f.name.endswith("_id") else "malformed"
-            missing = F.col(f.name).isNull()
-            if f.required_if and not f.required:
-                missing = missing & F.expr(f.required_if)
-            rules.append((missing, reason, F.lit(f"{f.name} is missing (null)")))
-    for f in spec.fields:
-        value = F.col(f.name)
-        if f.allowed:
-            rules.append(
-                (
-                    value.isNotNull() & ~value.isin(*f.allowed),
-                    "invalid_value",
-                    F.concat(
-                        F.lit(f"{f.name} "),
-                        _quoted(value),
-                        F.lit(f" is not one of {'|'.join(f.allowed)}"),
-                    ),
-                )
-            )
-        if f.type == "amount":
-            shown = value.cast("string")
-            rules.append(
-                (value < 0, "negative_amount", F.concat(F.lit(f"{f.name} "), shown, F.lit(" < 0")))
-            )
-            rules.append(
-                (
-                    value > MAX_AMOUNT_CNY,
-                    "out_of_range",
-                    F.concat(F.lit(f"{f.name} "), shown, F.lit(f" > {MAX_AMOUNT_CNY:,} CNY")),
-                )
-            )
-        if f.range is not None:
-            low, high = f.range
-            rules.append(
-                (
-                    (value < low) | (value > high),
-                    "out_of_range",
-                    F.concat(
-                        F.lit(f"{f.name} "),
-                        value.cast("string"),
-                        F.lit(f" outside {low:g}-{high:g}"),
-                    ),
-                )
-            )
-    if spec.event_time is not None:
-        rules += _time_rules(spec.event_time, env)
-    for fk in spec.foreign_keys:
-        broken = F.col(fk.column).isNotNull() & F.col(_marker(fk)).isNull()
-        if fk.when:
-            broken = broken & F.expr(fk.when)
-        rules.append(
-            (
-                broken,
-                "unknown_fk",
-                F.concat(
-                    F.lit(f"{fk.column} "),
-                    _quoted(F.col(fk.column)),
-                    F.lit(f" is not a known {fk.dimension} key"),
-                ),
-            )
-        )
-    return rules
-
-
-def _time_rules(name: str, env: SilverEnv) -> list[tuple[Column, str, Column]]:
-    """Too late: event day older than the watermark. Clock skew: after the file's hour ends."""
-    from pyspark.sql import functions as F
-
-    value = F.col(name)
-    oldest = F.date_sub(F.col("delivery_date"), env.watermark_days)
-    hour_day = F.regexp_extract("source_file", FILE_HOUR, 1)
-    hour = F.regexp_extract("source_file", FILE_HOUR, 2)
-    file_end = F.when(
-        hour_day != "",
-        F.to_timestamp(F.concat(hour_day, F.lit(" "), hour, F.lit(":00:00")))
-        + F.expr("INTERVAL 1 HOUR"),
-    ).otherwise(F.col("delivery_date").cast("timestamp") + F.expr("INTERVAL 1 DAY"))
-    latest = file_end + F.expr(f"INTERVAL {env.clock_skew_minutes} MINUTES")
-    shown = F.date_format(value, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-    return [
-        (
-            F.to_date(value) < oldest,
-            "too_late",
-            F.concat(
-                F.lit(f"{name} "),
-                shown,
-                F.lit(" is older than the watermark: delivered "),
-                F.col("delivery_date").cast("string"),
-                F.lit(f", kept back to {env.watermark_days} day(s) earlier"),
-            ),
-        ),
-        (
-            value > latest,
-            "clock_skew",
-            F.concat(
-                F.lit(f"{name} "),
-                shown,
-                F.lit(f" is more than {env.clock_skew_minutes} min after its file's period ends ("),
-                F.date_format(file_end, "yyyy-MM-dd'T'HH:mm'Z'"),
-                F.lit(")"),
-            ),
-        ),
-    ]
-
-
-def _marker(fk: ForeignKey) -> str:
-    return f"_known_{fk.column}_{fk.dimension}"
-
-
 def _join_known(df: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     from pyspark.sql import functions as F
 
     for fk in spec.foreign_keys:
         if fk.dimension not in env.known:
             raise KeyError(f"{spec.name}: no known keys given for dimension {fk.dimension!r}")
-        marker = _marker(fk)
+        marker = rules.known_marker(fk)
         keys = env.known[fk.dimension].select(F.col("key").alias(marker))
         df = df.join(F.broadcast(keys), df[fk.column] == keys[marker], "left")
     return df
@@ -385,22 +204,12 @@ def _join_known(df: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
 
 def check(bronze: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     """Bronze rows with typed fields, `extra_fields`, `_reason` and `_rule` (null when clean)."""
-    from pyspark.sql import functions as F
-
     parse = _parse_csv if spec.csv else _parse_json
     parsed = parse(bronze, spec, env.pii)
-    typed = parsed.select(
-        "*", *[_typed(F.col(f"_text_{f.name}"), f.type).alias(f.name) for f in spec.fields]
-    )
-    joined = _join_known(typed, spec, env)
-    rules = _rules(joined, spec, env)
-    reason: Column = F.lit(None).cast("string")
-    rule: Column = F.lit(None).cast("string")
-    for broken, code, text in reversed(rules):
-        reason = F.when(broken, F.lit(code)).otherwise(reason)
-        rule = F.when(broken, text).otherwise(rule)
+    joined = _join_known(parsed.selectExpr("*", *rules.typed_fields(spec)), spec, env)
+    reason, rule = rules.first_broken(rules.rules(spec, env, set(parsed.columns)))
     # Persisted: the clean rows and the quarantine both come from this one parse.
-    return joined.select("*", reason.alias("_reason"), rule.alias("_rule")).persist()
+    return joined.selectExpr("*", f"{reason} AS _reason", f"{rule} AS _rule").persist()
 
 
 def split(checked: DataFrame, spec: SilverTable, env: SilverEnv) -> tuple[DataFrame, DataFrame]:

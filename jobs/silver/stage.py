@@ -54,6 +54,7 @@ from livelake.lake.manifests import Manifests
 from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.lake.tables.bronze import BRONZE
 from livelake.lake.tables.silver import QUARANTINE, SilverTable
+from livelake.spark import adaptive_execution
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -242,6 +243,15 @@ def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableO
                 empty = ctx.spark.createDataFrame([], declared.spark_schema())
                 outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
         return outcome
+    with adaptive_execution(ctx.spark, outcome.landed, ctx.settings):
+        return _conform_landed(ctx, module, env, outcome)
+
+
+def _conform_landed(
+    ctx: JobContext, module: ModuleType, env: SilverEnv, outcome: TableOutcome
+) -> TableOutcome:
+    """`conform_table` for a table with landed lines (all its Spark work)."""
+    table, day = module.TABLE, env.day
     conformed = module.transform(bronze_of_day(ctx, table.name, day), env)
     incoming = conformed.silver.persist()
     quarantine = ctx.lake.stage(

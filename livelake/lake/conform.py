@@ -47,10 +47,8 @@ def conform(df: DataFrame, table: Table) -> DataFrame:
     """Select the declared columns in declared order with declared types.
 
     Missing nullable columns become nulls; missing required columns, extra columns and
-    lossy type changes are refused.
+    lossy type changes are refused. The projection is SQL text, one py4j call per column.
     """
-    from pyspark.sql import functions as F
-
     present = {f.name: f.dataType for f in df.schema.fields}
     extra = sorted(set(present) - set(table.column_names))
     if extra:
@@ -60,25 +58,25 @@ def conform(df: DataFrame, table: Table) -> DataFrame:
         )
     selected = []
     for column in table.columns:
-        target = spark_type(column.type)
+        declared = spark_type(column.type)
+        target = declared.simpleString()
+        name = f"`{column.name}`"
         if column.name not in present:
             if not column.nullable:
                 raise SchemaMismatchError(
                     f"{table.qualified_name}: required column {column.name!r} is missing"
                 )
-            selected.append(F.lit(None).cast(target).alias(column.name))
+            selected.append(f"CAST(NULL AS {target}) AS {name}")
             continue
         source = present[column.name]
-        if not _castable(source, target):
+        if not _castable(source, declared):
             raise SchemaMismatchError(
                 f"{table.qualified_name}: column {column.name!r} has type "
-                f"{source.simpleString()} but the table declares {target.simpleString()}"
+                f"{source.simpleString()} but the table declares {target}"
             )
-        expr = F.col(column.name)
-        if source.simpleString() != target.simpleString():
-            expr = expr.cast(target)
-        selected.append(expr.alias(column.name))
-    return df.select(*selected)
+        same = source.simpleString() == target
+        selected.append(name if same else f"CAST({name} AS {target}) AS {name}")
+    return df.selectExpr(*selected)
 
 
 def merged_rows(current: DataFrame, incoming: DataFrame, keys: Sequence[str]) -> DataFrame:
