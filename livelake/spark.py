@@ -24,6 +24,7 @@ LOG4J_CONFIG = Path(__file__).parent / "resources" / "log4j2.properties"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 ADAPTIVE = "spark.sql.adaptive.enabled"
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 
 
 class JavaMissingError(RuntimeError):
@@ -49,16 +50,24 @@ def delta_jars_present(spark: SparkSession) -> bool:
 
 
 @contextmanager
-def adaptive_execution(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]:
-    """Run the block with adaptive query execution on only if its input has at least
-    `cfg.adaptive_min_rows` rows, then restore the session's setting; yields the choice."""
-    enabled = rows >= cfg.adaptive_min_rows
-    before = spark.conf.get(ADAPTIVE)
-    spark.conf.set(ADAPTIVE, str(enabled).lower())
+def planned_for(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]:
+    """Plan the block's queries for an input of `rows` rows, then restore the session's
+    settings; yields whether adaptive query execution stayed on.
+
+    From `cfg.adaptive_min_rows` rows on, the session's adaptive plan. Below, a static plan
+    with one shuffle partition: what AQE would coalesce so small an input to (one file per
+    written partition), without the Spark job AQE spends re-planning each shuffle stage.
+    """
+    adaptive = rows >= cfg.adaptive_min_rows
+    wanted = {} if adaptive else {ADAPTIVE: "false", SHUFFLE_PARTITIONS: "1"}
+    before = {key: spark.conf.get(key) for key in wanted}
+    for key, value in wanted.items():
+        spark.conf.set(key, value)
     try:
-        yield enabled
+        yield adaptive
     finally:
-        spark.conf.set(ADAPTIVE, before)
+        for key, value in before.items():
+            spark.conf.set(key, value)
 
 
 def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkSession:
@@ -74,7 +83,7 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
         SparkSession.builder.appName(app_name)
         .master(cfg.spark_master)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+        .config(SHUFFLE_PARTITIONS, str(cfg.shuffle_partitions))
         .config(ADAPTIVE, "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

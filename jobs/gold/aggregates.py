@@ -137,6 +137,7 @@ def day_sources(ctx: JobContext, day: date) -> dict[str, DataFrame]:
     return sources
 
 
+@inputs.planned_by_day_size
 def run(ctx: JobContext, day: date) -> StageReport:
     """Aggregate day D (and the earlier days late data changed) for every entity."""
     started = time.monotonic()

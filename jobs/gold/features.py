@@ -51,6 +51,7 @@ def build(ctx: JobContext, entity: str, day: date, previous: DataFrame | None) -
     return snapshot(entity, day, aggregates, previous, dimensions, ctx.run.run_id)
 
 
+@inputs.planned_by_day_size
 def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
     """Snapshot every entity as of D (and rebuild the snapshots late data changed).
 

@@ -7,14 +7,17 @@ the day's files: a gold run never scans silver history.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES
 from livelake.lake.registry import Table
 from livelake.lake.tables.audit import DIRTY_DAYS
 from livelake.lake.tables.silver import SILVER
+from livelake.spark import planned_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -26,6 +29,35 @@ ENRICHES: dict[str, tuple[str, ...]] = {
     "live_sessions": ("anchor", "user_category"),
     "products": ("user_category",),
 }
+
+
+def day_rows(ctx: JobContext, day: date) -> int:
+    """Rows the silver tables hold in their partitions of `day`, from the Delta logs' row
+    counts (no Spark job): the size of a day, which decides how a gold stage is planned."""
+    rows = 0
+    for table in SILVER.values():
+        if not table.partition_by or not ctx.lake.exists(table):
+            continue
+        files = ctx.lake.file_statistics(table)
+        partitions = files[f"partition.{table.partition_by[0]}"].to_pylist()
+        counts = files["num_records"].to_pylist()
+        rows += sum(n or 0 for p, n in zip(partitions, counts, strict=True) if p == day)
+    return rows
+
+
+Run = TypeVar("Run", bound=Callable[..., object])
+
+
+def planned_by_day_size(run: Run) -> Run:
+    """A gold stage's `run(ctx, day, ...)`, planned for the size of its day (`planned_for`:
+    static on a day below `Settings.adaptive_min_rows` silver rows, else adaptive)."""
+
+    @functools.wraps(run)
+    def sized(ctx: JobContext, day: date, *args, **kwargs):
+        with planned_for(ctx.spark, day_rows(ctx, day), ctx.settings):
+            return run(ctx, day, *args, **kwargs)
+
+    return sized  # type: ignore[return-value]
 
 
 def end_of_day(day: date) -> datetime:

@@ -278,6 +278,7 @@ def read_silver(ctx: JobContext, day: date) -> dict[str, DataFrame]:
     return frames
 
 
+@inputs.planned_by_day_size
 def run(ctx: JobContext, day: date) -> StageReport:
     """Compute day D's KPI rows (and the earlier days late data changed), gate, publish."""
     started = time.monotonic()

@@ -113,6 +113,7 @@ def build(ctx: JobContext, day: date) -> DataFrame:
     )
 
 
+@inputs.planned_by_day_size
 def run(ctx: JobContext, day: date) -> StageReport:
     """Build D's examples (and rebuild the days late data changed)."""
     started = time.monotonic()

@@ -54,7 +54,7 @@ from livelake.lake.manifests import Manifests
 from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.lake.tables.bronze import BRONZE
 from livelake.lake.tables.silver import QUARANTINE, SilverTable
-from livelake.spark import adaptive_execution
+from livelake.spark import planned_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -243,7 +243,7 @@ def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableO
                 empty = ctx.spark.createDataFrame([], declared.spark_schema())
                 outcome.writes.append(ctx.lake.stage(declared, empty, "append"))
         return outcome
-    with adaptive_execution(ctx.spark, outcome.landed, ctx.settings):
+    with planned_for(ctx.spark, outcome.landed, ctx.settings):
         return _conform_landed(ctx, module, env, outcome)
 
 

@@ -3,9 +3,14 @@ nothing to read."""
 
 from __future__ import annotations
 
+import polars as pl
+
+from livelake.jobs.gold import inputs
 from livelake.jobs.runner import DAILY_STAGES
+from livelake.lake.read import read_table
+from livelake.lake.tables.silver import SILVER
 from livelake.orchestration.tasks import execute_day
-from tests.jobs.gold.world import D1
+from tests.jobs.gold.world import D1, D2, write_world
 
 
 def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
@@ -31,3 +36,17 @@ def test_on_an_empty_lake_each_gold_stage_has_nothing_to_do(ctx):
         ("training", "nothing_to_do"),
     ]
     assert reports[0].message == "no silver event table exists yet"
+
+
+def test_the_size_of_a_day_is_the_silver_rows_in_its_partitions(spark, ctx):
+    """What decides how a gold stage is planned, read from the Delta logs alone."""
+    write_world(spark, ctx.lake)
+    expected = {day: 0 for day in (D1, D2)}
+    for table in SILVER.values():
+        if table.partition_by:
+            rows = read_table(table.qualified_name, lake_root=ctx.settings.lake_root)
+            for day in expected:
+                expected[day] += rows.filter(pl.col(table.partition_by[0]) == day).height
+
+    assert {day: inputs.day_rows(ctx, day) for day in expected} == expected
+    assert expected[D1] > 0

@@ -1,5 +1,5 @@
-"""The rules as SQL text: literals survive Spark's parser exactly, and small inputs plan
-statically while large ones keep adaptive query execution."""
+"""The rules as SQL text: literals survive Spark's parser exactly; small inputs plan
+statically on one shuffle partition while large ones keep adaptive query execution."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from livelake.config import load_settings
 from livelake.jobs.silver import rules
-from livelake.spark import ADAPTIVE, adaptive_execution
+from livelake.spark import ADAPTIVE, SHUFFLE_PARTITIONS, planned_for
 
 
 @pytest.mark.parametrize(
@@ -32,15 +32,16 @@ def test_a_long_field_takes_whole_numbers_written_as_decimals_and_nothing_else(s
     assert [r[0] for r in frame.selectExpr(sql).collect()] == [37, 37, None, None, None]
 
 
-def test_adaptive_execution_is_off_below_the_threshold_and_restored_after(spark):
+def test_a_small_input_plans_statically_on_one_shuffle_partition_and_settings_come_back(spark):
     cfg = load_settings(adaptive_min_rows=1_000)
-    before = spark.conf.get(ADAPTIVE)
+    before = {key: spark.conf.get(key) for key in (ADAPTIVE, SHUFFLE_PARTITIONS)}
 
-    with adaptive_execution(spark, 999, cfg) as small:
-        inside_small = spark.conf.get(ADAPTIVE)
-    with adaptive_execution(spark, 1_000, cfg) as large:
-        inside_large = spark.conf.get(ADAPTIVE)
+    with planned_for(spark, 999, cfg) as small:
+        inside_small = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
+        files = spark.range(500).repartition("id").rdd.getNumPartitions()
+    with planned_for(spark, 1_000, cfg) as large:
+        inside_large = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
 
-    assert (small, inside_small) == (False, "false")
-    assert (large, inside_large) == (True, "true")
-    assert spark.conf.get(ADAPTIVE) == before
+    assert (small, inside_small, files) == (False, ("false", "1"), 1)
+    assert (large, inside_large) == (True, (before[ADAPTIVE], before[SHUFFLE_PARTITIONS]))
+    assert {key: spark.conf.get(key) for key in before} == before
