@@ -64,6 +64,11 @@ def _concat(*parts: str) -> str:
     return f"concat({', '.join(parts)})"
 
 
+def _about(name: str, *parts: str) -> str:
+    """A rule text: the field's name, then `parts` (SQL expressions)."""
+    return _concat(text(f"{name} "), *parts)
+
+
 def _quoted(value: str) -> str:
     return _concat(text("'"), f"substring({value}, 1, {QUOTED_CHARS})", text("'"))
 
@@ -110,8 +115,8 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
                 Rule(
                     column(f"_string_{f.name}"),
                     "malformed",
-                    _concat(
-                        text(f"{f.name} "),
+                    _about(
+                        f.name,
                         _quoted(landed),
                         text(f" is a JSON string; the landing format sends {_TYPE_WORDS[f.type]}"),
                     ),
@@ -122,9 +127,7 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
                 Rule(
                     f"{landed} IS NOT NULL AND {value} IS NULL",
                     "malformed",
-                    _concat(
-                        text(f"{f.name} "), _quoted(landed), text(f" is not {_TYPE_WORDS[f.type]}")
-                    ),
+                    _about(f.name, _quoted(landed), text(f" is not {_TYPE_WORDS[f.type]}")),
                 )
             )
     for f in spec.fields:
@@ -142,8 +145,8 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
                 Rule(
                     f"{value} IS NOT NULL AND NOT ({value} IN ({allowed}))",
                     "invalid_value",
-                    _concat(
-                        text(f"{f.name} "),
+                    _about(
+                        f.name,
                         _quoted(value),
                         text(f" is not one of {'|'.join(f.allowed)}"),
                     ),
@@ -155,14 +158,14 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
                 Rule(
                     f"{value} < 0",
                     "negative_amount",
-                    _concat(text(f"{f.name} "), shown, text(" < 0")),
+                    _about(f.name, shown, text(" < 0")),
                 )
             )
             found.append(
                 Rule(
                     f"{value} > {MAX_AMOUNT_CNY}",
                     "out_of_range",
-                    _concat(text(f"{f.name} "), shown, text(f" > {MAX_AMOUNT_CNY:,} CNY")),
+                    _about(f.name, shown, text(f" > {MAX_AMOUNT_CNY:,} CNY")),
                 )
             )
         if f.range is not None:
@@ -171,7 +174,7 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
                 Rule(
                     f"({value} < {_number(low)}) OR ({value} > {_number(high)})",
                     "out_of_range",
-                    _concat(text(f"{f.name} "), shown, text(f" outside {low:g}-{high:g}")),
+                    _about(f.name, shown, text(f" outside {low:g}-{high:g}")),
                 )
             )
     if spec.event_time is not None:
@@ -184,8 +187,8 @@ def rules(spec: SilverTable, env: SilverEnv, columns: set[str]) -> list[Rule]:
             Rule(
                 broken,
                 "unknown_fk",
-                _concat(
-                    text(f"{fk.column} "),
+                _about(
+                    fk.column,
                     _quoted(column(fk.column)),
                     text(f" is not a known {fk.dimension} key"),
                 ),
@@ -211,8 +214,8 @@ def _time_rules(name: str, env: SilverEnv) -> list[Rule]:
         Rule(
             f"to_date({value}) < {oldest}",
             "too_late",
-            _concat(
-                text(f"{name} "),
+            _about(
+                name,
                 shown,
                 text(" is older than the watermark: delivered "),
                 "CAST(delivery_date AS string)",
@@ -222,8 +225,8 @@ def _time_rules(name: str, env: SilverEnv) -> list[Rule]:
         Rule(
             f"{value} > {latest}",
             "clock_skew",
-            _concat(
-                text(f"{name} "),
+            _about(
+                name,
                 shown,
                 text(f" is more than {env.clock_skew_minutes} min after its file's period ends ("),
                 f"date_format({file_end}, {text(_ISO_MINUTES)})",
