@@ -34,15 +34,8 @@ ENRICHES: dict[str, tuple[str, ...]] = {
 def day_rows(ctx: JobContext, day: date) -> int:
     """Rows the silver tables hold in their partitions of `day`, from the Delta logs' row
     counts (no Spark job): the size of a day, which decides how a gold stage is planned."""
-    rows = 0
-    for table in SILVER.values():
-        if not table.partition_by or not ctx.lake.exists(table):
-            continue
-        files = ctx.lake.file_statistics(table)
-        partitions = files[f"partition.{table.partition_by[0]}"].to_pylist()
-        counts = files["num_records"].to_pylist()
-        rows += sum(n or 0 for p, n in zip(partitions, counts, strict=True) if p == day)
-    return rows
+    partitioned = [table for table in SILVER.values() if table.partition_by]
+    return sum(ctx.lake.partition_rows(table, day) or 0 for table in partitioned)
 
 
 Run = TypeVar("Run", bound=Callable[..., object])

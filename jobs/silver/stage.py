@@ -219,15 +219,10 @@ def _partitions_holding(ctx: JobContext, table: SilverTable, day: date) -> set[d
 def _landed_lines(ctx: JobContext, name: str, day: date) -> int:
     """Lines `bronze/<name>` holds for delivery `day`, from the row counts its Delta log
     keeps per file (no Spark job): what the table's outcomes must add up to."""
-    table = BRONZE[name]
-    if not ctx.lake.exists(table):
-        return 0
-    files = ctx.lake.file_statistics(table)
-    column = files["partition.delivery_date"].to_pylist()
-    counts = [n for d, n in zip(column, files["num_records"].to_pylist(), strict=True) if d == day]
-    if None in counts:  # a file the log keeps no row count for: count the lines
+    lines = ctx.lake.partition_rows(BRONZE[name], day)
+    if lines is None:  # a file the log keeps no row count for: count the lines
         return bronze_of_day(ctx, name, day).count()
-    return sum(counts)
+    return lines
 
 
 def conform_table(ctx: JobContext, module: ModuleType, env: SilverEnv) -> TableOutcome:

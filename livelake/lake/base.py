@@ -204,6 +204,18 @@ class Lake(ABC):
 
         return pa.table(DeltaTable(self.uri(table)).get_add_actions(flatten=True))
 
+    def partition_rows(self, table: Table, value: Any) -> int | None:
+        """Rows of `table` in its partition `value` (first partition column), summed from
+        the Delta log's per-file counts; 0 for a table that does not exist, None when a
+        file of that partition has no count in the log."""
+        if not self.exists(table):
+            return 0
+        files = self.file_statistics(table)
+        partitions = files[f"partition.{table.partition_by[0]}"].to_pylist()
+        counts = files["num_records"].to_pylist()
+        mine = [n for p, n in zip(partitions, counts, strict=True) if p == value]
+        return None if None in mine else sum(mine)
+
     def keys_after(self, table: Table, key: str, staged: Sequence[StagedWrite]) -> pa.Array | None:
         """Distinct non-null `key` values of `table` once `staged` is published: the staged
         rows, plus the published ones unless a staged overwrite replaces them all. None when

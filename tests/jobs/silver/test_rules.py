@@ -38,10 +38,10 @@ def test_a_small_input_plans_statically_on_one_shuffle_partition_and_settings_co
 
     with planned_for(spark, 999, cfg) as small:
         inside_small = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
-        files = spark.range(500).repartition("id").rdd.getNumPartitions()
+        partitions = spark.range(500).repartition("id").rdd.getNumPartitions()
     with planned_for(spark, 1_000, cfg) as large:
         inside_large = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
 
-    assert (small, inside_small, files) == (False, ("false", "1"), 1)
+    assert (small, inside_small, partitions) == (False, ("false", "1"), 1)
     assert (large, inside_large) == (True, (before[ADAPTIVE], before[SHUFFLE_PARTITIONS]))
     assert {key: spark.conf.get(key) for key in before} == before
