@@ -20,14 +20,6 @@ if TYPE_CHECKING:
 
 BLOCK_BYTES = 64
 
-# Names sources use for the PII fields besides their declared ones (matched ignoring case):
-# a source that renames `phone` to `mobile_phone` still gets it pseudonymised as the phone.
-PHONE_ALIASES = ("mobile_phone", "mobile", "phone_number", "cellphone", "tel", "telephone")
-NAME_ALIASES = ("name", "username", "nickname", "full_name")
-DEVICE_ALIASES = ("device", "deviceid", "device_uuid", "idfa", "imei")
-IP_ALIASES = ("ip_address", "ipaddress", "client_ip", "remote_addr")
-ADDRESS_ALIASES = ("address", "shipping_address", "delivery_address")
-
 
 class MissingPiiKeyError(ValueError):
     """Silver cannot run without a pseudonymisation key."""
