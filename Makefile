@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
+# The scripts and styles of the Data Docs pages, pinned in npm's lock (jobs/quality/offline_docs.py).
+DOCS_ASSETS := livelake/resources/docs_assets
 # uv trusts the operating system's certificate store (corporate TLS proxies, custom CAs).
 export UV_SYSTEM_CERTS := 1
 
@@ -16,12 +18,14 @@ help:  ## list targets
 check-java:
 	@command -v java >/dev/null 2>&1 || [ -x "$${JAVA_HOME:-/nonexistent}/bin/java" ] || { echo "livelake needs Java 17 for Spark: install it (Debian: apt-get install openjdk-17-jre-headless) and retry."; exit 1; }
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(DOCS_ASSETS)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "livelake needs npm to install the Data Docs page assets (Debian: apt-get install npm) and retry."; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "livelake needs Python 3.11 (found: $$($(PYTHON) --version 2>&1 || echo none)); install it or run make PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	npm ci --prefix $(DOCS_ASSETS) --no-audit --no-fund --silent
 	@touch $@
 
 install: $(STAMP)  ## create .venv from the lock file

@@ -257,7 +257,10 @@ def tiers_figure(daily: pl.DataFrame) -> go.Figure:
 
 def _figure_div(figure: go.Figure, div_id: str) -> str:
     return figure.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id, config={"responsive": True}
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"responsive": True, "displaylogo": False},  # the logo links to plotly.com
     )
 
 

@@ -132,7 +132,7 @@ def quality_gate(
         for outcome in outcomes(v.suite.table.qualified_name, v.suite.name, v.result)
     ]
     summary = summarise(found, len(validations), str(docs_index(lake_root)))
-    pages = build_docs(context, validations, stage, summary)
+    pages = build_docs(context, validations, stage, summary, lake_root)
     versions = {w.table.qualified_name: ctx.lake.version(w.table) for w in staged}
     rows = audit_rows(
         found,

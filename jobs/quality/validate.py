@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livelake.jobs.quality.suites import TableSuite
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     )
 
 from livelake.jobs.quality.frame import LINEAGE_COLUMNS
-from livelake.jobs.quality.gx_context import DATASOURCE, DOCS_SITE
+from livelake.jobs.quality.gx_context import DATASOURCE, DOCS_SITE, docs_dir, docs_index
+from livelake.jobs.quality.offline_docs import make_offline
 from livelake.jobs.quality.results import failed_counts
 from livelake.jobs.report import GateSummary, verdict_counts
 
@@ -171,9 +173,14 @@ def validate(
 
 
 def build_docs(
-    context: AbstractDataContext, validations: list[Validation], stage: str, gate: GateSummary
+    context: AbstractDataContext,
+    validations: list[Validation],
+    stage: str,
+    gate: GateSummary,
+    lake_root: str,
 ) -> dict[str, str]:
-    """Render the validations' Data Docs pages and the index; page path per suite name.
+    """Render the validations' and suites' Data Docs pages and the index, readable offline
+    (`offline_docs.py`); page path per suite name.
 
     Each stored result is first put in the gate's terms: its `success` is false only when an
     `error` expectation failed (the index then never crosses out published data), and its meta
@@ -188,13 +195,21 @@ def build_docs(
             f"({verdict_counts(gate.failed_blocking, gate.failed_warning)})"
         )
         context.validation_results_store.set(validation.identifier, validation.result)
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    suites = [ExpectationSuiteIdentifier(name=v.suite.name) for v in validations]
     identifiers = [v.identifier for v in validations]
-    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
-    pages = {}
-    for validation in validations:
-        urls = context.get_docs_sites_urls(
-            resource_identifier=validation.identifier, site_name=DOCS_SITE
-        )
-        if urls and urls[0]["site_url"]:
-            pages[validation.suite.name] = urls[0]["site_url"].removeprefix("file://")
+    # The suites' pages too: the index and every validation page link to them.
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers + suites)
+    pages = {v.suite.name: _page(context, v.identifier) for v in validations}
+    written = [docs_index(lake_root), *map(Path, pages.values())]
+    make_offline(docs_dir(lake_root), written + [Path(_page(context, s)) for s in suites])
     return pages
+
+
+def _page(context: AbstractDataContext, identifier: Any) -> str:
+    """The local path of a resource's Data Docs page."""
+    urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE)
+    return urls[0]["site_url"].removeprefix("file://")

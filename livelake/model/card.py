@@ -1,8 +1,24 @@
-"""The model card: one JSON document (for machines) rendered as Markdown (for people)."""
+"""The model card: one JSON document (for machines) rendered as Markdown and HTML (for people)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
+
+# One self-contained page: no script, no font or stylesheet from outside.
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+  padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1rem; }}
+th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }}
+th {{ background: #f3f3f3; }}
+code {{ background: #f3f3f3; padding: 0 0.2rem; }}
+</style></head>
+<body>
+{body}</body></html>
+"""
 
 
 def _fmt(value: Any) -> str:
@@ -90,6 +106,15 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def render_html(card: dict[str, Any]) -> str:
+    """The Markdown card as a page an auditor opens in a browser (works offline)."""
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(render_markdown(card))
+    title = html.escape(f"Model card · {card['model_name']} · {card['model_id']}")
+    return PAGE.format(title=title, body=body)
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ when AUC clears the floor and is not worse than the current model's by more than
 
 Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`):
 `conversion_baseline/<model_id>/{model.joblib, metrics.json, model_card.json,
-model_card.md}` for every trained model (rejected ones too, for inspection) and
+model_card.md, model_card.html}` for every trained model (rejected ones too, for inspection) and
 `conversion_baseline/current.json` naming the published one.
 """
 
@@ -195,7 +195,7 @@ def train_and_publish(
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from livelake.model.card import render_markdown
+    from livelake.model.card import render_html, render_markdown
     from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
     from livelake.orchestration.stage_runs import code_version
 
@@ -291,12 +291,14 @@ def train_and_publish(
     card["paths"] = {
         "model": store.path(model_id, "model.joblib"),
         "markdown": store.path(model_id, "model_card.md"),
+        "html": store.path(model_id, "model_card.html"),
         "json": store.path(model_id, "model_card.json"),
     }
     store.write(buffer.getvalue(), model_id, "model.joblib")
     store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
     store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
     store.write(render_markdown(card).encode(), model_id, "model_card.md")
+    store.write(render_html(card).encode(), model_id, "model_card.html")
     if not verdict["passed"]:
         raise ModelRejectedError(
             f"model {model_id} not published: {'; '.join(verdict['reasons'])} "

@@ -4,10 +4,7 @@ drawn funnel and trend charts, a gate strip, and no JavaScript errors."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from datetime import UTC, date, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,23 +14,11 @@ from livelake.jobs.gold.kpi import metric_rows, target_rows
 from livelake.lake import RunContext
 from livelake.lake.tables.audit import QUALITY_RESULTS
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+from tests.browser import crawl, needs_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DAYS = [date(2026, 1, 1) + timedelta(days=i) for i in range(4)]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-    "--virtual-time-budget=5000",
-]
+PLOTS = ("kpi-funnel", "kpi-trends", "kpi-tiers")
 
 
 def _amounts(i: int) -> dict[tuple[str, str, str], float]:
@@ -125,59 +110,17 @@ def test_without_a_mart_the_error_says_what_to_run(lake_root, tmp_path):
         build_dashboard(str(lake_root), tmp_path / "dashboard.html")
 
 
-class _PlotElements(HTMLParser):
-    """Counts, per plot div id, the SVG elements drawn inside it."""
-
-    def __init__(self, ids: set[str]) -> None:
-        super().__init__()
-        self.ids = ids
-        self.stack: list[str | None] = []
-        self.drawn = dict.fromkeys(ids, 0)
-
-    def handle_starttag(self, tag, attrs):
-        current = dict(attrs).get("id")
-        inside = next((i for i in reversed(self.stack) if i in self.ids), None)
-        if inside and tag in ("path", "rect", "text"):
-            self.drawn[inside] += 1
-        if tag not in ("path", "rect", "line", "br", "img", "input", "meta", "link"):
-            self.stack.append(current if current in self.ids else inside)
-
-    def handle_endtag(self, tag):
-        if tag not in ("path", "rect", "line", "br", "img", "input", "meta", "link") and self.stack:
-            self.stack.pop()
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-def test_the_dashboard_renders_in_headless_chromium_without_js_errors(published, tmp_path):
-    page = build_dashboard(str(published), tmp_path / "dashboard.html")
-    profile = tmp_path / "chromium-profile"
-    common = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
-    dom = subprocess.run(
-        [*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    )
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
-    errors = [line for line in console if re.search(r"Uncaught|Error", line)]
-    assert not errors, errors
-    parser = _PlotElements({"kpi-funnel", "kpi-trends", "kpi-tiers"})
-    parser.feed(dom.stdout)
-    assert "js-plotly-plot" in dom.stdout
-    assert all(count > 20 for count in parser.drawn.values()), parser.drawn
-
+@needs_chromium
+def test_the_dashboard_renders_offline_in_headless_chromium_without_js_errors(published, tmp_path):
+    page = build_dashboard(str(published), tmp_path / "reports" / "dashboard.html")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"
     shot.unlink(missing_ok=True)
-    taken = subprocess.run(
-        [
-            *common,
-            "--window-size=1280,2600",
-            "--hide-scrollbars",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert taken.returncode == 0, taken.stderr[-2000:]
+    drawn = {plot: f"#{plot} path, #{plot} rect, #{plot} text" for plot in PLOTS}
+
+    (check,) = crawl([page], {page: shot}, count=tuple(drawn.values()), viewport=(1280, 2600))
+
+    assert (check.failed, check.errors) == ([], [])
+    assert not check.broken_links(), check.broken_links()
+    assert all(check.counts[drawn[plot]] > 20 for plot in PLOTS), check.counts
     assert shot.stat().st_size > 50_000

@@ -76,12 +76,17 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     assert sorted(p.name for p in folder.iterdir()) == [
         "metrics.json",
         "model.joblib",
+        "model_card.html",
         "model_card.json",
         "model_card.md",
     ]
     markdown = (folder / "model_card.md").read_text()
     assert "**Rank as generated: yes**" in markdown
     assert "`gold/training_examples` Delta version **0**" in markdown
+    page = (folder / "model_card.html").read_text()
+    assert "<strong>Rank as generated: yes</strong>" in page
+    assert "<code>gold/training_examples</code> Delta version <strong>0</strong>" in page
+    assert "<table>" in page and "http" not in page
     current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
     assert current["model_id"] == card["model_id"]
 

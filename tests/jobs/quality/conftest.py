@@ -30,3 +30,11 @@ def job_ctx(spark, lake_root):
     from livelake.jobs.context import JobContext
 
     return JobContext.create(settings(), job="test.gates", spark=spark).job("silver", DAY)
+
+
+@pytest.fixture
+def three_days(spark, lake_root, views_frame, monkeypatch, tmp_path):
+    """A lake with one gated silver run per day: passed, passed with warnings, refused."""
+    from tests.jobs.quality.three_days import build_three_days
+
+    return build_three_days(spark, lake_root, views_frame, monkeypatch, tmp_path)
