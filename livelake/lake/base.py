@@ -74,6 +74,12 @@ class RunContext:
         }
 
 
+# Commit-info keys of a staged commit: the rows it added and the partitions it replaced (what
+# `livelake history` shows; delta-rs records no metrics for a transaction it did not write).
+ROWS_KEY = "livelake.rows"
+PARTITIONS_KEY = "livelake.partitions"
+
+
 @dataclass(frozen=True)
 class CommitResult:
     """What a commit did. `version` is the table version that holds the data."""

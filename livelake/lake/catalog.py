@@ -11,6 +11,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from livelake.lake import storage
+from livelake.lake.base import PARTITIONS_KEY, ROWS_KEY
 from livelake.lake.registry import Table
 
 
@@ -49,15 +50,16 @@ def table_status(table: Table, lake_root: str) -> TableStatus:
 
 def commit_history(table: Table, lake_root: str, limit: int = 20) -> list[dict[str, Any]]:
     """Newest first. `rows_written` and `partitions` are None where the commit info does not
-    say: delta-rs records them for its own writes but not for the staged transactions
-    livelake commits; delta-spark's writes record numOutputRows and the replaceWhere."""
+    say: delta-rs records them for its own writes, livelake for the staged transactions it
+    commits through delta-rs (`ROWS_KEY`, `PARTITIONS_KEY`); delta-spark's writes record
+    numOutputRows and the replaceWhere."""
     dt = _open(table, lake_root)
     if dt is None:
         return []
     commits = []
     for c in dt.history(limit):
         metrics = c.get("operationMetrics") or {}
-        rows = metrics.get("num_added_rows", metrics.get("numOutputRows"))
+        rows = metrics.get("num_added_rows", metrics.get("numOutputRows", c.get(ROWS_KEY)))
         commits.append(
             {
                 "version": c.get("version"),
@@ -67,7 +69,9 @@ def commit_history(table: Table, lake_root: str, limit: int = 20) -> list[dict[s
                 "job": c.get("livelake.job", ""),
                 "day": c.get("livelake.day", ""),
                 "rows_written": None if rows is None else int(rows),
-                "partitions": (c.get("operationParameters") or {}).get("predicate"),
+                "partitions": (c.get("operationParameters") or {}).get(
+                    "predicate", c.get(PARTITIONS_KEY)
+                ),
             }
         )
     return commits

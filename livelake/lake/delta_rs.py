@@ -25,6 +25,8 @@ from deltalake.transaction import AddAction, CommitProperties, Transaction
 from livelake.lake import storage
 from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
+    PARTITIONS_KEY,
+    ROWS_KEY,
     CommitConflictError,
     CommitResult,
     Lake,
@@ -142,7 +144,13 @@ class DeltaRsStagedWrite(StagedWrite):
             AddAction(f.relative_path, f.size_bytes, f.partition_values, now_ms, True, f.stats_json)
             for f in self.files
         ]
-        metadata = {**ctx.metadata(), TOKEN_KEY: token, "livelake.writer": "delta-rs"}
+        metadata = {
+            **ctx.metadata(),
+            TOKEN_KEY: token,
+            "livelake.writer": "delta-rs",
+            ROWS_KEY: str(self.rows),
+            **({PARTITIONS_KEY: ", ".join(map(str, filters[0][2]))} if filters else {}),
+        }
         try:
             snapshot.create_write_transaction(
                 actions,

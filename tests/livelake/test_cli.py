@@ -155,7 +155,10 @@ def rs_lake(spark, lake_root):
     return open_lake(spark, load_settings(lake_root=str(lake_root), delta_writer="delta-rs"))
 
 
-def test_history_shows_rows_written_where_the_commit_records_them(rs_lake, spark):
+def test_history_shows_rows_written_and_partitions_where_the_commit_records_them(
+    rs_lake, spark, monkeypatch
+):
+    monkeypatch.setattr(cli, "console", Console(width=160))  # every title on one line
     ctx = RunContext(job="silver.views", day=D2, run_id=RUN_ID)
     rs_lake.append_records(DIRTY_DAYS, [_dirty(D1, 1), _dirty(D2, 2)], ctx)
     day2 = spark.createDataFrame([_dirty(D2, 5)], DIRTY_DAYS.spark_schema())
@@ -164,12 +167,14 @@ def test_history_shows_rows_written_where_the_commit_records_them(rs_lake, spark
     assert result.exit_code == 0, result.output
     header = next(line for line in result.output.splitlines() if "version" in line)
     assert [cell.strip() for cell in header.split("┃")[1:-1]] == [
-        *("version", "when (UTC)", "operation", "run", "job", "day", "rows written")
+        *("version", "when (UTC)", "operation", "run", "job", "day"),
+        *("rows written", "partitions replaced"),
     ]
     assert [[r[0], r[2], *r[3:]] for r in _history_rows(result.output)] == [
-        ["2", "WRITE", RUN_ID, "silver.views", "2026-01-02", ""],
-        ["1", "WRITE", RUN_ID, "silver.views", "2026-01-02", "2"],
-        ["0", "CREATE TABLE", "", "", "", ""],
+        # the staged commit livelake made through delta-rs records its rows and partitions
+        ["2", "WRITE", RUN_ID, "silver.views", "2026-01-02", "1", "2026-01-02"],
+        ["1", "WRITE", RUN_ID, "silver.views", "2026-01-02", "2", ""],
+        ["0", "CREATE TABLE", "", "", "", "", ""],
     ]
 
 
