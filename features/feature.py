@@ -11,6 +11,7 @@ driven by these declarations; a feature exists nowhere else.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -130,6 +131,9 @@ class Feature:
     expression: str | None = None
     half_life_days: float | None = None
     max_age: timedelta | None = DEFAULT_MAX_AGE
+    # Days of lake history before its daily values level off (a window filling); None: it
+    # accumulates for the life of the lake (lifetime sums, recency). Drift checks read it.
+    warmup_days: int | None = 0
 
     @property
     def reference(self) -> str:
@@ -140,6 +144,12 @@ class Feature:
     def column(self) -> str:
         """Its column in training sets and `gold/training_examples`: `user__visits_7d`."""
         return f"{self.entity}__{self.name}"
+
+
+def longest_warmup(*inputs: Feature) -> int | None:
+    """What a feature computed from `inputs` waits for: the longest of theirs."""
+    warmups = [f.warmup_days for f in inputs]
+    return None if None in warmups else max(warmups)
 
 
 def _sources(measures: tuple[Measure, ...]) -> tuple[str, ...]:
@@ -177,6 +187,7 @@ def windows(
             source=_sources((measure,)),
             aggregation=aggregation,
             window_days=n,
+            warmup_days=n,
             min_value=min_value,
             max_value=max_value,
             max_null_fraction=max_null_fraction,
@@ -220,6 +231,8 @@ def carried(
         max_age=max_age,
         inputs=(measure.name,),
         half_life_days=half_life_days,
+        # A decayed sum levels off after a few half-lives; a lifetime sum or a recency does not.
+        warmup_days=None if half_life_days is None else math.ceil(5 * half_life_days),
     )
 
 
@@ -290,6 +303,7 @@ def ratio(
         max_null_fraction=max_null_fraction,
         max_age=max_age,
         inputs=(numerator.name, denominator.name),
+        warmup_days=longest_warmup(numerator, denominator),
         expression=(f"CAST({numerator.name} AS DOUBLE){scaled} / NULLIF({denominator.name}, 0)"),
     )
 
@@ -327,5 +341,6 @@ def expression(
         max_null_fraction=max_null_fraction,
         max_age=max_age,
         inputs=tuple(f.name for f in inputs),
+        warmup_days=longest_warmup(*inputs),
         expression=sql,
     )

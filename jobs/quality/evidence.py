@@ -19,6 +19,8 @@ from typing import Any
 
 from livelake.jobs.quality.audit import DayAudit, stage_runs
 from livelake.jobs.quality.gx_context import docs_dir, local_path
+from livelake.lake.catalog import commit_history
+from livelake.lake.registry import table as lookup
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -117,6 +119,18 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
         for stage, tables in tables_by_stage.items()
     )
     balanced = {True: '<span class="ok">yes</span>', False: '<span class="bad">NO</span>'}
+    histories: dict[str, dict[int, str | None]] = {}
+
+    def rewritten(table_name: str, version: int) -> str:
+        """The partitions a version of a table rewrote, from its Delta commit info."""
+        declared = lookup(table_name)
+        if not declared.partition_by:
+            return "whole table"
+        if table_name not in histories:
+            commits = commit_history(declared, audit.lake_root, limit=None)
+            histories[table_name] = {c["version"]: c["partitions"] for c in commits}
+        return histories[table_name].get(version) or "—"
+
     sections = {
         "Gates": _table(
             ["stage", "verdict", "expectations", "blocking", "warnings", "suites (Data Docs)"],
@@ -133,6 +147,7 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
                 "table",
                 "Delta version",
                 "rows written (the rewritten partitions, not the whole table)",
+                "partitions rewritten",
                 "published at (UTC)",
             ],
             [
@@ -141,6 +156,7 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
                     escape(r["table_name"]),
                     r["table_version"],
                     r["rows"],
+                    escape(rewritten(r["table_name"], r["table_version"])),
                     r["published_at"],
                 )
                 for r in published

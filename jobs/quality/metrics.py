@@ -2,10 +2,16 @@
 checks.
 
 Per table: row count, and the rows of the run's own day in its date partition (what the
-no-collapse rule compares day over day). Per numeric column: mean and null fraction. Per id
-column (`*_id`) that is not a key: exact distinct count and null fraction (a key's distinct
-count is its row count, and its uniqueness an `error` rule of its own). Lineage columns say
-where rows came from, not what they mean, so they are not tracked.
+no-collapse rule compares day over day). Per numeric column: mean, standard deviation (how
+far its mean may move by chance) and null fraction. Per id column (`*_id`) that is not a key:
+exact distinct count and null fraction (a key's distinct count is its row count, and its
+uniqueness an `error` rule of its own). Lineage columns say
+where rows came from, not what they mean, so they are not tracked; nor is the mean of a column
+declared `drift=False` (a KPI mart's values, each in its metric's unit: their mean says nothing).
+
+A run also restages the earlier partitions its late rows touched, one day or three, so the
+column metrics are measured on the rows of the run's own day (`day_partition`) when the table
+has one: otherwise a day with late data would count two or three days of ids.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def tracked(table: Table) -> list[tuple[str, str]]:
         if column.name in LINEAGE:
             continue
         if _numeric(column.type) and column.name not in table.keys:
-            out += [(column.name, "mean"), (column.name, "null_fraction")]
+            out += [(column.name, "mean"), (column.name, "stddev")] if column.drift else []
+            out += [(column.name, "null_fraction")]
         elif (
             column.type == "string"
             and column.name.endswith("_id")
@@ -74,19 +81,20 @@ def compute_metrics(rows: pa.Table, table: Table, day: date) -> list[Metric]:
     part = day_partition(table)
     if part is not None:
         pairs.append((part, DAY_ROWS))
+    of_day = "" if part is None else f" FILTER (WHERE {quoted(part)} = DATE '{day.isoformat()}')"
     expressions = ["count(*)"]
     for name, metric in pairs:
         column = quoted(name)
         if metric == DAY_ROWS:
-            expressions.append(
-                f"sum(CASE WHEN {column} = DATE '{day.isoformat()}' THEN 1 ELSE 0 END)"
-            )
+            expressions.append(f"count(*){of_day}")
         elif metric == "mean":
-            expressions.append(f"avg(CAST({column} AS DOUBLE))")
+            expressions.append(f"avg(CAST({column} AS DOUBLE)){of_day}")
+        elif metric == "stddev":
+            expressions.append(f"stddev_samp(CAST({column} AS DOUBLE)){of_day}")
         elif metric == "distinct_count":
-            expressions.append(f"count(DISTINCT {column})")
+            expressions.append(f"count(DISTINCT {column}){of_day}")
         else:
-            expressions.append(f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END)")
+            expressions.append(f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END){of_day}")
     con = duckdb.connect()
     con.register("staged", rows)
     values = con.sql(f"SELECT {', '.join(expressions)} FROM staged").fetchall()[0]

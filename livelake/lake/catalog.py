@@ -48,7 +48,7 @@ def table_status(table: Table, lake_root: str) -> TableStatus:
     )
 
 
-def commit_history(table: Table, lake_root: str, limit: int = 20) -> list[dict[str, Any]]:
+def commit_history(table: Table, lake_root: str, limit: int | None = 20) -> list[dict[str, Any]]:
     """Newest first. `rows_written` and `partitions` are None where the commit info does not
     say: delta-rs records them for its own writes, livelake for the staged transactions it
     commits through delta-rs (`ROWS_KEY`, `PARTITIONS_KEY`); delta-spark's writes record

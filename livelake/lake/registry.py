@@ -90,6 +90,10 @@ class Column:
     free_text: bool = False
     allowed: tuple[str, ...] = ()  # the only values a non-null cell may hold
     bounds: tuple[float | None, float | None] | None = None  # inclusive (min, max); None = open
+    # Drift checks (jobs/quality/drift.py): days of history before its daily values level off
+    # (None: it grows for the life of the lake), and whether its mean says anything at all.
+    warmup_days: int | None = 0
+    drift: bool = True
 
     def __post_init__(self) -> None:
         arrow_type(self.type)  # fail at declaration time, not at first write
@@ -113,10 +117,17 @@ class ForeignKey:
 
 
 def col(
-    name: str, type_: str, doc: str = "", *, nullable: bool = True, free_text: bool = False
+    name: str,
+    type_: str,
+    doc: str = "",
+    *,
+    nullable: bool = True,
+    free_text: bool = False,
+    warmup_days: int | None = 0,
+    drift: bool = True,
 ) -> Column:
     """Shorthand used by the declaration modules."""
-    return Column(name, type_, nullable, doc, free_text)
+    return Column(name, type_, nullable, doc, free_text, warmup_days=warmup_days, drift=drift)
 
 
 def key(name: str, type_: str = "string", doc: str = "") -> Column:

@@ -128,5 +128,5 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         "drivers (planned 35/28/22/15): "
         + (" > ".join(drivers["observed_order"]) or "none found")
         + f" · rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}",
-        f"card: {card['paths']['markdown']}",
+        f"card: {card['paths'].get('html') or card['paths']['markdown']}",  # older: no html
     ]

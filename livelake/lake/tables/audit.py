@@ -108,7 +108,10 @@ METRIC_HISTORY = Table(
         key("stage"),
         key("table_name"),
         key("column_name", doc="'*' for table-level metrics (row_count)"),
-        key("metric", doc="row_count | day_row_count | mean | null_fraction | distinct_count"),
+        key(
+            "metric",
+            doc="row_count | day_row_count | mean | stddev | null_fraction | distinct_count",
+        ),
         col("value", "double"),
         key("recorded_at", "timestamp"),
     ),

@@ -46,7 +46,10 @@ def snapshot_table(entity: str) -> Table:
         columns=(
             *_keys(entity),
             key("as_of_date", "date", "features use events up to the end of this day (UTC)"),
-            *(col(f.name, f.dtype, f.description) for f in features_of(entity)),
+            *(
+                col(f.name, f.dtype, f.description, warmup_days=f.warmup_days)
+                for f in features_of(entity)
+            ),
             RUN_ID,
         ),
         partition_by=("as_of_date",),
@@ -72,7 +75,12 @@ TRAINING_EXAMPLES = Table(
         key("observed_at", "timestamp", "first moment the user could see the product"),
         key("label", "int", "1 if the user paid an order for the product in that session"),
         *(
-            col(f.column, f.dtype, f"{f.description} (as of example_date - 1)")
+            col(
+                f.column,
+                f.dtype,
+                f"{f.description} (as of example_date - 1)",
+                warmup_days=f.warmup_days,
+            )
             for entity in ENTITIES
             for f in features_of(entity)
         ),

@@ -44,6 +44,9 @@ def test_every_page_of_a_day_shows_the_gates_verdict_and_counts(three_days, day)
 
     evidence = _text(evidence_page(str(three_days), day, gate.run_id).read_text())
     assert f"silver {verdict} {gate.expectations} {blocking} {warnings} silver.views" in evidence
+    # a published version names the partition it rewrote (the day's), a refusal publishes none
+    rewrote = re.findall(rf"silver silver/views \d+ 2 ({day}) ", evidence)
+    assert rewrote == ([] if verdict == "refused" else [str(day)])
     severities = re.findall(r"silver silver/views (error|warn) ", evidence)
     assert severities == ["error"] * blocking + ["warn"] * warnings
 
