@@ -25,6 +25,7 @@ from livelake.model.train import (
     metric_gate,
     train_and_publish,
 )
+from tests.browser import crawl, needs_chromium
 from tests.model.training_lake import (
     ROWS_PER_DAY,
     gate_rows,
@@ -32,6 +33,8 @@ from tests.model.training_lake import (
     publish_rows,
     write_training_set,
 )
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline"
 
 
 @pytest.fixture
@@ -89,6 +92,20 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     assert "<table>" in page and "http" not in page
     current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
     assert current["model_id"] == card["model_id"]
+
+
+@needs_chromium
+def test_the_model_card_page_opens_offline_in_a_browser(gated_lake, tmp_path):
+    card = train_and_publish().card
+    page = Path(card["paths"]["html"])
+    shot = ARTIFACTS / "model_card.png"
+    shot.unlink(missing_ok=True)
+
+    (check,) = crawl([page], {page: shot}, count=("table tr",))
+
+    assert (check.failed, check.errors, check.broken_links()) == ([], [], [])
+    assert check.counts["table tr"] > 10  # metrics, calibration and importance tables drawn
+    assert shot.stat().st_size > 20_000
 
 
 def test_training_is_refused_when_the_latest_training_gate_failed(gated_lake, tmp_path):
