@@ -7,8 +7,10 @@ UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 # The scripts and styles of the Data Docs pages, pinned in npm's lock (jobs/quality/offline_docs.py).
 DOCS_ASSETS := livelake/resources/docs_assets
-# uv trusts the operating system's certificate store (corporate TLS proxies, custom CAs).
+# uv and npm trust the operating system's certificate store (corporate TLS proxies, custom
+# CAs); node's own bundle does not know them.
 export UV_SYSTEM_CERTS := 1
+NPM := NODE_OPTIONS="--use-openssl-ca $${NODE_OPTIONS:-}" npm
 
 .PHONY: install demo test test-slow test-integration test-bench bench lint fmt lock airflow clean check-java help
 
@@ -25,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml $(DOCS_ASSETS)/package-lock.json
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
-	npm ci --prefix $(DOCS_ASSETS) --no-audit --no-fund --silent
+	$(NPM) ci --prefix $(DOCS_ASSETS) --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: $(STAMP)  ## create .venv from the lock file

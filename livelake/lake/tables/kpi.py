@@ -5,7 +5,14 @@ metric is declared there once and appears here as rows, never as a column of its
 adding a metric never changes these schemas.
 """
 
-from livelake.lake.registry import Table, col, key, register
+from livelake.lake.registry import Column, Table, col, key, register
+
+
+def in_unit(name: str, doc: str) -> Column:
+    """A value in its metric's own unit: the mart's mean of it says nothing, so no drift
+    check on the mean (its null fraction is still watched)."""
+    return col(name, "double", doc, drift=False)
+
 
 KPI_DAILY = Table(
     layer="gold",
@@ -17,29 +24,13 @@ KPI_DAILY = Table(
         key("breakdown", doc="all | anchor_tier | category | region | device | hour_of_day"),
         key("breakdown_value", doc="'all' for the overall row; 'unknown' when not resolvable"),
         key("unit", doc="share_pct | rate_pct | count | cny | minutes | per_minute | ratio"),
-        # KPI values are in each metric's own unit: their mean over the mart says nothing
-        col(
-            "value",
-            "double",
-            "numerator / denominator x scale; null when the denominator is 0",
-            drift=False,
-        ),
-        col("numerator", "double", "the numerator measure of the catalog", drift=False),
-        col("denominator", "double", "the denominator measure; null for plain totals", drift=False),
-        col(
-            "target_value",
-            "double",
-            "nearest plan target for the metric (kpi_targets)",
-            drift=False,
-        ),
-        col("gap_to_target", "double", "value - target_value, in the metric's unit", drift=False),
-        col("previous_value", "double", "value of the same series on the day before", drift=False),
-        col(
-            "day_over_day_change_pct",
-            "double",
-            "(value - previous) / |previous| x 100",
-            drift=False,
-        ),
+        in_unit("value", "numerator / denominator x scale; null when the denominator is 0"),
+        in_unit("numerator", "the numerator measure of the catalog"),
+        in_unit("denominator", "the denominator measure; null for plain totals"),
+        in_unit("target_value", "nearest plan target for the metric (kpi_targets)"),
+        in_unit("gap_to_target", "value - target_value, in the metric's unit"),
+        in_unit("previous_value", "value of the same series on the day before"),
+        in_unit("day_over_day_change_pct", "(value - previous) / |previous| x 100"),
         key("run_id"),
     ),
     partition_by=("day",),
