@@ -37,6 +37,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from livelake.jobs.quality.expectation import expectation
+from livelake.jobs.quality.frame import RUN_DAY
 from livelake.jobs.quality.history import table_exists
 from livelake.jobs.quality.metrics import DAY_ROWS, TABLE_LEVEL, day_partition, tracked
 from livelake.lake.read import read_arrow
@@ -172,14 +173,11 @@ def drift_expectations(
     first = first_published_day(lake_root, table.qualified_name)
     age = (day - first).days if first else 0
     measured = set(tracked(table))  # history may hold metrics no longer tracked
-    # The same rows the metrics were measured on: the run's own day.
+    # The same rows the metrics were measured on: the run's own day (a marker column).
     of_day = (
         {}
         if part is None
-        else {
-            "row_condition": f"{part}.astype('str') == '{day.isoformat()}'",
-            "condition_parser": "pandas",
-        }
+        else {"row_condition": f"{RUN_DAY} == True", "condition_parser": "pandas"}
     )
     out = []
     for (column, metric), dated in sorted(baseline.items()):

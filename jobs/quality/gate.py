@@ -25,6 +25,7 @@ from livelake.jobs.quality.frame import (
     suite_columns,
     to_pandas,
     with_markers,
+    with_run_day,
 )
 from livelake.jobs.quality.gx_context import docs_index, gx_context
 from livelake.jobs.quality.metrics import compute_metrics, history_rows
@@ -76,6 +77,7 @@ def judged_rows(
     rows: pa.Table,
     staged: Sequence[StagedWrite],
     keys_cache: dict[tuple[str, str], pa.Array | None],
+    day: date,
 ) -> tuple[TableSuite, pd.DataFrame]:
     """The suite, and the staged rows it reads with one marker column per foreign key.
 
@@ -94,7 +96,7 @@ def judged_rows(
             resolved.append((reference, keys))
     if missing:
         suite = suite.without_references(missing)
-    marked = with_markers(rows, resolved)
+    marked = with_run_day(with_markers(rows, resolved), suite.table, day)
     columns = suite_columns(suite.table, suite.expectations, marked.column_names)
     return suite, to_pandas(marked.select(columns))
 
@@ -123,7 +125,7 @@ def quality_gate(
                 stage=stage,
                 table_name=name,
             )
-            suite, frame = judged_rows(ctx, suite, rows, staged, keys_cache)
+            suite, frame = judged_rows(ctx, suite, rows, staged, keys_cache, day)
             validations.append(validate(context, suite, frame, run_name))
         jobs[name] = counted.jobs
     found = [

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from livelake.jobs.quality.drift import DriftPolicy, band, drift_expectations
+from livelake.jobs.quality.frame import RUN_DAY
 from livelake.jobs.quality.metrics import DAY_ROWS, compute_metrics, day_partition, tracked
 from livelake.lake import RunContext
 from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
@@ -106,7 +107,7 @@ def test_the_baseline_uses_only_published_runs_of_the_trailing_days(lake, lake_r
         "min_value": 20.0,
         "max_value": 75.0,
         # measured on the rows of the run's own day, as the metrics were
-        "row_condition": f"event_date.astype('str') == '{DAY}'",
+        "row_condition": f"{RUN_DAY} == True",
         "condition_parser": "pandas",
     }
     assert check["meta"]["severity"] == "warn"
