@@ -26,6 +26,7 @@ from livelake.jobs.quality.audit import (
 )
 from livelake.jobs.quality.evidence import (
     STYLE,
+    RewrittenPartitions,
     docs_page,
     evidence_page,
     reports_dir,
@@ -124,7 +125,8 @@ def write_reports(lake_root: str) -> tuple[list[Path], Path]:
     All days, not only the last: a rerun supersedes runs on pages written before it.
     """
     audits = [audit_day(lake_root, d) for d in audited_days(lake_root, date.min)]
-    pages = [page for audit in audits for page in write_evidence(audit)]
+    rewritten = RewrittenPartitions(lake_root)
+    pages = [page for audit in audits for page in write_evidence(audit, rewritten)]
     here = reports_dir(lake_root)
     here.mkdir(parents=True, exist_ok=True)
     index = here / "index.html"

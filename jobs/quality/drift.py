@@ -170,9 +170,11 @@ def drift_expectations(
         v for _, v in baseline.get((part, DAY_ROWS) if part else (TABLE_LEVEL, "row_count"), [])
     ]
     rows = sum(sizes) / len(sizes) if sizes else 0.0
-    first = first_published_day(lake_root, table.qualified_name)
-    age = (day - first).days if first else 0
     measured = set(tracked(table))  # history may hold metrics no longer tracked
+    # The lake's age matters only to a column with a window to fill (gold features).
+    filling = any((table.column(column).warmup_days or 0) > 0 for column, _ in measured)
+    first = first_published_day(lake_root, table.qualified_name) if filling else None
+    age = (day - first).days if first else 0
     # The same rows the metrics were measured on: the run's own day (a marker column).
     of_day = (
         {}

@@ -74,7 +74,25 @@ def _severity(level: str) -> str:
     return f'<span class="{"bad" if level == "error" else "warn"}">{escape(level)}</span>'
 
 
-def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
+class RewrittenPartitions:
+    """The partitions each version of a table rewrote, from its Delta commit info: each
+    table's log read once per report build, however many pages name its versions."""
+
+    def __init__(self, lake_root: str) -> None:
+        self.lake_root = lake_root
+        self._by_table: dict[str, dict[int, str | None]] = {}
+
+    def __call__(self, table_name: str, version: int) -> str:
+        declared = lookup(table_name)
+        if not declared.partition_by:
+            return "whole table"
+        if table_name not in self._by_table:
+            commits = commit_history(declared, self.lake_root, limit=None)
+            self._by_table[table_name] = {c["version"]: c["partitions"] for c in commits}
+        return self._by_table[table_name].get(version) or "—"
+
+
+def render_run(audit: DayAudit, run_id: str, here: Path, rewritten: RewrittenPartitions) -> str:
     gates = [g for g in audit.gates if g.run_id == run_id]
     published = [r for r in audit.published if r["run_id"] == run_id]
     reconciled = [r for r in audit.reconciliation if r["run_id"] == run_id]
@@ -119,18 +137,6 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
         for stage, tables in tables_by_stage.items()
     )
     balanced = {True: '<span class="ok">yes</span>', False: '<span class="bad">NO</span>'}
-    histories: dict[str, dict[int, str | None]] = {}
-
-    def rewritten(table_name: str, version: int) -> str:
-        """The partitions a version of a table rewrote, from its Delta commit info."""
-        declared = lookup(table_name)
-        if not declared.partition_by:
-            return "whole table"
-        if table_name not in histories:
-            commits = commit_history(declared, audit.lake_root, limit=None)
-            histories[table_name] = {c["version"]: c["partitions"] for c in commits}
-        return histories[table_name].get(version) or "—"
-
     sections = {
         "Gates": _table(
             ["stage", "verdict", "expectations", "blocking", "warnings", "suites (Data Docs)"],
@@ -213,13 +219,13 @@ def render_run(audit: DayAudit, run_id: str, here: Path) -> str:
     )
 
 
-def write_evidence(audit: DayAudit) -> list[Path]:
+def write_evidence(audit: DayAudit, rewritten: RewrittenPartitions) -> list[Path]:
     """Write one page per run of the day; return their paths."""
     here = evidence_dir(audit.lake_root, audit)
     here.mkdir(parents=True, exist_ok=True)
     pages = []
     for run_id in audit.runs:
         page = here / f"{run_id}.html"
-        page.write_text(render_run(audit, run_id, here))
+        page.write_text(render_run(audit, run_id, here, rewritten))
         pages.append(page)
     return pages
