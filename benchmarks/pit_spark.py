@@ -23,9 +23,9 @@ from benchmarks.pit_lake import LABELS_FILE, REFERENCES, as_benchmark_columns, l
 def main(data: Path, out: Path) -> None:
     os.environ.update(LIVELAKE_LAKE_ROOT=str(lake_root(data)), LIVELAKE_SPARK_MASTER=SPARK_MASTER)
     from livelake.config import settings
-    from livelake.features.pit import table_version
-    from livelake.features.spark_pit import training_set_spark
     from livelake.lake import open_lake
+    from livelake.retrieval.pit import table_version
+    from livelake.retrieval.spark_pit import training_set_spark
     from livelake.spark import get_spark
 
     settings.cache_clear()

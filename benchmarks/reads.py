@@ -60,7 +60,7 @@ def child(engine: str, lake_root: str) -> None:
 
     import livelake.lake.read
     import livelake.lake.tables.gold  # noqa: F401
-    from livelake.features import read
+    from livelake.retrieval import read
 
     started, cpu = time.perf_counter(), time.process_time()
     frame = read("user", engine=engine, lake_root=lake_root)

@@ -1,10 +1,8 @@
-"""livelake.features: every feature declared once, and the point-in-time API to read them.
+"""livelake.features: every feature and daily measure declared once, as data.
 
->>> import livelake.features as lf
->>> users = lf.read("user", columns=["visits_7d", "paid_orders_30d"])
->>> train = lf.training_set(labels, features=["user:visits_7d", "product:price_vs_min_30d"])
-
-Declarations live in `user.py`, `product.py` and `anchor.py`; `FEATURES` lists them all.
+Declarations live in `user.py`, `product.py` and `anchor.py`; `FEATURES` lists them all. The
+gold tables, their gates and the catalog are derived from them; `livelake.retrieval` reads
+the published values.
 """
 
 from __future__ import annotations
@@ -19,24 +17,6 @@ from livelake.features.declarations import (
 )
 from livelake.features.feature import ENTITIES, ENTITY_KEYS, Feature, Measure
 
-_READERS = {
-    "TrainingSetError",
-    "TrainingSetManifest",
-    "read",
-    "rebuild_training_set",
-    "training_set",
-}
-
-
-def __getattr__(name: str):
-    """The readers load Arrow and delta-rs; the DAG files import the declarations only."""
-    if name in _READERS:
-        from livelake.features import pit
-
-        return getattr(pit, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "ENTITIES",
     "ENTITY_KEYS",
@@ -44,13 +24,8 @@ __all__ = [
     "MEASURES",
     "Feature",
     "Measure",
-    "TrainingSetError",
-    "TrainingSetManifest",
     "UnknownFeatureError",
     "feature",
     "features_of",
-    "read",
-    "rebuild_training_set",
     "resolve",
-    "training_set",
 ]

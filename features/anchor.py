@@ -3,8 +3,8 @@ audience, interaction frequency, conversion and follower growth."""
 
 from __future__ import annotations
 
+from livelake.column_types import MONEY
 from livelake.features.feature import Measure, profile, ratio, windows
-from livelake.lake.registry import MONEY
 
 PAID = "event_type = 'paid'"
 ENTER = "event_type = 'enter'"

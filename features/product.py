@@ -3,8 +3,8 @@ against the 30-day minimum and reference price), conversion, refunds."""
 
 from __future__ import annotations
 
+from livelake.column_types import MONEY
 from livelake.features.feature import Measure, expression, profile, ratio, windows
-from livelake.lake.registry import MONEY
 
 PAID = "event_type = 'paid'"
 

@@ -3,6 +3,7 @@ reach, and category interests decaying with a 14-day half-life (the plan's drift
 
 from __future__ import annotations
 
+from livelake.column_types import MONEY
 from livelake.features.feature import (
     Measure,
     carried,
@@ -11,7 +12,6 @@ from livelake.features.feature import (
     ratio,
     windows,
 )
-from livelake.lake.registry import MONEY
 
 HALF_LIFE_DAYS = 14.0
 # What a short and a long room visit are (dwell_seconds of the leave event), for the features

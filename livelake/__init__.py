@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import Any
 
-# pyproject.toml declares the version; the installed metadata is its only copy here.
-__version__ = version("livelake")
+from livelake.version import __version__ as __version__
 
 
 def read_table(

@@ -1,7 +1,7 @@
 """KPI mart (`gold/kpi_daily`, `gold/kpi_targets`): the catalog's metrics for day D.
 
 Grain: one row per day per metric per breakdown value. Every number comes from the catalog
-(`livelake.jobs.gold.kpi_catalog`): each fact is read and aggregated once, in one
+(`livelake.kpi_catalog`): each fact is read and aggregated once, in one
 GROUPING SETS pass over all its breakdowns, into `(measure, breakdown, value) -> amount`;
 metrics are then numerator / denominator of those few thousand numbers. Day D
 reads day D's partitions of the silver event tables, plus 30 days of orders for the
@@ -20,7 +20,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from livelake.jobs.gold import inputs
-from livelake.jobs.gold.kpi_catalog import (
+from livelake.jobs.publish import publish
+from livelake.jobs.report import StageReport, TableCounts
+from livelake.kpi_catalog import (
     DIMENSIONS,
     FACTS,
     METRICS,
@@ -30,8 +32,6 @@ from livelake.jobs.gold.kpi_catalog import (
     breakdowns_of,
     query_parameters,
 )
-from livelake.jobs.publish import publish
-from livelake.jobs.report import StageReport, TableCounts
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
 from livelake.lake.tables.silver import SILVER
 

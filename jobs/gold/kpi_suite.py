@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from livelake.jobs.gold.kpi_catalog import BREAKDOWNS, METRICS, OVERALL
+from livelake.kpi_catalog import BREAKDOWNS, METRICS, OVERALL
 
 SUITE_NAME = "gold.kpi_daily"
 # Overall rows may move this much from one day to the next before the gate warns.

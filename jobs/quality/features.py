@@ -4,7 +4,7 @@ A feature is declared once (name, table, dtype, min/max, max null fraction, desc
 gate of its table checks exactly what the declaration promises. (The training examples copy
 snapshot values that passed these checks when they were published, so they are not checked
 again column by column: that would cost a Spark job per feature.) A daily measure that counts
-(`count`, `count_distinct`) is never negative in its aggregate table. This module only reads
+(`count`, `count_distinct`) is never negative in its aggregate table. The rules only read
 the declarations' attributes, so any object of that shape works (the tests use dataclasses).
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from livelake.features import FEATURES, MEASURES
+from livelake.features.feature import aggregate_table
 from livelake.jobs.quality.expectation import expectation
 
 COUNTING = ("count", "count_distinct")
@@ -88,18 +90,13 @@ def expectations_for_measures(
 
 def declared_measures() -> list[tuple[str, MeasureDeclaration]]:
     """(aggregate table, measure) of every measure `livelake.features` declares."""
-    import livelake.features as package
-    from livelake.features.feature import aggregate_table
-
     return [
         (aggregate_table(entity), measure)
-        for entity, measures in getattr(package, "MEASURES", {}).items()
+        for entity, measures in MEASURES.items()
         for measure in measures
     ]
 
 
 def declared_features() -> list[FeatureDeclaration]:
-    """`livelake.features.FEATURES` when the features package declares it, else none."""
-    import livelake.features as package
-
-    return list(getattr(package, "FEATURES", ()))
+    """Every feature `livelake.features` declares."""
+    return list(FEATURES)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from livelake.lake.registry import MONEY, ForeignKey
+from livelake.column_types import MONEY
+from livelake.lake.registry import ForeignKey
 from livelake.lake.tables.silver import MAX_AMOUNT_CNY, SilverTable
 
 if TYPE_CHECKING:

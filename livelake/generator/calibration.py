@@ -10,7 +10,7 @@ those relations are Spark tables or temp views, and tests/generator/test_metrics
 keeps the two engines in agreement.
 
 These are not the KPI mart's metrics: the mart declares its own, per day and breakdown, in
-`livelake.jobs.gold.kpi_catalog`; a catalog metric that computes one of these figures names
+`livelake.kpi_catalog`; a catalog metric that computes one of these figures names
 it in `same_as`, and tests/jobs/gold/test_kpi_calibration.py checks the two agree.
 
 A *visit* is one `visit_id` of `views`; a *paid order* is an `orders` line with

@@ -30,7 +30,7 @@ from livelake.generator.exports import (
     social_rows,
     users_rows,
 )
-from livelake.jobs.gold.kpi_catalog import REPURCHASE_WINDOW_DAYS
+from livelake.kpi_catalog import REPURCHASE_WINDOW_DAYS
 from livelake.lake.tables.silver import AFTER_SALES_REASONS, INTERACTIONS, VIEWS
 
 # -- purchase propensity -------------------------------------------------------------------

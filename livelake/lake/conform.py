@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from livelake.column_types import spark_type
 from livelake.lake.base import SchemaMismatchError
-from livelake.lake.registry import Table, spark_type
+from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -197,7 +197,7 @@ def train_and_publish(
 
     from livelake.model.card import render_html, render_markdown
     from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
-    from livelake.orchestration.stage_runs import code_version
+    from livelake.version import code_version
 
     config = config or TrainingConfig()
     cfg = cfg or settings()

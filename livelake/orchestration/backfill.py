@@ -26,8 +26,9 @@ from livelake.config import Settings, settings
 from livelake.features.declarations import LONGEST_WINDOW_DAYS
 from livelake.jobs.report import StageReport
 from livelake.jobs.runner import DAILY_STAGES, days_between
-from livelake.orchestration.stage_runs import code_version, completed_stages
+from livelake.orchestration.stage_runs import completed_stages
 from livelake.orchestration.tasks import execute_stage
+from livelake.version import code_version
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext

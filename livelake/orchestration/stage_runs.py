@@ -6,40 +6,19 @@ current code is done. Rows are appended by the process that ran the stage, after
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow.compute as pc
 
-from livelake import __version__
 from livelake.lake.tables.audit import STAGE_RUNS
+from livelake.version import code_version
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
 
 DONE = ("ok", "nothing_to_do")
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """`<package version>+<git commit>` in a checkout, else the package version."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return __version__
-    return f"{__version__}+{commit}" if commit else __version__
 
 
 def record(

@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 import livelake.features as lf
+from livelake.column_types import MONEY
 from livelake.features import ENTITIES, FEATURES, Feature
 from livelake.features.feature import ratio, windows
-from livelake.lake.registry import MONEY
 from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS, TRAINING_EXAMPLES
 
 

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-import livelake.features as lf
-from livelake.features.spark_pit import training_set_spark
+import livelake.retrieval as lr
 from livelake.lake import RunContext
 from livelake.lake.tables.gold import SNAPSHOTS
+from livelake.retrieval.spark_pit import training_set_spark
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 FEATURES = ["user:paid_orders_7d", "user:visits_7d"]
@@ -57,7 +57,7 @@ def _rows(frame: pl.DataFrame) -> list[tuple]:
 
 
 def test_a_value_older_than_its_max_age_comes_back_null_with_its_snapshot_date(snapshots):
-    assert _rows(lf.training_set(LABELS, FEATURES)) == [
+    assert _rows(lr.training_set(LABELS, FEATURES)) == [
         (2, 4, D2),
         (5, 6, D1),
         (None, None, D1),
@@ -67,7 +67,7 @@ def test_a_value_older_than_its_max_age_comes_back_null_with_its_snapshot_date(s
 
 
 def test_a_call_overrides_the_declared_max_age_for_all_or_some_features(snapshots):
-    tight = lf.training_set(LABELS, FEATURES, max_age=timedelta(hours=12))
+    tight = lr.training_set(LABELS, FEATURES, max_age=timedelta(hours=12))
     assert _rows(tight) == [
         (2, 4, D2),
         (None, None, D1),
@@ -75,25 +75,25 @@ def test_a_call_overrides_the_declared_max_age_for_all_or_some_features(snapshot
         (None, None, D2),
         (None, None, None),
     ]
-    one = lf.training_set(LABELS, FEATURES, max_age={"user:paid_orders_7d": timedelta(hours=12)})
+    one = lr.training_set(LABELS, FEATURES, max_age={"user:paid_orders_7d": timedelta(hours=12)})
     assert _rows(one)[:3] == [(2, 4, D2), (None, 6, D1), (None, None, D1)]
-    unlimited = lf.training_set(LABELS, FEATURES, max_age={"user:*": None})
+    unlimited = lr.training_set(LABELS, FEATURES, max_age={"user:*": None})
     assert _rows(unlimited)[2] == (5, 6, D1)
     with pytest.raises(ValueError, match="max_age names 'product:live_price_cny'"):
-        lf.training_set(LABELS, FEATURES, max_age={"product:live_price_cny": None})
+        lr.training_set(LABELS, FEATURES, max_age={"product:live_price_cny": None})
 
 
 def test_the_spark_join_gives_the_same_rows(spark, snapshots):
     labels = spark.createDataFrame(LABELS.to_pandas())
     for max_age in (None, timedelta(hours=12), {"user:paid_orders_7d": timedelta(hours=12)}):
-        expected = lf.training_set(LABELS, FEATURES, max_age=max_age).to_arrow().to_pylist()
+        expected = lr.training_set(LABELS, FEATURES, max_age=max_age).to_arrow().to_pylist()
         got = training_set_spark(labels, FEATURES, snapshots, max_age=max_age)
         assert got.toArrow().to_pylist() == expected, max_age
 
 
 def test_a_saved_set_rebuilds_with_the_max_age_it_was_built_with(snapshots, tmp_path):
     saved = tmp_path / "train"
-    original = lf.training_set(LABELS, FEATURES, max_age=timedelta(hours=12), save_to=saved)
-    manifest = lf.TrainingSetManifest.load(saved)
+    original = lr.training_set(LABELS, FEATURES, max_age=timedelta(hours=12), save_to=saved)
+    manifest = lr.TrainingSetManifest.load(saved)
     assert manifest.max_age_seconds == dict.fromkeys(FEATURES, 43_200.0)
-    assert lf.rebuild_training_set(saved).equals(original)
+    assert lr.rebuild_training_set(saved).equals(original)

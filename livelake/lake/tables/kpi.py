@@ -1,6 +1,6 @@
 """Gold KPI mart: the daily metric series and the plan targets they are measured against.
 
-Both tables are generated from one metric catalog (`livelake.jobs.gold.kpi_catalog`): a
+Both tables are generated from one metric catalog (`livelake.kpi_catalog`): a
 metric is declared there once and appears here as rows, never as a column of its own, so
 adding a metric never changes these schemas.
 """

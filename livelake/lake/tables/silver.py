@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from livelake.lake.registry import MONEY, Column, ForeignKey, Table, col, key, register
+from livelake.column_types import MONEY
+from livelake.lake.registry import Column, ForeignKey, Table, col, key, register
 
 MAX_AMOUNT_CNY = 1_000_000
 SOURCES = ("platform", "taobao", "retailrocket", "olist")

@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow.compute as pc
 import pytest
 
-import livelake.features as lf
+import livelake.retrieval as lr
 from livelake.lake import LakeError
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS
@@ -59,13 +59,13 @@ def copies(built, tmp_path):
 
 def test_known_as_of_gives_the_same_rows_on_a_copied_lake(built, copies):
     after_d2 = _published_at(built.root, D2)
-    original = lf.training_set(LABELS, FEATURES, known_as_of=after_d2, lake_root=str(built.root))
+    original = lr.training_set(LABELS, FEATURES, known_as_of=after_d2, lake_root=str(built.root))
     # After D2's publication the D3 snapshot was not known yet: D2's values, none missing.
     assert original.select(COLUMNS).rows() == [(1, 70.0, 2, 2 ** (-1 / 14))]
-    latest = lf.training_set(LABELS, FEATURES, lake_root=str(built.root))
+    latest = lr.training_set(LABELS, FEATURES, lake_root=str(built.root))
     assert latest.select("user__paid_orders_7d", "product__live_price_cny").rows() == [(2, 90.0)]
     for root in copies:
-        copy = lf.training_set(LABELS, FEATURES, known_as_of=after_d2, lake_root=str(root))
+        copy = lr.training_set(LABELS, FEATURES, known_as_of=after_d2, lake_root=str(root))
         assert copy.equals(original), root.name
 
 
@@ -80,7 +80,7 @@ def test_a_time_before_the_first_publication_is_an_error(built):
     )
     before = first - timedelta(microseconds=1)
     with pytest.raises(LakeError) as raised:
-        lf.training_set(LABELS, FEATURES, known_as_of=before, lake_root=str(built.root))
+        lr.training_set(LABELS, FEATURES, known_as_of=before, lake_root=str(built.root))
     assert str(raised.value) == (
         f"gold/user_features was not published at or before {before.isoformat()} "
         f"(audit/published_runs: its first was at {first.isoformat()}); ask for a later time"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from livelake.jobs.gold import kpi_catalog
+from livelake import kpi_catalog
 from livelake.jobs.gold.kpi import measures, metric_rows, targets
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
 from tests.jobs.gold.kpi_data import DAY, silver_frames

@@ -14,7 +14,7 @@ import pytest
 from livelake.generator import GeneratorConfig, generate
 from livelake.generator.calibration import evaluate_duckdb, register_landing
 from livelake.jobs.gold.kpi import measures, metric_rows
-from livelake.jobs.gold.kpi_catalog import METRICS
+from livelake.kpi_catalog import METRICS
 from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.kpi_data import complete
 

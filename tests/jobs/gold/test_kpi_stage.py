@@ -3,8 +3,8 @@ publish(), readable without a JVM, and a rerun of the day replaces it exactly.""
 
 from __future__ import annotations
 
+from livelake import kpi_catalog
 from livelake.jobs.context import JobContext
-from livelake.jobs.gold import kpi_catalog
 from livelake.jobs.gold.kpi import run
 from livelake.lake import RunContext
 from livelake.lake.read import read_table

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pyarrow.compute as pc
 
-import livelake.features as lf
+import livelake.retrieval as lr
 from livelake.features import ENTITIES
 from livelake.jobs.gold import aggregates, features, training
 from livelake.lake.read import delta_table, read_arrow
@@ -78,7 +78,7 @@ def test_late_refund_rebuilds_only_affected_snapshots_and_keeps_old_sets_reprodu
         }
     )
     saved = tmp_path / "train"
-    original = lf.training_set(labels, FEATURES, save_to=saved)
+    original = lr.training_set(labels, FEATURES, save_to=saved)
     assert original["user__refund_cases_90d"].to_list() == [0, 1]
     before = {(e, d): _files(e, d) for e in ENTITIES for d in (D1, D2, D3)}
     time.sleep(0.05)
@@ -108,11 +108,11 @@ def test_late_refund_rebuilds_only_affected_snapshots_and_keeps_old_sets_reprodu
     d3 = read_arrow(TRAINING_EXAMPLES, filter=pc.field("example_date") == D3).to_pylist()
     assert {r["user__refund_cases_90d"] for r in d3 if r["user_id"] == "u1"} == {0}
 
-    fixed = lf.training_set(labels, FEATURES)
+    fixed = lr.training_set(labels, FEATURES)
     assert fixed["user__refund_cases_90d"].to_list() == [1, 1]
-    assert lf.rebuild_training_set(saved).equals(original)
-    as_known = lf.training_set(labels, FEATURES, known_as_of=known_before_fix)
+    assert lr.rebuild_training_set(saved).equals(original)
+    as_known = lr.training_set(labels, FEATURES, known_as_of=known_before_fix)
     assert as_known.equals(original)
-    manifest = lf.TrainingSetManifest.load(saved)
+    manifest = lr.TrainingSetManifest.load(saved)
     assert manifest.versions["gold/user_features"] < delta_table(SNAPSHOTS["user"]).version()
     assert manifest.features == tuple(FEATURES)

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 import livelake.features as lf
-from livelake.features.pit import to_arrow
-from livelake.features.spark_pit import training_set_spark
+import livelake.retrieval as lr
+from livelake.retrieval.pit import to_arrow
+from livelake.retrieval.spark_pit import training_set_spark
 from tests.jobs.gold.world import D1, D2, D3, at
 
 FEATURES = [
@@ -49,17 +50,17 @@ def _labels() -> pl.DataFrame:
 
 
 def test_read_returns_the_latest_snapshot_or_the_one_as_of_a_day(built_ctx):
-    latest = lf.read("user", columns=["paid_orders_7d"])
+    latest = lr.read("user", columns=["paid_orders_7d"])
     assert latest.columns == ["user_id", "as_of_date", "paid_orders_7d"]
     assert set(latest["as_of_date"]) == {D3}
-    old = lf.read("user", as_of=D2, columns=["paid_orders_7d"], engine="pandas")
+    old = lr.read("user", as_of=D2, columns=["paid_orders_7d"], engine="pandas")
     assert dict(zip(old.user_id, old.paid_orders_7d, strict=True)) == {"u1": 1, "u2": 0, "u3": 1}
     with pytest.raises(LookupError, match="no snapshot on or before"):
-        lf.read("user", as_of=D1 - timedelta(days=1))
+        lr.read("user", as_of=D1 - timedelta(days=1))
 
 
 def test_a_label_sees_only_snapshots_usable_strictly_before_it(built_ctx):
-    out = lf.training_set(_labels(), FEATURES).to_dicts()
+    out = lr.training_set(_labels(), FEATURES).to_dicts()
     assert [r["user__paid_orders_7d"] for r in out] == [1, 2, 1, 1, None, None]
     assert [r["product__live_price_cny"] for r in out] == [70.0, 90.0, 70.0, 80.0, 45.0, None]
     assert [r["user__days_since_last_paid_order"] for r in out][:4] == [1, 0, 1, 0]
@@ -68,9 +69,9 @@ def test_a_label_sees_only_snapshots_usable_strictly_before_it(built_ctx):
 
 
 def test_every_engine_and_the_spark_path_give_the_same_rows(built_ctx):
-    expected = lf.training_set(_labels(), FEATURES).to_arrow().to_pylist()
+    expected = lr.training_set(_labels(), FEATURES).to_arrow().to_pylist()
     for engine in ("duckdb", "pandas", "arrow"):
-        got = to_arrow(lf.training_set(_labels().to_pandas(), FEATURES, engine=engine))
+        got = to_arrow(lr.training_set(_labels().to_pandas(), FEATURES, engine=engine))
         assert got.to_pylist() == expected, engine
     labels = built_ctx.spark.createDataFrame(_labels().to_pandas())
     spark_rows = training_set_spark(labels, FEATURES, built_ctx.lake).toArrow().to_pylist()
@@ -79,15 +80,15 @@ def test_every_engine_and_the_spark_path_give_the_same_rows(built_ctx):
 
 def test_labels_without_the_needed_keys_get_a_clear_error(built_ctx):
     with pytest.raises(KeyError, match=r"labels need column\(s\) \['anchor_id'\]"):
-        lf.training_set(_labels().drop("anchor_id"), ["anchor:visits_30d"])
+        lr.training_set(_labels().drop("anchor_id"), ["anchor:visits_30d"])
     with pytest.raises(lf.UnknownFeatureError, match="user:nope"):
-        lf.training_set(_labels(), ["user:nope"])
+        lr.training_set(_labels(), ["user:nope"])
 
 
 def test_naive_timestamps_are_taken_as_utc(built_ctx):
     naive = _labels().with_columns(pl.col("event_timestamp").dt.replace_time_zone(None))
     assert (
-        lf.training_set(naive, FEATURES)
+        lr.training_set(naive, FEATURES)
         .drop("event_timestamp")
-        .equals(lf.training_set(_labels(), FEATURES).drop("event_timestamp"))
+        .equals(lr.training_set(_labels(), FEATURES).drop("event_timestamp"))
     )

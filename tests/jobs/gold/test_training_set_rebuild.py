@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-import livelake.features as lf
+import livelake.retrieval as lr
 from livelake.features import TrainingSetError
 from livelake.lake.read import delta_table
 from livelake.lake.tables.gold import SNAPSHOTS
@@ -26,22 +26,22 @@ LABELS = pl.DataFrame(
 
 def test_saving_over_an_existing_folder_needs_overwrite(built_ctx, tmp_path):
     saved = tmp_path / "train"
-    lf.training_set(LABELS, FEATURES, save_to=saved)
-    first = lf.TrainingSetManifest.load(saved)
+    lr.training_set(LABELS, FEATURES, save_to=saved)
+    first = lr.TrainingSetManifest.load(saved)
     with pytest.raises(TrainingSetError) as raised:
-        lf.training_set(LABELS, FEATURES, save_to=saved)
+        lr.training_set(LABELS, FEATURES, save_to=saved)
     assert str(raised.value) == (
         f"{saved} already exists: pass overwrite=True to replace it, or save elsewhere"
     )
-    assert lf.TrainingSetManifest.load(saved) == first
-    lf.training_set(LABELS, FEATURES, save_to=saved, overwrite=True)
-    assert lf.TrainingSetManifest.load(saved).created_at > first.created_at
+    assert lr.TrainingSetManifest.load(saved) == first
+    lr.training_set(LABELS, FEATURES, save_to=saved, overwrite=True)
+    assert lr.TrainingSetManifest.load(saved).created_at > first.created_at
 
 
 def test_rebuilding_a_missing_folder_or_manifest_is_a_one_line_error(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(TrainingSetError) as raised:
-        lf.rebuild_training_set(missing)
+        lr.rebuild_training_set(missing)
     assert str(raised.value) == (
         f"{missing} is not a saved training set (no such folder); "
         "save one with training_set(..., save_to=...)"
@@ -49,25 +49,25 @@ def test_rebuilding_a_missing_folder_or_manifest_is_a_one_line_error(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(TrainingSetError, match=r"\(it has no manifest\.json\); save one with"):
-        lf.rebuild_training_set(empty)
+        lr.rebuild_training_set(empty)
 
 
 def test_rebuild_returns_the_saved_rows(built_ctx, tmp_path):
     saved = tmp_path / "train"
-    original = lf.training_set(LABELS, FEATURES, save_to=saved)
+    original = lr.training_set(LABELS, FEATURES, save_to=saved)
     assert original.select("user__paid_orders_7d", "product__live_price_cny").rows() == [(1, 70.0)]
-    assert lf.rebuild_training_set(saved).equals(original)
+    assert lr.rebuild_training_set(saved).equals(original)
 
 
 def test_rebuild_refuses_a_pinned_version_the_lake_no_longer_has(built_ctx, tmp_path):
     saved = tmp_path / "train"
-    lf.training_set(LABELS, FEATURES, save_to=saved)
+    lr.training_set(LABELS, FEATURES, save_to=saved)
     manifest = json.loads((saved / "manifest.json").read_text())
     manifest["versions"]["gold/user_features"] = 999  # e.g. the lake was restored from a backup
     (saved / "manifest.json").write_text(json.dumps(manifest))
     latest = delta_table(SNAPSHOTS["user"]).version()
     with pytest.raises(TrainingSetError) as raised:
-        lf.rebuild_training_set(saved)
+        lr.rebuild_training_set(saved)
     assert str(raised.value) == (
         f"cannot rebuild {saved}: gold/user_features has no version 999 to read (latest is "
         f"{latest}; older log entries may have been cleaned up)"
@@ -76,8 +76,8 @@ def test_rebuild_refuses_a_pinned_version_the_lake_no_longer_has(built_ctx, tmp_
 
 def test_rebuild_refuses_data_that_no_longer_matches_the_saved_hash(copy_ctx, tmp_path):
     saved = tmp_path / "train"
-    lf.training_set(LABELS, FEATURES, save_to=saved)
-    manifest = lf.TrainingSetManifest.load(saved)
+    lr.training_set(LABELS, FEATURES, save_to=saved)
+    manifest = lr.TrainingSetManifest.load(saved)
     # Rewrite the D2 user snapshot in place, behind Delta's back.
     (path,) = [
         f.removeprefix("file://")
@@ -90,7 +90,7 @@ def test_rebuild_refuses_data_that_no_longer_matches_the_saved_hash(copy_ctx, tm
     pq.write_table(data.set_column(index, data.field(index), bumped), path)
 
     with pytest.raises(TrainingSetError) as raised:
-        lf.rebuild_training_set(saved)
+        lr.rebuild_training_set(saved)
     message = str(raised.value)
     assert message.startswith(
         f"rebuilt {saved} differs from what was saved (data sha256 expected "

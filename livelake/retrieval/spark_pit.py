@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from livelake.features.declarations import resolve
 from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
-from livelake.features.pit import MaxAge, max_ages, table_version
+from livelake.lake.registry import table
+from livelake.retrieval.pit import MaxAge, max_ages, table_version
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -42,8 +43,6 @@ def training_set_spark(
     `<entity>__as_of_date` per entity."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-
-    from livelake.lake.registry import table
 
     chosen = resolve(features)
     limits = max_ages(chosen, max_age)

@@ -32,7 +32,10 @@ import pyarrow.parquet as pq
 
 from livelake.features.declarations import features_of, resolve
 from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
-from livelake.lake.read import Engine, check_engine, to_engine
+from livelake.lake.base import LakeError
+from livelake.lake.published import published_version_at
+from livelake.lake.read import Engine, check_engine, delta_table, read_arrow, to_engine
+from livelake.lake.registry import table
 
 # A call's staleness limits: one for every feature, or per reference (`user:visits_7d`,
 # `user:*`; None there means any age); None keeps each feature's declared `max_age`.
@@ -52,7 +55,6 @@ class TrainingSetError(RuntimeError):
 
 
 def _table(entity: str):
-    from livelake.lake.registry import table
 
     return table(feature_table(entity))
 
@@ -75,8 +77,6 @@ def table_version(
     entity: str, known_as_of: datetime | None = None, lake_root: str | None = None
 ) -> int:
     """The Delta version of the entity's feature table now, or as published by `known_as_of`."""
-    from livelake.lake.published import published_version_at
-    from livelake.lake.read import delta_table
 
     if known_as_of is not None:
         return published_version_at(feature_table(entity), known_as_of, lake_root)
@@ -90,7 +90,6 @@ def _snapshots(
     lake_root: str | None,
     filter: pc.Expression | None = None,
 ) -> pa.Table:
-    from livelake.lake.read import read_arrow
 
     keys = list(ENTITY_KEYS[entity])
     wanted = None if columns is None else [*keys, "as_of_date", *columns]
@@ -402,7 +401,6 @@ def rebuild_training_set(
     Refuses (TrainingSetError) unless the rebuilt data hashes to the manifest's
     `data_sha256`: returning other rows under a reproducible name would be worse than failing.
     """
-    from livelake.lake.base import LakeError
 
     directory = Path(directory)
     manifest = TrainingSetManifest.load(directory)
