@@ -122,6 +122,9 @@ def products_and_base_prices(
     return products, prices
 
 
+HALF_HOUR_MS = 30 * 60 * 1000
+
+
 def session_rows(
     p: Platform,
     session_ids: pl.Series,
@@ -130,12 +133,17 @@ def session_rows(
 ) -> pl.DataFrame:
     index = np.arange(p.anchors)
     category = np.array(CATEGORIES)[p.anchor_category]
+    # Head and mid anchors announce each session for the half hour it starts in (a few
+    # minutes late, as rooms do); long-tail anchors go live unannounced.
+    announced = np.array(TIERS)[p.anchor_tier] != "long_tail"
+    scheduled = pl.Series(start - start % HALF_HOUR_MS).set(pl.Series(~announced), None)
     return pl.DataFrame(
         {
             "session_id": session_ids,
             "anchor_id": p.anchor_ids(index),
             "category": category,
             "title": pl.Series(category) + " live with " + p.anchor_ids(index),
+            "scheduled_start": scheduled,
             "started_at": start,
             "ended_at": end,
             "updated_at": end,

@@ -372,6 +372,11 @@ LIVE_SESSIONS = silver_table(
         Field("anchor_id", required=True),
         Field("category"),
         Field("title"),
+        Field(
+            "scheduled_start",
+            "timestamp",
+            "start the anchor announced beforehand, 直播预告; null if not announced",
+        ),
         Field("started_at", "timestamp", required=True),
         Field("ended_at", "timestamp", "null while live"),
         key("session_date", "date", "UTC date the session started: the partition"),

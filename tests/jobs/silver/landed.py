@@ -20,7 +20,8 @@ HEADERS = {
     "products": "product_id,title,category,brand,list_price_cny,attributes,updated_at",
     "prices": "product_id,valid_from,valid_to,list_price_cny,live_price_cny,coupon_cny,"
     "is_flash_sale,flash_sale_start,flash_sale_end,session_id,updated_at",
-    "live_sessions": "session_id,anchor_id,category,title,started_at,ended_at,updated_at",
+    "live_sessions": "session_id,anchor_id,category,title,scheduled_start,started_at,ended_at,"
+    "updated_at",
     "session_products": "segment_id,session_id,product_id,explain_start,explain_end,updated_at",
     "after_sales": "case_id,order_id,user_id,product_id,case_type,reason,amount_cny,"
     "requested_at,resolved_at,status,updated_at",

@@ -32,7 +32,7 @@ def day_one() -> Delivery:
     )
     d.rows("anchors", f"a1,Star,head,1000,beauty,88.5,{REG},{u}")
     d.rows("products", f"p1,Lipstick,beauty,Mac,99.00,{{}},{u}")
-    d.rows("live_sessions", f"s1,a1,beauty,Show,2026-01-01T09:00:00.000Z,,{u}")
+    d.rows("live_sessions", f"s1,a1,beauty,Show,,2026-01-01T09:00:00.000Z,,{u}")
     d.rows("prices", f"p1,2026-01-01T00:00:00.000Z,,99,79,5,false,,,,{u}")
     d.rows("session_products", f"g1,s1,p1,2026-01-01T09:10:00.000Z,2026-01-01T09:15:00.000Z,{u}")
     d.rows("after_sales", f"c1,o1,u1,p1,refund,quality,10,2026-01-01T12:00:00.000Z,,requested,{u}")
