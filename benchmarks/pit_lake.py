@@ -3,8 +3,8 @@
 Same rows as `snapshots.parquet`: `as_of_date` = the snapshot day (usable from the next
 midnight, which is the Parquet file's `feature_timestamp`), `user_id` as the lake's string
 key, and the five benchmark features stored in five declared double-typed user features
-(the others stay null). Written with delta-rs at the lake's table location: setup, not a
-measured path.
+(the others stay null). Written with delta-rs at the lake's table location, with the
+publication a features stage would record: setup, not a measured path.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake import write_deltalake
 
+from benchmarks import synthetic
 from benchmarks.pit_data import FEATURES, START, make
-from livelake.lake import storage
 from livelake.lake.tables.gold import SNAPSHOTS
 
-# benchmark feature -> the declared user feature that stores it
+# benchmark feature -> the declared double-typed user feature that stores it (a money
+# feature would round the benchmark's doubles to its two decimal places)
 STORED_AS: dict[str, str] = dict(
     zip(
         FEATURES,
         (
             "avg_dwell_seconds_30d",
-            "gift_value_cny_30d",
-            "paid_gmv_cny_30d",
+            "cart_to_pay_ratio_30d",
+            "avg_order_value_cny_90d",
             "interactions_per_visit_30d",
             "engagement_decayed",
         ),
@@ -64,8 +64,7 @@ def write(data: Path) -> None:
         else:
             columns.append(pa.nulls(snaps.num_rows, field.type))
     table = pa.Table.from_arrays(columns, schema=declared.arrow_schema())
-    uri = storage.table_uri(str(lake_root(data)), declared)
-    write_deltalake(uri, table, partition_by=list(declared.partition_by), mode="overwrite")
+    synthetic.write(str(lake_root(data)), declared, table, mode="overwrite")
     labels = pq.read_table(data / "labels.parquet")
     labels = labels.set_column(
         labels.schema.get_field_index("user_id"),

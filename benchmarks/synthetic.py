@@ -9,13 +9,16 @@ explained / live seconds) stays within its gated range of [0, 1]; amounts are Ga
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
 from livelake.lake import storage
 from livelake.lake.registry import Table
+from livelake.lake.tables.audit import PUBLISHED_RUNS
 
 
 def random_table(
@@ -46,9 +49,20 @@ def ids(prefix: str, count: int) -> pa.Array:
 
 
 def write(lake_root: str, declared: Table, data: pa.Table, mode: str = "append") -> None:
-    write_deltalake(
-        storage.table_uri(lake_root, declared),
-        data,
-        partition_by=list(declared.partition_by) or None,
-        mode=mode,
-    )
+    """Write the rows, and for a table a gate publishes, the `audit/published_runs` row a
+    stage would append, so readers see this version as published (their default)."""
+    uri = storage.table_uri(lake_root, declared)
+    write_deltalake(uri, data, partition_by=list(declared.partition_by) or None, mode=mode)
+    if declared.published_by_gate:
+        now = datetime.now(UTC)
+        record = {
+            "run_id": "benchmark",
+            "day": now.date(),
+            "stage": "benchmark",
+            "table_name": declared.qualified_name,
+            "table_version": DeltaTable(uri).version(),
+            "rows": data.num_rows,
+            "published_at": now,
+        }
+        published = pa.Table.from_pylist([record], schema=PUBLISHED_RUNS.arrow_schema())
+        write_deltalake(storage.table_uri(lake_root, PUBLISHED_RUNS), published, mode="append")

@@ -178,26 +178,29 @@ def read_table(
     columns: list[str] | None = None,
     as_of: datetime | None = None,
     lake_root: str | None = None,
-    consistent: bool = False,
+    consistent: bool = True,
 ) -> Any:
     """Read a lake table by name into the engine of your choice, no JVM needed.
 
-    `consistent=True` reads the version `audit/published_runs` names for the table (its last
-    gated publication), so tables read together always come from completed publications.
+    A table a stage publishes through its gate is read at the version `audit/published_runs`
+    names for it (its last gated publication), so tables read together come from completed
+    publications, never from a run still publishing or one that crashed midway. Bronze and
+    the audit ledgers have no publications: each commit of theirs is complete, so they are
+    read at their latest version. `consistent=False` reads a gated table's latest commit too;
+    `as_of_version` / `as_of` pin a version yourself.
 
-    >>> users = read_table("silver/users", engine="polars", consistent=True)
+    >>> users = read_table("silver/users", engine="polars")
     """
     declared = table(name)
-    if consistent:
-        if as_of_version is not None or as_of is not None:
-            raise ValueError("consistent=True picks the version itself: drop as_of/as_of_version")
+    pinned = as_of_version is not None or as_of is not None
+    if consistent and not pinned and declared.published_by_gate:
         from livelake.lake.published import published_versions
 
         as_of_version = published_versions(lake_root).get(declared.qualified_name)
         if as_of_version is None:
             raise LakeError(
                 f"{declared.qualified_name} has no gated publication in audit/published_runs "
-                "yet: run its stage, or read without consistent=True"
+                "yet: run its stage, or read its unpublished commits with consistent=False"
             )
     check_engine(engine)
     return to_engine(

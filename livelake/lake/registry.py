@@ -102,6 +102,10 @@ class Table:
     append_only: bool = False
     properties: dict[str, str] = field(default_factory=dict)
     foreign_keys: tuple[ForeignKey, ...] = ()
+    # A stage publishes it through its gate, and audit/published_runs names each published
+    # version (readers see only those by default). None: silver, quarantine and gold are;
+    # bronze and the audit ledgers are written directly, each commit complete.
+    gated: bool | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -118,6 +122,11 @@ class Table:
     def qualified_name(self) -> str:
         """`layer/name`, also the table's path below the lake root."""
         return f"{self.layer}/{self.name}"
+
+    @property
+    def published_by_gate(self) -> bool:
+        """Whether `audit/published_runs` names the versions readers should see."""
+        return self.layer in ("silver", "quarantine", "gold") if self.gated is None else self.gated
 
     @property
     def column_names(self) -> list[str]:

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from livelake.features.declarations import features_of, resolve
 from livelake.features.feature import ENTITY_KEYS, Feature, as_of_column, feature_table
 from livelake.lake.base import LakeError
-from livelake.lake.published import published_version_at
+from livelake.lake.published import published_version_at, published_versions
 from livelake.lake.read import Engine, check_engine, delta_table, read_arrow, to_engine
 from livelake.lake.registry import table
 
@@ -74,13 +74,25 @@ def to_arrow(frame: Any) -> pa.Table:
 
 
 def table_version(
-    entity: str, known_as_of: datetime | None = None, lake_root: str | None = None
+    entity: str,
+    known_as_of: datetime | None = None,
+    lake_root: str | None = None,
+    consistent: bool = True,
 ) -> int:
-    """The Delta version of the entity's feature table now, or as published by `known_as_of`."""
-
+    """The Delta version of the entity's feature table: as last published (now, or by
+    `known_as_of`), or with `consistent=False` its latest commit, published or not."""
+    name = feature_table(entity)
     if known_as_of is not None:
-        return published_version_at(feature_table(entity), known_as_of, lake_root)
-    return delta_table(_table(entity), lake_root=lake_root).version()
+        return published_version_at(name, known_as_of, lake_root)
+    if not consistent:
+        return delta_table(_table(entity), lake_root=lake_root).version()
+    version = published_versions(lake_root).get(name)
+    if version is None:
+        raise LakeError(
+            f"{name} has no gated publication in audit/published_runs yet: run the features "
+            "stage, or read its unpublished commits with consistent=False"
+        )
+    return version
 
 
 def _snapshots(
@@ -105,17 +117,19 @@ def read(
     known_as_of: datetime | None = None,
     version: int | None = None,
     lake_root: str | None = None,
+    consistent: bool = True,
 ) -> Any:
     """One snapshot of an entity's features: the latest one, or the latest as of `as_of`.
 
-    `known_as_of` reads the table as last published by that instant (before a later fix);
-    `version` pins a Delta version. Columns default to every declared feature.
+    The table is read as last published (`audit/published_runs`), or as last published by
+    `known_as_of` (before a later fix); `version` pins a Delta version, `consistent=False`
+    reads its latest commit. Columns default to every declared feature.
     """
     check_engine(engine)
-    if known_as_of is not None:
-        if version is not None:
-            raise ValueError("pass version or known_as_of, not both")
-        version = table_version(entity, known_as_of, lake_root)
+    if known_as_of is not None and version is not None:
+        raise ValueError("pass version or known_as_of, not both")
+    if version is None:
+        version = table_version(entity, known_as_of, lake_root, consistent)
     names = [f.name for f in features_of(entity)]
     unknown = sorted(set(columns or ()) - set(names))
     if unknown:
@@ -289,6 +303,7 @@ def training_set(
     save_to: str | Path | None = None,
     overwrite: bool = False,
     lake_root: str | None = None,
+    consistent: bool = True,
 ) -> Any:
     """Join every label row with features as known strictly before its timestamp.
 
@@ -299,10 +314,12 @@ def training_set(
     then one `<entity>__as_of_date` per entity: the snapshot the values came from.
     `max_age`: values from snapshots older than this at the label come back null (default:
     each feature's declared `max_age`; a timedelta for all, or {reference: limit}).
-    `known_as_of`: use the feature tables as last published by that instant; `versions` pins
-    them explicitly (table -> Delta version). `save_to`: a new folder to write the labels,
-    the result and a manifest to (see `rebuild_training_set`); an existing one is refused
-    unless `overwrite=True`, so a saved set is never replaced by accident.
+    The feature tables are read as last published (`audit/published_runs`); `known_as_of`:
+    as last published by that instant; `versions` pins them explicitly (table -> Delta
+    version); `consistent=False` takes their latest commits, published or not. `save_to`: a
+    new folder to write the labels, the result and a manifest to (see `rebuild_training_set`);
+    an existing one is refused unless `overwrite=True`, so a saved set is never replaced by
+    accident.
     """
     check_engine(engine)
     if save_to is not None and Path(save_to).exists() and not overwrite:
@@ -323,7 +340,7 @@ def training_set(
     for entity in by_entity:
         name = feature_table(entity)
         if name not in pinned:
-            pinned[name] = table_version(entity, known_as_of, lake_root)
+            pinned[name] = table_version(entity, known_as_of, lake_root, consistent)
     keyed = table.append_column(_ROW, pa.array(range(table.num_rows), pa.int64())).append_column(
         _TS, _label_times(table, timestamp_column)
     )

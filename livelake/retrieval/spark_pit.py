@@ -38,6 +38,7 @@ def training_set_spark(
     known_as_of: datetime | None = None,
     versions: dict[str, int] | None = None,
     max_age: MaxAge = None,
+    consistent: bool = True,
 ) -> DataFrame:
     """Spark twin of `training_set`: the labels plus `<entity>__<feature>` columns and one
     `<entity>__as_of_date` per entity."""
@@ -57,7 +58,9 @@ def training_set_spark(
         keys = list(ENTITY_KEYS[entity])
         name = feature_table(entity)
         version = (
-            pinned[name] if name in pinned else table_version(entity, known_as_of, lake.lake_root)
+            pinned[name]
+            if name in pinned
+            else table_version(entity, known_as_of, lake.lake_root, consistent)
         )
         as_of = as_of_column(entity)
         packed = F.struct(

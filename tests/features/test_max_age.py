@@ -13,6 +13,7 @@ import livelake.retrieval as lr
 from livelake.lake import RunContext
 from livelake.lake.tables.gold import SNAPSHOTS
 from livelake.retrieval.spark_pit import training_set_spark
+from tests.publication import mark_published
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 FEATURES = ["user:paid_orders_7d", "user:visits_7d"]
@@ -49,6 +50,7 @@ def snapshots(spark, lake):
         row |= {"paid_orders_7d": paid, "visits_7d": visits}
         rows.append(tuple(row[c] for c in table.column_names))
     lake.append(table, spark.createDataFrame(rows, table.spark_schema()), RunContext(job="test"))
+    mark_published(lake, table, max(r[1] for r in SNAPSHOT_ROWS))
     return lake
 
 

@@ -15,6 +15,7 @@ from livelake.lake import RunContext
 from livelake.lake.tables.audit import QUALITY_RESULTS
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
 from tests.browser import crawl, needs_chromium
+from tests.publication import mark_published
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DAYS = [date(2026, 1, 1) + timedelta(days=i) for i in range(4)]
@@ -74,6 +75,8 @@ def published(lake, lake_root) -> Path:
         run,
     )
     lake.append_records(KPI_TARGETS, target_rows("r"), run)
+    for table in (KPI_DAILY, KPI_TARGETS):
+        mark_published(lake, table, DAYS[-1])
     docs = lake_root / "reports" / "data_docs"
     docs.mkdir(parents=True)
     (docs / "index.html").write_text("<html>Data Docs</html>")

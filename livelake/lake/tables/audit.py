@@ -38,6 +38,7 @@ RECONCILIATION = Table(
     ),
     partition_by=("delivery_date",),
     append_only=True,
+    gated=True,
 )
 
 QUALITY_RESULTS = Table(
@@ -96,6 +97,7 @@ DIRTY_DAYS = Table(
     partition_by=("delivery_date",),
     append_only=True,
     description="Days whose features must be recomputed because late data arrived for them.",
+    gated=True,
 )
 
 METRIC_HISTORY = Table(

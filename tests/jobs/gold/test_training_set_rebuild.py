@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import livelake.retrieval as lr
-from livelake.features import TrainingSetError
 from livelake.lake.read import delta_table
 from livelake.lake.tables.gold import SNAPSHOTS
+from livelake.retrieval import TrainingSetError
 from tests.jobs.gold.world import D2, D3, at
 
 FEATURES = ["user:paid_orders_7d", "product:live_price_cny"]
