@@ -11,7 +11,8 @@ import pytest
 import livelake.features as lf
 from livelake.features.pit import to_arrow
 from livelake.features.spark_pit import training_set_spark
-from tests.jobs.gold.world import D1, D2, D3, at
+from tests.jobs.gold.silver_rows import at
+from tests.jobs.gold.world import D1, D2, D3
 
 FEATURES = [
     "user:paid_orders_7d",
