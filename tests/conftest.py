@@ -20,7 +20,6 @@ BUILT_LAKE_FIXTURES = frozenset({"built", "built_ctx", "copy_ctx"})
 BUILT_LAKE_MODULES = frozenset(
     f"tests/jobs/gold/{name}.py"
     for name in (
-        "test_aggregates",
         "test_exact_money",
         "test_features",
         "test_known_as_of",

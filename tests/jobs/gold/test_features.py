@@ -1,9 +1,10 @@
-"""Feature snapshots: hand-computed values, incremental == full, no silver history read."""
+"""Feature snapshots: values by hand on tiny worlds written inline (whole rows), and on the
+shared world (tests/jobs/gold/world.py): incremental == full, no silver history read."""
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyarrow.compute as pc
 import pytest
@@ -13,9 +14,25 @@ from livelake.jobs.gold import aggregates, features, training
 from livelake.lake.read import delta_table, read_arrow
 from livelake.lake.tables.gold import SNAPSHOTS
 from livelake.lake.tables.silver import SILVER
-from tests.jobs.gold.world import D1, D2, D3, DIMENSIONS
+from tests.jobs.gold.gold_rows import features_as_of
+from tests.jobs.gold.silver_rows import (
+    at,
+    cart,
+    cny,
+    edge,
+    interaction,
+    live,
+    order,
+    price,
+    refund,
+    segment,
+    view,
+    write_rows,
+)
+from tests.jobs.gold.world import D3, DIMENSIONS
 
-DECAY = 2 ** (-1 / 14)
+DECAY = 2 ** (-1 / 14)  # a day's weight in the decayed features (14-day half-life)
+DAY = date(2026, 3, 31)
 
 
 def snapshot(entity: str, day, lake_root=None) -> dict[tuple, dict]:
@@ -24,77 +41,415 @@ def snapshot(entity: str, day, lake_root=None) -> dict[tuple, dict]:
     return {tuple(r[k] for k in keys): r for r in data.to_pylist()}
 
 
-def test_user_features_by_hand(built_ctx):
-    u1 = snapshot("user", D3)[("u1",)]
-    expected = {
+def test_user_features_by_hand(ctx):
+    """u1 was active 30 days ago, a week ago and today, each just outside the next shorter
+    window (7 days: today and the 6 before; 30 days: today and the 29 before); u2 only
+    yesterday."""
+    thirty_days_ago, week_ago = DAY - timedelta(days=30), DAY - timedelta(days=7)
+    yesterday = DAY - timedelta(days=1)
+    new_year, ten_days_ago = date(2026, 1, 1), DAY - timedelta(days=10)
+    write_rows(
+        ctx.lake,
+        users=[
+            {"user_id": "u1", "membership_level": "gold", "registered_at": at(new_year, "09:00")},
+            {"user_id": "u2", "membership_level": None, "registered_at": at(ten_days_ago, "09:00")},
+        ],
+        views=[
+            *view("u1", "s0", thirty_days_ago, "10:00", "10:30"),  # 1800 s
+            *view("u1", "s1", week_ago, "20:05", "20:06"),  # 60 s: short (under 180 s)
+            *view("u1", "s2", DAY, "10:00", "10:20"),  # 1200 s: long (600 s or more)
+            *view("u2", "s9", yesterday, "10:02", "10:04"),  # 120 s: short
+            *view("u2", "s9", yesterday, "11:00", "11:05", dwell_known=False),  # no dwell
+        ],
+        interactions=[
+            interaction("u1", "s0", thirty_days_ago, "10:10", "like"),
+            interaction("u1", "s1", week_ago, "20:05", "gift", gift_cny=None),  # value unknown
+            interaction("u1", "s2", DAY, "10:05", "comment", product="p1"),
+            interaction("u1", "s2", DAY, "10:06", "like"),
+            interaction("u1", "s2", DAY, "10:07", "gift", gift_cny=cny(10.5)),
+        ],
+        cart_events=[
+            cart("u1", "s1", "p1", week_ago, "20:05", "add"),
+            cart("u1", "s2", "p2", DAY, "10:08", "add"),
+            cart("u1", "s2", "p2", DAY, "10:09", "remove"),
+        ],
+        orders=[
+            order("o1", "u1", "p1", "s0", "a1", thirty_days_ago, "10:20", "paid", 100),
+            order("o2", "u1", "p1", "s1", "a1", week_ago, "20:06", "created", 80),
+            order("o2", "u1", "p1", "s1", "a1", week_ago, "20:06", "paid", 80),
+            order("o3", "u1", "p2", "s2", "a1", DAY, "10:10", "created", 90),
+            order("o3", "u1", "p2", "s2", "a1", DAY, "10:11", "cancelled", 90),
+        ],
+        after_sales=[refund("c1", "o1", "u1", "p1", 100, DAY, "09:00")],
+        social=[
+            edge("follow", "u1", "a1", thirty_days_ago, "10:15"),
+            edge("unfollow", "u1", "a1", DAY, "10:12"),
+            edge("follow", "u1", "a2", DAY, "10:13"),
+            edge("share", "u1", "u2", DAY, "10:14"),
+        ],
+    )
+
+    active = [thirty_days_ago, week_ago, yesterday, DAY]
+    rows = features_as_of(ctx, DAY, active, "user")["user"]
+
+    u1 = {
+        "user_id": "u1",
+        "as_of_date": DAY,
         "visits_1d": 1,
-        "visits_7d": 3,
-        "dwell_seconds_7d": 1200 + 60 + 1800,
-        "avg_dwell_seconds_30d": 1020.0,
-        "short_visit_share_30d": 1 / 3,
-        "long_visit_share_30d": 2 / 3,
+        "visits_7d": 1,
+        "visits_30d": 1 + 1,
+        "visits_90d": 1 + 1 + 1,
+        "sessions_visited_7d": 1,
+        "dwell_seconds_7d": 1200,
+        "dwell_seconds_30d": 60 + 1200,
+        "dwell_visits_30d": 2,
+        "short_visits_30d": 1,
+        "long_visits_30d": 1,
+        "avg_dwell_seconds_30d": (60 + 1200) / 2,
+        "short_visit_share_30d": 1 / 2,
+        "long_visit_share_30d": 1 / 2,
         "interactions_7d": 3,
-        "gift_value_cny_30d": 10.5,
-        "interactions_per_visit_30d": 1.0,
-        "paid_orders_7d": 2,
-        "paid_gmv_cny_90d": 170.0,
-        "cart_to_pay_ratio_30d": 2.0,
-        "avg_order_value_cny_90d": 85.0,
+        "interactions_30d": 1 + 3,
+        "comments_7d": 1,
+        "likes_7d": 1,  # today's; the like 30 days ago is outside
+        "gifts_30d": 2,
+        "gift_value_cny_30d": cny(10.5),  # the other gift's value is unknown
+        "interactions_per_visit_30d": 4 / 2,
+        "cart_adds_7d": 1,
+        "cart_adds_30d": 1 + 1,
+        "cart_removes_30d": 1,
+        "paid_orders_7d": 0,
+        "paid_orders_30d": 1,
+        "paid_orders_90d": 1 + 1,
+        "paid_gmv_cny_30d": cny(80),
+        "paid_gmv_cny_90d": cny(100 + 80),
+        "cart_to_pay_ratio_30d": 1 / 2,
+        "avg_order_value_cny_90d": (100 + 80) / 2,
+        "cancelled_orders_30d": 1,
         "refund_cases_90d": 1,
-        "refund_rate_90d": 0.5,
+        "refund_rate_90d": 1 / 2,
         "purchase_days_90d": 2,
         "lifetime_paid_orders": 2,
+        "lifetime_paid_gmv_cny": cny(100 + 80),
         "is_repeat_buyer": 1,
         "days_since_last_visit": 0,
-        "days_since_last_paid_order": 0,
-        "anchors_followed": 0,
+        "days_since_last_paid_order": 7,
+        "anchors_followed": 1 - 1 + 1,
         "shares_sent_30d": 1,
-        "days_since_registration": 61,
-        "membership_rank": 2,
+        "invites_sent_30d": 0,
+        "engagement_decayed": 3 + 1 * DECAY**7 + 1 * DECAY**30,
+        "days_since_registration": (DAY - new_year).days,
+        "membership_rank": 2,  # gold
     }
-    assert {k: u1[k] for k in expected} == pytest.approx(expected)
-    assert u1["engagement_decayed"] == pytest.approx(3 * DECAY**2, abs=1e-12)
-    u2 = snapshot("user", D3)[("u2",)]
-    assert (
-        u2["days_since_last_paid_order"],
-        u2["refund_rate_90d"],
-        u2["avg_dwell_seconds_30d"],
-    ) == (
-        None,
-        None,
-        90.0,
+    u2 = {
+        "user_id": "u2",
+        "as_of_date": DAY,
+        "visits_1d": 0,
+        "visits_7d": 2,
+        "visits_30d": 2,
+        "visits_90d": 2,
+        "sessions_visited_7d": 1,
+        "dwell_seconds_7d": 120,
+        "dwell_seconds_30d": 120,
+        "dwell_visits_30d": 1,  # the visit without a dwell is no dwell visit
+        "short_visits_30d": 1,
+        "long_visits_30d": 0,
+        "avg_dwell_seconds_30d": 120.0,
+        "short_visit_share_30d": 1.0,
+        "long_visit_share_30d": 0.0,
+        "interactions_7d": 0,
+        "interactions_30d": 0,
+        "comments_7d": 0,
+        "likes_7d": 0,
+        "gifts_30d": 0,
+        "gift_value_cny_30d": cny(0),
+        "interactions_per_visit_30d": 0.0,
+        "cart_adds_7d": 0,
+        "cart_adds_30d": 0,
+        "cart_removes_30d": 0,
+        "paid_orders_7d": 0,
+        "paid_orders_30d": 0,
+        "paid_orders_90d": 0,
+        "paid_gmv_cny_30d": cny(0),
+        "paid_gmv_cny_90d": cny(0),
+        "cart_to_pay_ratio_30d": None,  # ratios over nothing are null, not 0
+        "avg_order_value_cny_90d": None,
+        "cancelled_orders_30d": 0,
+        "refund_cases_90d": 0,
+        "refund_rate_90d": None,
+        "purchase_days_90d": 0,
+        "lifetime_paid_orders": 0,
+        "lifetime_paid_gmv_cny": cny(0),
+        "is_repeat_buyer": 0,
+        "days_since_last_visit": 1,
+        "days_since_last_paid_order": None,  # never paid
+        "anchors_followed": 0,
+        "shares_sent_30d": 0,  # u1's share to u2 is u1's
+        "invites_sent_30d": 0,
+        "engagement_decayed": 0.0,
+        "days_since_registration": (DAY - ten_days_ago).days,
+        "membership_rank": None,  # membership level unknown
+    }
+    assert [r["user_id"] for r in rows] == ["u1", "u2"]
+    assert rows[0] == pytest.approx(u1)
+    assert rows[1] == pytest.approx(u2)
+
+
+def test_product_price_anchoring_and_explanation_time_by_hand(ctx):
+    """p1 was 80, then 70 on a flash sale from yesterday noon, and is 90 since midnight;
+    p2, of unknown list price, is on a flash sale at 45 and nothing else happened to it."""
+    yesterday = DAY - timedelta(days=1)
+    write_rows(
+        ctx.lake,
+        products=[
+            {"product_id": "p1", "category": "beauty", "list_price_cny": cny(100)},
+            {"product_id": "p2", "category": "food", "list_price_cny": None},
+        ],
+        prices=[
+            price("p1", 100, 80, at(yesterday, "00:00"), at(yesterday, "12:00")),
+            price("p1", 100, 70, at(yesterday, "12:00"), at(DAY, "00:00"), flash_sale=True),
+            price("p1", 100, 90, at(DAY, "00:00")),
+            price("p2", None, 45, at(yesterday, "00:00"), flash_sale=True),
+        ],
+        session_products=[
+            segment("g1", "s1", "p1", at(yesterday, "10:10"), at(yesterday, "10:20")),  # 600 s
+            segment("g2", "s2", "p1", at(DAY, "10:05"), at(DAY, "10:15")),  # 600 s
+            segment("g3", "s2", "p1", at(DAY, "10:30"), None),  # still explained: no seconds
+        ],
+        interactions=[
+            interaction("u1", "s2", DAY, "10:06", "comment", product="p1"),
+            interaction("u2", "s2", DAY, "10:07", "like", product=None),  # about no product
+        ],
+        cart_events=[
+            cart("u1", "s1", "p1", yesterday, "10:12", "add"),
+            cart("u2", "s2", "p1", DAY, "10:08", "add"),
+        ],
+        orders=[
+            order("o1", "u1", "p1", "s1", "a1", yesterday, "12:30", "paid", 70),
+            order("o2", "u2", "p1", "s2", "a1", DAY, "10:09", "paid", 90),
+            order("o3", "u1", "p1", "s2", "a1", DAY, "10:10", "created", 90),
+        ],
+        after_sales=[refund("c1", "o1", "u1", "p1", 70, DAY, "09:00")],
     )
-    assert snapshot("user", D2)[("u1",)]["days_since_last_paid_order"] == 1
+
+    rows = features_as_of(ctx, DAY, [yesterday, DAY], "product")["product"]
+
+    p1 = {
+        "product_id": "p1",
+        "as_of_date": DAY,
+        "explain_seconds_7d": 600 + 600,
+        "explain_seconds_30d": 600 + 600,
+        "explain_segments_30d": 3,
+        "sessions_shown_30d": 1 + 1,  # s1 yesterday, s2 today
+        "avg_explain_seconds_30d": (600 + 600) / 3,
+        "interactions_7d": 1,
+        "cart_adds_30d": 2,
+        "paid_orders_7d": 2,
+        "paid_orders_30d": 2,
+        "paid_orders_90d": 2,
+        "paid_units_30d": 2,
+        "paid_gmv_cny_30d": cny(70 + 90),
+        "buyer_days_30d": 1 + 1,
+        "cart_to_pay_ratio_30d": 2 / 2,
+        "orders_per_explain_minute_30d": 2 / ((600 + 600) / 60),
+        "refund_cases_90d": 1,
+        "refund_rate_90d": 1 / 2,
+        "live_price_cny": 90.0,
+        "list_price_cny": 100.0,
+        "min_live_price_cny_30d": 70.0,  # yesterday's flash sale
+        "max_list_price_cny_30d": 100.0,
+        "price_vs_min_30d": 90 / 70,
+        "discount_vs_ref_30d": 1 - 90 / 100,
+        "is_flash_sale": 0,
+    }
+    p2 = {
+        "product_id": "p2",
+        "as_of_date": DAY,
+        "explain_seconds_7d": 0,
+        "explain_seconds_30d": 0,
+        "explain_segments_30d": 0,
+        "sessions_shown_30d": 0,
+        "avg_explain_seconds_30d": None,
+        "interactions_7d": 0,
+        "cart_adds_30d": 0,
+        "paid_orders_7d": 0,
+        "paid_orders_30d": 0,
+        "paid_orders_90d": 0,
+        "paid_units_30d": 0,
+        "paid_gmv_cny_30d": cny(0),
+        "buyer_days_30d": 0,
+        "cart_to_pay_ratio_30d": None,
+        "orders_per_explain_minute_30d": None,
+        "refund_cases_90d": 0,
+        "refund_rate_90d": None,
+        "live_price_cny": 45.0,
+        "list_price_cny": None,  # unknown
+        "min_live_price_cny_30d": 45.0,
+        "max_list_price_cny_30d": None,
+        "price_vs_min_30d": 45 / 45,
+        "discount_vs_ref_30d": None,  # no reference price
+        "is_flash_sale": 1,
+    }
+    assert [r["product_id"] for r in rows] == ["p1", "p2"]
+    assert rows[0] == pytest.approx(p1)
+    assert rows[1] == pytest.approx(p2)
 
 
-def test_product_price_anchoring_and_explanation_time_by_hand(built_ctx):
-    by_day = {day: snapshot("product", day)[("p1",)] for day in (D1, D2, D3)}
-    assert [by_day[d]["live_price_cny"] for d in (D1, D2, D3)] == [80.0, 70.0, 90.0]
-    assert [by_day[d]["min_live_price_cny_30d"] for d in (D1, D2, D3)] == [80.0, 70.0, 70.0]
-    assert by_day[D3]["price_vs_min_30d"] == pytest.approx(90 / 70)
-    assert by_day[D3]["discount_vs_ref_30d"] == pytest.approx(0.1)
-    assert by_day[D2]["is_flash_sale"] == 1
-    p1 = by_day[D3]
-    assert (p1["explain_seconds_7d"], p1["avg_explain_seconds_30d"]) == (1200, 600.0)
-    assert p1["orders_per_explain_minute_30d"] == pytest.approx(2 / 20)
-
-
-def test_anchor_and_category_interest_features_by_hand(built_ctx):
-    a1 = snapshot("anchor", D3)[("a1",)]
-    assert (a1["professionalism_score"], a1["tier_rank"], a1["visits_30d"]) == (90.0, 3, 4)
-    assert (a1["conversion_rate_30d"], a1["live_seconds_30d"], a1["net_new_followers_30d"]) == (
-        0.5,
-        10800,
-        1,
+def test_anchor_and_category_interest_features_by_hand(ctx):
+    """a1 streamed beauty ten days ago and today; a2 started a food stream tonight."""
+    ten_days_ago = DAY - timedelta(days=10)
+    write_rows(
+        ctx.lake,
+        anchors=[
+            {"anchor_id": "a1", "tier": "head", "followers": 1000, "professionalism_score": 90.0},
+            {
+                "anchor_id": "a2",
+                "tier": "long_tail",
+                "followers": 10,
+                "professionalism_score": None,
+            },
+        ],
+        products=[{"product_id": "p1", "category": "beauty", "list_price_cny": cny(100)}],
+        live_sessions=[
+            live("s1", "a1", "beauty", at(ten_days_ago, "10:00"), at(ten_days_ago, "12:00")),
+            live("s2", "a1", "beauty", at(DAY, "10:00"), at(DAY, "11:00")),
+            live("s3", "a2", "food", at(DAY, "20:00"), None),  # still on air
+        ],
+        session_products=[
+            segment("g1", "s1", "p1", at(ten_days_ago, "10:10"), at(ten_days_ago, "10:20")),
+            segment("g2", "s2", "p1", at(DAY, "10:05"), at(DAY, "10:20")),
+        ],
+        views=[
+            *view("u1", "s1", ten_days_ago, "10:05", "10:25"),  # 1200 s
+            *view("u1", "s2", DAY, "10:00", "10:30"),  # 1800 s
+            *view("u2", "s2", DAY, "10:02", "10:03"),  # 60 s
+            *view("u1", "s3", DAY, "20:05", "20:06"),  # 60 s
+        ],
+        interactions=[
+            interaction("u1", "s1", ten_days_ago, "10:12", "comment"),
+            interaction("u1", "s2", DAY, "10:14", "gift", gift_cny=cny(10.5)),
+            interaction("u2", "s2", DAY, "10:02", "like"),
+        ],
+        cart_events=[cart("u1", "s2", "p1", DAY, "10:15", "add")],
+        orders=[
+            order("o1", "u1", "p1", "s1", "a1", ten_days_ago, "10:16", "paid", 80),
+            order("o2", "u1", "p1", "s2", "a1", DAY, "10:16", "paid", 90),
+            order("o3", "u2", "p1", "s2", "a1", DAY, "10:03", "created", 90),
+            order("o3", "u2", "p1", "s2", "a1", DAY, "10:04", "cancelled", 90),
+        ],
+        social=[
+            edge("follow", "u1", "a1", ten_days_ago, "10:20"),
+            edge("unfollow", "u1", "a1", DAY, "10:20"),
+            edge("follow", "u2", "a1", DAY, "10:02"),
+            edge("follow", "u2", "a2", DAY, "20:10"),
+        ],
     )
-    assert a1["explain_share_30d"] == pytest.approx(1500 / 10800)
-    interests = snapshot("user_category", D3)
-    beauty, food = interests[("u1", "beauty")], interests[("u1", "food")]
-    assert beauty["visits_decayed"] == pytest.approx(DECAY**2 + 1, abs=1e-12)
-    assert food["visits_decayed"] == pytest.approx(DECAY, abs=1e-12)
-    score = (DECAY**2 + 1) + 3 * DECAY**2 + 5 * (DECAY**2 + 1)
-    assert beauty["interest_score_decayed"] == pytest.approx(score, abs=1e-12)
-    assert beauty["interest_share"] + food["interest_share"] == pytest.approx(1.0)
+
+    rows = features_as_of(ctx, DAY, [ten_days_ago, DAY], "anchor", "user_category")
+
+    a1 = {
+        "anchor_id": "a1",
+        "as_of_date": DAY,
+        "professionalism_score": 90.0,
+        "followers": 1000,
+        "tier_rank": 3,  # head
+        "visits_7d": 2,
+        "visits_30d": 1 + 2,
+        "viewer_days_30d": 1 + 2,
+        "dwell_seconds_30d": 1200 + 1800 + 60,
+        "avg_dwell_seconds_30d": (1200 + 1800 + 60) / 3,
+        "interactions_7d": 2,
+        "interactions_30d": 1 + 2,
+        "interactions_per_visit_30d": 3 / 3,
+        "gift_value_cny_30d": cny(10.5),
+        "paid_orders_7d": 1,
+        "paid_orders_30d": 1 + 1,
+        "paid_gmv_cny_30d": cny(80 + 90),
+        "conversion_rate_30d": 2 / 3,
+        "sessions_30d": 2,
+        "live_seconds_30d": 7200 + 3600,
+        "explain_seconds_30d": 600 + 900,
+        "explain_share_30d": (600 + 900) / (7200 + 3600),
+        "net_new_followers_30d": 1 - 1 + 1,
+    }
+    a2 = {
+        "anchor_id": "a2",
+        "as_of_date": DAY,
+        "professionalism_score": None,  # not scored
+        "followers": 10,
+        "tier_rank": 1,  # long tail
+        "visits_7d": 1,
+        "visits_30d": 1,
+        "viewer_days_30d": 1,
+        "dwell_seconds_30d": 60,
+        "avg_dwell_seconds_30d": 60.0,
+        "interactions_7d": 0,
+        "interactions_30d": 0,
+        "interactions_per_visit_30d": 0.0,
+        "gift_value_cny_30d": cny(0),
+        "paid_orders_7d": 0,
+        "paid_orders_30d": 0,
+        "paid_gmv_cny_30d": cny(0),
+        "conversion_rate_30d": 0.0,
+        "sessions_30d": 1,
+        "live_seconds_30d": 0,  # s3 has not ended
+        "explain_seconds_30d": 0,
+        "explain_share_30d": None,  # no air time yet
+        "net_new_followers_30d": 1,
+    }
+    anchors = rows["anchor"]
+    assert [r["anchor_id"] for r in anchors] == ["a1", "a2"]
+    assert anchors[0] == pytest.approx(a1)
+    assert anchors[1] == pytest.approx(a2)
+
+    # decayed with a 14-day half-life: ten days ago weighs DECAY**10, today 1
+    u1_beauty = (DECAY**10 + 1) + 3 * 1 + 5 * (DECAY**10 + 1)
+    u1_food = 1.0
+    categories = rows["user_category"]
+    assert [(r["user_id"], r["category"]) for r in categories] == [
+        ("u1", "beauty"),
+        ("u1", "food"),
+        ("u2", "beauty"),
+    ]
+    assert categories[0] == pytest.approx(
+        {
+            "user_id": "u1",
+            "category": "beauty",
+            "as_of_date": DAY,
+            "visits_decayed": DECAY**10 + 1,
+            "cart_adds_decayed": 1.0,
+            "paid_orders_decayed": DECAY**10 + 1,
+            "interest_score_decayed": u1_beauty,
+            "interest_share": u1_beauty / (u1_beauty + u1_food),
+            "visits_30d": 2,
+        }
+    )
+    assert categories[1] == pytest.approx(
+        {
+            "user_id": "u1",
+            "category": "food",
+            "as_of_date": DAY,
+            "visits_decayed": 1.0,
+            "cart_adds_decayed": 0.0,
+            "paid_orders_decayed": 0.0,
+            "interest_score_decayed": u1_food,
+            "interest_share": u1_food / (u1_beauty + u1_food),
+            "visits_30d": 1,
+        }
+    )
+    assert categories[2] == pytest.approx(
+        {
+            "user_id": "u2",
+            "category": "beauty",
+            "as_of_date": DAY,
+            "visits_decayed": 1.0,
+            "cart_adds_decayed": 0.0,
+            "paid_orders_decayed": 0.0,  # cancelled, never paid
+            "interest_score_decayed": 1.0,
+            "interest_share": 1.0,
+            "visits_30d": 1,
+        }
+    )
 
 
 @pytest.mark.parametrize("entity", ENTITIES)

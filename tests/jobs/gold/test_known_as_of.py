@@ -15,7 +15,8 @@ import livelake.retrieval as lr
 from livelake.lake import LakeError
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS
-from tests.jobs.gold.world import D2, D3, at
+from tests.jobs.gold.silver_rows import at
+from tests.jobs.gold.world import D2, D3
 
 FEATURES = [
     "user:paid_orders_7d",

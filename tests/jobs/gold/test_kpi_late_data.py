@@ -12,7 +12,8 @@ from livelake.jobs.gold import kpi
 from livelake.lake.read import read_table
 from livelake.lake.tables.audit import DIRTY_DAYS
 from livelake.lake.tables.kpi import KPI_DAILY
-from tests.jobs.gold.world import D1, D2, D3, order, write_silver, write_world
+from tests.jobs.gold.silver_rows import order, write_silver
+from tests.jobs.gold.world import D1, D2, D3, write_world
 
 
 def _deliver_late_order(ctx) -> None:

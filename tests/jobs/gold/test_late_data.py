@@ -15,7 +15,8 @@ from livelake.jobs.gold import aggregates, features, training
 from livelake.lake.read import delta_table, read_arrow
 from livelake.lake.tables.audit import DIRTY_DAYS
 from livelake.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
-from tests.jobs.gold.world import D1, D2, D3, at, cny, write_silver
+from tests.jobs.gold.silver_rows import at, cny, write_silver
+from tests.jobs.gold.world import D1, D2, D3
 
 D4 = D3 + timedelta(days=1)
 FEATURES = ["user:refund_cases_90d", "user:refund_rate_90d", "product:refund_rate_90d"]

@@ -7,7 +7,8 @@ import pyarrow.compute as pc
 from livelake.features import ENTITIES, ENTITY_KEYS, features_of
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.gold import SNAPSHOTS, TRAINING_EXAMPLES
-from tests.jobs.gold.world import D1, D2, D3, at
+from tests.jobs.gold.silver_rows import at
+from tests.jobs.gold.world import D1, D2, D3
 
 
 def _examples(day) -> dict[tuple, dict]:

@@ -12,7 +12,8 @@ import livelake.features as lf
 import livelake.retrieval as lr
 from livelake.retrieval.pit import to_arrow
 from livelake.retrieval.spark_pit import training_set_spark
-from tests.jobs.gold.world import D1, D2, D3, at
+from tests.jobs.gold.silver_rows import at
+from tests.jobs.gold.world import D1, D2, D3
 
 FEATURES = [
     "user:paid_orders_7d",

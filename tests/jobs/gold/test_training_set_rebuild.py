@@ -15,7 +15,8 @@ import livelake.retrieval as lr
 from livelake.lake.read import delta_table
 from livelake.lake.tables.gold import SNAPSHOTS
 from livelake.retrieval import TrainingSetError
-from tests.jobs.gold.world import D2, D3, at
+from tests.jobs.gold.silver_rows import at
+from tests.jobs.gold.world import D2, D3
 
 FEATURES = ["user:paid_orders_7d", "product:live_price_cny"]
 # u1 at D3 12:00 sees the D2 snapshots: one paid order, live price 70.

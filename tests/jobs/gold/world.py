@@ -1,103 +1,19 @@
 """A tiny fixed live-commerce world, written straight into the silver tables.
 
-Three days (D1..D3), two anchors, two products, three users. The hand-computed expectations
-in the gold and feature tests are derived from exactly these rows.
+Three days (D1..D3), two anchors, two products, three users: the lake the gold contract
+tests share (the `built` fixture, tests/jobs/gold/conftest.py). The value tests build their
+own tiny worlds inline (tests/jobs/gold/test_features.py, test_aggregates.py); the row
+helpers are in tests/jobs/gold/silver_rows.py.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from itertools import count
+from datetime import date, timedelta
 from typing import Any
 
-from livelake.lake import RunContext
-from livelake.lake.tables.silver import SILVER
+from tests.jobs.gold.silver_rows import T0, at, cny, order, view, write_silver
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-_ids = count(1)
-
-
-def at(day: date, hhmm: str) -> datetime:
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    return datetime(day.year, day.month, day.day, hours, minutes, tzinfo=UTC)
-
-
-def cny(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(f"{value:.2f}")
-
-
-def _complete(name: str, row: dict[str, Any]) -> dict[str, Any]:
-    table = SILVER[name]
-    row = dict(row)
-    moment = row.get("event_time") or row.get("started_at") or row.get("explain_start")
-    moment = (
-        moment or row.get("requested_at") or row.get("created_at") or row.get("updated_at") or T0
-    )
-    n = next(_ids)
-    defaults: dict[str, Any] = {
-        "event_id": f"e{n}",
-        "source": "platform",
-        "delivery_date": moment.date(),
-        "source_file": f"test/{name}.jsonl",
-        "line_number": n,
-        "run_id": "world",
-        "updated_at": moment,
-        "valid_from": T0,
-        "is_current": True,
-        "event_date": moment.date(),
-        "session_date": moment.date(),
-        "segment_date": moment.date(),
-        "requested_date": moment.date(),
-        "created_date": moment.date(),
-    }
-    if name == "session_products" and row.get("explain_end"):
-        row["explain_seconds"] = int((row["explain_end"] - row["explain_start"]).total_seconds())
-    if name == "users":
-        defaults["valid_from"] = row["registered_at"]
-    for column in table.columns:
-        if column.name not in row:
-            row[column.name] = defaults.get(column.name)
-    return {c: row[c] for c in table.column_names}
-
-
-def write_silver(spark, lake, name: str, rows: list[dict[str, Any]]) -> None:
-    """Append rows (missing lineage / partition columns filled in) to silver/<name>."""
-    table = SILVER[name]
-    frame = spark.createDataFrame([_complete(name, r) for r in rows], table.spark_schema())
-    lake.append(table, frame, RunContext(job="test.world"))
-
-
-def view(user: str, session: str, day: date, enter: str, leave: str) -> list[dict[str, Any]]:
-    start, end = at(day, enter), at(day, leave)
-    visit = f"v{next(_ids)}"
-    common = {"user_id": user, "session_id": session, "visit_id": visit, "channel": "feed"}
-    return [
-        {**common, "event_type": "enter", "event_time": start},
-        {
-            **common,
-            "event_type": "leave",
-            "event_time": end,
-            "dwell_seconds": int((end - start).total_seconds()),
-        },
-    ]
-
-
-def order(oid, user, product, session, anchor, day, hhmm, status, amount):
-    return {
-        "order_id": oid,
-        "user_id": user,
-        "product_id": product,
-        "session_id": session,
-        "anchor_id": anchor,
-        "event_type": status,
-        "event_time": at(day, hhmm),
-        "quantity": 1,
-        "unit_price_cny": cny(amount),
-        "coupon_cny": cny(0),
-        "amount_cny": cny(amount),
-    }
 
 
 DIMENSIONS: dict[str, list[dict[str, Any]]] = {
