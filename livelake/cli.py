@@ -602,8 +602,9 @@ def audit(
     """Gates, reconciliation and published versions of a day (or a period). No JVM: reads
     the audit tables directly.
 
-    Exit codes: 0 every stage's latest gate passed; 1 a stage's latest gate failed, or no
-    stage ran on the day (or since it); 2 wrong usage or invalid config.
+    Exit codes: 0 every stage's latest gate passed; 1 a stage's latest gate failed, a
+    stage's latest run started and never finished, bronze rejected a landed file not ingested
+    since, or no stage ran on the day (or since it); 2 wrong usage or invalid config.
     """
     import json
 

@@ -213,6 +213,12 @@ def audit_tables(audit: DayAudit | None, period: list[dict[str, Any]] | None = N
                 "yes" if r["balanced"] else "[bold red]NO[/]",
             )
         out.append(rec)
+    for run in audit.interrupted:
+        line = f"{run.stage} run {run.run_id} started and never finished (killed, or running now)"
+        out.append(f"[red]•[/] {escape(line)}")
+    for r in audit.rejected_files:
+        line = f"{r['source_file']} rejected by bronze: {r['reason']} (run {r['run_id']})"
+        out.append(f"[red]•[/] {escape(line)}")
     warnings_shown = 0
     for g in audit.current():
         for f in g.failures:

@@ -9,7 +9,9 @@ re-delivering or re-running a day changes nothing.
 
 from __future__ import annotations
 
+import gzip
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from livelake.jobs.report import StageReport, TableCounts
-from livelake.lake import storage
+from livelake.lake import StagedWrite, storage
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import INGEST_LEDGER
 from livelake.lake.tables.bronze import BRONZE
@@ -201,19 +203,37 @@ def run(ctx: JobContext, day: date) -> StageReport:
 
     now = datetime.now(UTC)
     ledger: list[dict[str, object]] = []
-    counts: list[TableCounts] = []
+    fresh_by_table: dict[str, list[LandedFile]] = {}
     for name, table_files in sorted(by_table.items()):
-        fresh = [f for f in table_files if checksums[f.relative_path] not in seen]
-        for skipped in (f for f in table_files if f not in fresh):
+        fresh_by_table[name] = [f for f in table_files if checksums[f.relative_path] not in seen]
+        for skipped in (f for f in table_files if f not in fresh_by_table[name]):
             ledger.append(
                 _ledger_row(skipped, checksums, day, 0, "skipped_already_ingested", ctx, now)
             )
-        if not fresh:
+    # Stage every table before committing any, so a file Spark cannot read (a truncated
+    # gzip) stops the run with nothing of its bronze committed.
+    staged_by_table: dict[str, StagedWrite] = {}
+    try:
+        for name, fresh in fresh_by_table.items():
+            if fresh:
+                lines = lines_of(ctx, fresh, checksums, day)
+                staged_by_table[name] = ctx.lake.stage(BRONZE[name], lines, "append")
+    except Exception:
+        for staged in staged_by_table.values():
+            staged.abort()
+        fresh = [f for files_of in fresh_by_table.values() for f in files_of]
+        rejected = unreadable_files(ctx.settings.landing_root, fresh)
+        if not rejected:
+            raise
+        return _rejected(ctx, day, rejected, checksums, now, started)
+    counts: list[TableCounts] = []
+    for name, fresh in fresh_by_table.items():
+        if name not in staged_by_table:
             counts.append(
                 TableCounts(f"bronze/{name}", 0, 0, version=ctx.lake.version(BRONZE[name]))
             )
             continue
-        staged = ctx.lake.stage(BRONZE[name], lines_of(ctx, fresh, checksums, day), "append")
+        staged = staged_by_table[name]
         # Lines per file, read from the staged files' `source_file` column: no Spark job.
         files = staged.arrow(["source_file"]).group_by("source_file").aggregate([([], "count_all")])
         per_file = dict(
@@ -237,6 +257,67 @@ def run(ctx: JobContext, day: date) -> StageReport:
     )
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    landed: LandedFile
+    problem: str
+    readable_lines: int
+
+
+def unreadable_files(landing_root: str, files: list[LandedFile]) -> list[Unreadable]:
+    """The compressed files that do not decompress to their end, with what is wrong.
+
+    Only asked after Spark failed to read a table's files, to name the culprit: each file
+    is streamed through gzip once here, never held whole in memory."""
+    fs, root = storage.filesystem(landing_root)
+    found = []
+    for landed in files:
+        if not landed.relative_path.endswith(".gz"):
+            continue
+        lines = 0
+        try:
+            path = f"{root}/{landed.relative_path}"
+            with (
+                fs.open_input_stream(path, compression=None) as raw,
+                gzip.GzipFile(fileobj=raw) as unzipped,
+            ):
+                for _line in unzipped:
+                    lines += 1
+        except (EOFError, OSError, zlib.error) as error:
+            found.append(Unreadable(landed, f"corrupt or truncated gzip ({error})", lines))
+    return found
+
+
+def _rejected(
+    ctx: JobContext,
+    day: date,
+    rejected: list[Unreadable],
+    checksums: dict[str, str],
+    now: datetime,
+    started: float,
+) -> StageReport:
+    """Ledger the unreadable files and stop the run, naming them and what to do."""
+    rows = []
+    for bad in rejected:
+        row = _ledger_row(bad.landed, checksums, day, bad.readable_lines, "rejected", ctx, now)
+        rows.append(row | {"reason": bad.problem})
+    ctx.lake.append_records(INGEST_LEDGER, rows, ctx.run)
+    first = rejected[0]
+    others = f" and {len(rejected) - 1} more file(s)" if len(rejected) > 1 else ""
+    return StageReport(
+        "bronze",
+        day,
+        "failed",
+        message=(
+            f"{first.landed.relative_path}{others}: {first.problem}, readable up to line "
+            f"{first.readable_lines}. Nothing of bronze for {day} was committed; the files are "
+            "in audit/ingest_ledger as rejected. Ask the source to deliver the file again (or "
+            "move it out of the delivery folder) and rerun the day."
+        ),
+        seconds=time.monotonic() - started,
+    )
+
+
 def _ledger_row(
     landed: LandedFile,
     checksums: dict[str, str],
@@ -254,6 +335,7 @@ def _ledger_row(
         "bronze_table": f"bronze/{landed.bronze_table}",
         "rows": rows,
         "outcome": outcome,
+        "reason": None,
         "ingested_at": now,
         "run_id": ctx.run.run_id,
     }

@@ -28,6 +28,7 @@ from livelake.lake.tables.audit import (
     QUALITY_RESULTS,
     RECONCILIATION,
     STAGE_RUNS,
+    STAGE_STARTED,
 )
 from livelake.lake.tables.silver import QUARANTINE
 
@@ -82,8 +83,21 @@ class DayAudit:
         )
 
     @property
+    def rejected_files(self) -> list[dict[str, Any]]:
+        """Landed files bronze rejected (unreadable) and has not ingested since."""
+        ingested = {r["source_file"] for r in self.landed if r["outcome"] == "ingested"}
+        rejected = [r for r in self.landed if r["outcome"] == "rejected"]
+        return [r for r in rejected if r["source_file"] not in ingested]
+
+    @property
+    def interrupted(self) -> list[StageRun]:
+        """Each stage whose latest run started and never finished (killed, or still running)."""
+        return [r for r in stage_runs(self) if r.current and r.verdict == "interrupted"]
+
+    @property
     def blocking_failure(self) -> bool:
-        return any(not g.passed for g in self.current())
+        failed_gate = any(not g.passed for g in self.current())
+        return failed_gate or bool(self.rejected_files) or bool(self.interrupted)
 
     @property
     def runs(self) -> list[str]:
@@ -103,6 +117,8 @@ class DayAudit:
         data = asdict(self)
         data["blocking_failure"] = self.blocking_failure
         data["runs"] = self.runs
+        data["interrupted"] = [{"stage": r.stage, "run_id": r.run_id} for r in self.interrupted]
+        data["rejected_files"] = self.rejected_files
         for gate, run in zip(data["gates"], self.gates, strict=True):
             gate["passed"] = run.passed
             gate["verdict"] = run.verdict
@@ -233,6 +249,7 @@ OUTCOME = {
     "failed": "ERROR",
     "error": "ERROR",
     "skipped": "SKIP",
+    "interrupted": "ERROR",
 }
 
 
@@ -260,6 +277,8 @@ def _verdict(gate: GateRun | None, status: str | None) -> str:
     """The gate decides; a stage that crashed, failed or was skipped says so instead."""
     if status == "error":
         return "error"
+    if status == STAGE_STARTED:
+        return "interrupted"  # started and never finished: killed, or running right now
     if gate is not None and not gate.passed:
         return gate.verdict
     if status in ("failed", "skipped"):
@@ -286,7 +305,9 @@ def stage_runs(audit: DayAudit) -> list[StageRun]:
     reconciliation is recorded by the silver stage only.
     """
     gates = {(g.stage, g.run_id): g for g in audit.gates}
-    status = {(r["stage"], r["run_id"]): r for r in audit.stage_runs}
+    # A run's outcome row replaces the row it wrote when it started.
+    ordered = sorted(audit.stage_runs, key=lambda r: r["status"] != STAGE_STARTED)
+    status = {(r["stage"], r["run_id"]): r for r in ordered}
     times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     for (stage, run), g in gates.items():
         times[(stage, run)].append(g.validated_at)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from livelake.config import Settings, settings
 from livelake.jobs.report import StageReport
+from livelake.lake.tables.audit import STAGE_STARTED
 
 if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
@@ -40,10 +41,11 @@ class StageFailedError(RuntimeError):
 
 
 def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
-    """Run one stage in this process and append its outcome to `audit/stage_runs`."""
+    """Run one stage in this process, recorded in `audit/stage_runs` as it starts and ends."""
     from livelake.jobs.runner import run_in_process
     from livelake.orchestration.stage_runs import record
 
+    record(ctx, stage, day, STAGE_STARTED, "", 0.0)  # a kill leaves only this row
     started = time.monotonic()
     try:
         report = run_in_process(ctx, stage, day)

@@ -7,6 +7,7 @@ import time
 import urllib.error
 from datetime import date
 
+import polars as pl
 import pytest
 
 from livelake.lake.read import read_table
@@ -68,6 +69,7 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
     # Unpaused with catchup=False, the scheduler also runs the latest interval (today's day,
     # with nothing delivered): only the triggered day is checked here.
     runs = read_table("audit/stage_runs", lake_root=str(lake)).filter(day=DAY)
+    runs = runs.filter(pl.col("status") != "started")  # each run's row as it began
     recorded = dict(runs.select("stage", "status").rows())
     # The audit_reports teardown rewrites the pages; it is not a stage and records no run.
     assert sorted(recorded) == sorted(set(task_states) - {"audit_reports"}), "a row per stage"

@@ -12,8 +12,9 @@ INGEST_LEDGER = Table(
         key("source_file"),
         key("file_sha256"),
         key("bronze_table"),
-        col("rows", "long", "lines read from the file"),
-        key("outcome", doc="ingested | skipped_already_ingested"),
+        col("rows", "long", "lines read from the file (a rejected file: lines readable)"),
+        key("outcome", doc="ingested | skipped_already_ingested | rejected"),
+        col("reason", "string", "why the file was rejected (e.g. a truncated gzip); else null"),
         key("ingested_at", "timestamp"),
         key("run_id"),
     ),
@@ -148,6 +149,9 @@ BRONZE_PURGES = Table(
 register(BRONZE_PURGES)
 
 # Written by livelake.orchestration for every stage it runs (DAG task, backfill, spark-submit).
+# The row a stage run writes as it begins; its outcome row follows when it ends, so a run
+# with only this row was killed (or is still running).
+STAGE_STARTED = "started"
 STAGE_RUNS = Table(
     layer="audit",
     name="stage_runs",
@@ -156,7 +160,11 @@ STAGE_RUNS = Table(
         key("run_id"),
         key("day", "date"),
         key("stage"),
-        key("status", doc="ok | failed | skipped | nothing_to_do | error (an exception)"),
+        key(
+            "status",
+            doc="started (written as the run begins) | ok | failed | skipped | nothing_to_do | "
+            "error (an exception)",
+        ),
         key("code_version", doc="livelake version + git commit that ran the stage"),
         col("message", "string"),
         col("seconds", "double"),

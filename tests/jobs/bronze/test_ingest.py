@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 
 import pytest
 
 from livelake.jobs.bronze import ingest
 from livelake.jobs.context import JobContext
+from livelake.jobs.quality.audit import audit_day
 from livelake.lake.read import read_table
-from tests.jobs.bronze.small_delivery import DAY, deliver
+from tests.jobs.bronze.small_delivery import DAY, VIEW, deliver
 
 
 @pytest.fixture
@@ -76,3 +78,38 @@ def test_a_day_without_deliveries_is_refused_unless_empty_days_are_allowed(ctx):
 
     allowed = replace(ctx, settings=ctx.settings.model_copy(update={"allow_empty_days": True}))
     assert ingest.run(allowed, DAY).status == "nothing_to_do"
+
+
+def test_a_truncated_gzip_is_rejected_by_name_and_nothing_of_the_day_is_committed(
+    ctx, lake_root, tmp_path
+):
+    folder = deliver(tmp_path / "landing")
+    lines = "".join(VIEW % (i, i) + "\n" for i in range(3, 2003)).encode()
+    whole = gzip.compress(lines, mtime=0)
+    bad = folder / "events/views/views-2026-01-01T12.jsonl.gz"
+    bad.write_bytes(whole[: len(whole) // 2])
+
+    report = ingest.run(ctx, DAY)
+
+    assert report.status == "failed"
+    assert report.message.startswith(
+        "platform/dt=2026-01-01/events/views/views-2026-01-01T12.jsonl.gz: corrupt or truncated "
+        "gzip"
+    )
+    assert "Nothing of bronze for 2026-01-01 was committed" in report.message
+    # users was staged before views failed, then aborted: both tables exist, empty
+    assert read_table("bronze/users").height == read_table("bronze/views").height == 0
+    ledger = read_table("audit/ingest_ledger")
+    assert ledger.select("source_file", "outcome").rows() == [
+        ("platform/dt=2026-01-01/events/views/views-2026-01-01T12.jsonl.gz", "rejected")
+    ]
+    assert 0 < ledger["rows"][0] < 2000
+    assert ledger["reason"][0].startswith("corrupt or truncated gzip")
+    audit = audit_day(str(lake_root), DAY)
+    assert [r["source_file"] for r in audit.rejected_files] == [ledger["source_file"][0]]
+    assert audit.blocking_failure  # `livelake audit --day` exits 1
+
+    bad.write_bytes(whole)  # delivered again, whole
+    assert ingest.run(ctx, DAY).status == "ok"
+    assert read_table("bronze/views").height == 3 + 2000
+    assert audit_day(str(lake_root), DAY).rejected_files == []

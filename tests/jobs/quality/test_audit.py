@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from livelake.cli import app
 from livelake.lake import RunContext
-from livelake.lake.tables.audit import INGEST_LEDGER, PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake.tables.audit import INGEST_LEDGER, PUBLISHED_RUNS, QUALITY_RESULTS, STAGE_RUNS
 
 runner = CliRunner()
 DAY = date(2026, 1, 2)
@@ -101,6 +101,38 @@ def test_a_rerun_that_passed_supersedes_the_failure_and_reports_versions(lake, l
         ("silver/views", 4)
     ]
     assert payload["data_docs"].endswith("reports/data_docs/index.html")
+
+
+def test_a_stage_run_that_started_and_never_finished_is_shown_and_exits_1(lake, lake_root):
+    _seed(lake, rerun_passes=True)
+    later = T0 + timedelta(hours=2)
+    rows = [
+        ("run-2", "started", T0 + timedelta(minutes=59)),
+        ("run-2", "ok", T0 + timedelta(hours=1)),
+        ("run-3", "started", later),  # killed: no outcome row follows
+    ]
+    lake.append_records(
+        STAGE_RUNS,
+        [
+            {
+                "run_id": run,
+                "day": DAY,
+                "stage": "silver",
+                "status": status,
+                "code_version": "test",
+                "message": "",
+                "seconds": 0.0,
+                "finished_at": at,
+            }
+            for run, status, at in rows
+        ],
+        RunContext(job="test"),
+    )
+    result = runner.invoke(app, ["audit", "--day", "2026-01-02"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "silver run run-3 started and never finished" in result.output
+    payload = json.loads(runner.invoke(app, ["audit", "--day", "2026-01-02", "--json"]).output)
+    assert payload["interrupted"] == [{"stage": "silver", "run_id": "run-3"}]
 
 
 def test_html_writes_one_evidence_page_per_run(lake, lake_root):

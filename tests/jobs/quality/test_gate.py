@@ -123,6 +123,7 @@ def test_a_stage_of_several_tables_publishes_none_when_one_fails(job_ctx, views_
         "anchor_id": "a1",
         "category": "beauty",
         "title": "t",
+        "scheduled_start": None,  # not announced
         "started_at": start,
         "ended_at": start + timedelta(hours=2),
         "session_date": DAY,

@@ -82,10 +82,10 @@ def test_a_label_rate_of_zero_fails_the_training_gate(ctx):
 
 
 def test_a_feature_outside_its_declared_range_fails_the_feature_gate(ctx, monkeypatch):
-    import livelake.features
+    from livelake.jobs.quality import features as feature_rules
 
     declared = [Feature("conversion_rate_30d", FEATURES_TABLE.qualified_name, max_value=1.0)]
-    monkeypatch.setattr(livelake.features, "FEATURES", declared, raising=False)
+    monkeypatch.setattr(feature_rules, "FEATURES", declared)
     df = ctx.spark.createDataFrame(
         [("u1", 0.1, DAY), ("u2", 1.7, DAY), ("u3", None, DAY)],
         "user_id string, conversion_rate_30d double, day date",
