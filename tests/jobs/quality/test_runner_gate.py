@@ -26,4 +26,9 @@ def test_a_refused_stage_fails_with_the_gate_message_and_skips_the_rest(job_ctx,
     assert features.status == "skipped"
     assert job_ctx.lake.version(VIEWS) == 0  # created empty by staging, nothing committed
     recorded = read_arrow(STAGE_RUNS, lake_root=job_ctx.settings.lake_root).to_pylist()
-    assert [(r["day"], r["stage"], r["status"]) for r in recorded] == [(DAY, "silver", "failed")]
+    recorded.sort(key=lambda r: r["finished_at"])
+    assert [(r["day"], r["stage"], r["status"]) for r in recorded] == [
+        (DAY, "silver", "started"),
+        (DAY, "silver", "failed"),
+    ]
+    assert recorded[0]["run_id"] == recorded[1]["run_id"]
