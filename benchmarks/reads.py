@@ -1,7 +1,7 @@
 """Section `reads`: a 1M-row feature snapshot read without a JVM into Polars and pandas.
 
 The snapshot (`gold/user_features`, one as_of_date, every declared user feature) is
-written once; each engine then reads it through `livelake.features.read` in a fresh process
+written once; each engine then reads it through `livelake.retrieval.read` in a fresh process
 (imports done before the clock starts), so the time is the read alone.
 Child usage: python -m benchmarks.reads ENGINE LAKE_ROOT
 """

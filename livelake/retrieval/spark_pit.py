@@ -1,6 +1,6 @@
 """The point-in-time join on Spark, for label sets too large for one process.
 
-Same contract as `livelake.features.training_set`: each label takes, per entity, the latest
+Same contract as `livelake.retrieval.training_set`: each label takes, per entity, the latest
 snapshot whose `available_at` (as_of_date + 1 day, 00:00 UTC) is at or before the label's
 timestamp. Labels and snapshots are unioned per entity key and ordered by time (a snapshot
 before a label at the same instant); `last(struct, ignorenulls=True)` over the running
