@@ -12,8 +12,11 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+import pyarrow.compute as pc
+
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES
+from livelake.lake.read import read_arrow
 from livelake.lake.registry import Table
 from livelake.lake.tables.audit import DIRTY_DAYS
 from livelake.lake.tables.silver import SILVER
@@ -113,18 +116,19 @@ def dimension_during(ctx: JobContext, name: str, day: date) -> DataFrame:
 
 
 def dirty_days(ctx: JobContext, day: date) -> dict[date, set[str]]:
-    """Earlier event days that late data delivered on `day` changed -> silver tables."""
-    from pyspark.sql import functions as F
+    """Earlier event days that late data delivered on `day` changed -> silver tables.
 
+    The ledger is a handful of rows per day: it is read through Arrow, not a Spark job
+    (every gold stage asks, and a Spark round trip cost seconds each time).
+    """
     if not ctx.lake.exists(DIRTY_DAYS):
         return {}
-    rows = (
-        ctx.lake.read(DIRTY_DAYS)
-        .where((F.col("delivery_date") == F.lit(day)) & (F.col("event_date") < F.lit(day)))
-        .select("event_date", "table_name")
-        .distinct()
-        .collect()
-    )
+    rows = read_arrow(
+        DIRTY_DAYS,
+        columns=["event_date", "table_name"],
+        filter=(pc.field("delivery_date") == day) & (pc.field("event_date") < day),
+        lake_root=ctx.lake.lake_root,
+    ).to_pylist()
     found: dict[date, set[str]] = {}
     for row in rows:
         found.setdefault(row["event_date"], set()).add(row["table_name"].removeprefix("silver/"))

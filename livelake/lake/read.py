@@ -37,7 +37,13 @@ def check_engine(engine: str) -> None:
 
 
 def to_engine(data: pa.Table, engine: str) -> Any:
-    """An Arrow table as the frame of the reader's engine."""
+    """An Arrow table as the frame of the reader's engine.
+
+    pandas gets pyarrow-backed dtypes (what `pd.read_parquet(..., dtype_backend="pyarrow")`
+    gives): no copy, money stays exact decimals and a count with nulls stays an integer.
+    NumPy dtypes would cost seconds per million rows (a Python `Decimal` per money value)
+    and turn such counts into floats; `frame.astype(float)` converts when a library needs it.
+    """
     check_engine(engine)
     if engine == "arrow":
         return data
@@ -46,7 +52,9 @@ def to_engine(data: pa.Table, engine: str) -> Any:
 
         return pl.from_arrow(data)
     if engine == "pandas":
-        return data.to_pandas()
+        import pandas as pd
+
+        return data.to_pandas(types_mapper=pd.ArrowDtype)
     import duckdb
 
     return duckdb.connect().from_arrow(data)

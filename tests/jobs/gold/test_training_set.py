@@ -56,6 +56,7 @@ def test_read_returns_the_latest_snapshot_or_the_one_as_of_a_day(built_ctx):
     assert set(latest["as_of_date"]) == {D3}
     old = lr.read("user", as_of=D2, columns=["paid_orders_7d"], engine="pandas")
     assert dict(zip(old.user_id, old.paid_orders_7d, strict=True)) == {"u1": 1, "u2": 0, "u3": 1}
+    assert str(old.paid_orders_7d.dtype) == "int64[pyarrow]"  # no copy, no float coercion
     with pytest.raises(LookupError, match="no snapshot on or before"):
         lr.read("user", as_of=D1 - timedelta(days=1))
 
