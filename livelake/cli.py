@@ -250,6 +250,7 @@ def run(
     from livelake.jobs.quality.gx_context import is_local
     from livelake.jobs.runner import DAILY_STAGES, days_between
     from livelake.jobs.runner import stage as declared_stage
+    from livelake.orchestration.stage_lock import CONFLICT_EXIT_CODE, RunConflictError
     from livelake.orchestration.tasks import execute_day
     from livelake.summary import print_failures, run_summary, stage_line
 
@@ -262,10 +263,13 @@ def run(
     ctx = _context("cli.run", **({"allow_empty_days": True} if allow_empty else {}))
     console.print(f"Stages: {', '.join(s for s in present if not stage or s in stage)}")
     reports = []
-    for one_day in days_between(day, until or day):
-        reports += execute_day(
-            ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r, profile))
-        )
+    try:
+        for one_day in days_between(day, until or day):
+            reports += execute_day(
+                ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r, profile))
+            )
+    except RunConflictError as conflict:
+        raise fail(str(conflict), CONFLICT_EXIT_CODE) from None
     console.print(run_summary(reports, ctx.settings.lake_root))
     print_failures(err, reports)
     if is_local(ctx.settings.lake_root):
@@ -493,6 +497,7 @@ def backfill(
 ) -> None:
     """Run START..END in order; resume where a previous backfill stopped; safe to re-run."""
     from livelake.orchestration.backfill import backfill as run_backfill
+    from livelake.orchestration.stage_lock import CONFLICT_EXIT_CODE, RunConflictError
     from livelake.summary import print_failures, run_summary, stage_line
 
     if end < start:
@@ -510,6 +515,8 @@ def backfill(
             on_report=lambda r: console.print(stage_line(r)),
             on_skip=lambda d: console.print(f"{d} already done with this code: skipped"),
         )
+    except RunConflictError as conflict:
+        raise fail(str(conflict), CONFLICT_EXIT_CODE) from None
     except Exception as exc:
         raise fail(
             f"backfill crashed: {type(exc).__name__}: {exc}. Run the same command again to "

@@ -41,19 +41,25 @@ class StageFailedError(RuntimeError):
 
 
 def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
-    """Run one stage in this process, recorded in `audit/stage_runs` as it starts and ends."""
+    """Run one stage in this process, recorded in `audit/stage_runs` as it starts and ends.
+
+    Only one process at a time runs a stage for a day (`stage_lock`): a second one raises
+    `RunConflictError` before it records or writes anything.
+    """
     from livelake.jobs.runner import run_in_process
+    from livelake.orchestration.stage_lock import stage_lock
     from livelake.orchestration.stage_runs import record
 
-    record(ctx, stage, day, STAGE_STARTED, "", 0.0)  # a kill leaves only this row
-    started = time.monotonic()
-    try:
-        report = run_in_process(ctx, stage, day)
-    except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
-        record(ctx, stage, day, "error", message, time.monotonic() - started)
-        raise
-    record(ctx, stage, day, report.status, report.message, report.seconds)
+    with stage_lock(ctx.settings.lake_root, stage, day, ctx.run.run_id):
+        record(ctx, stage, day, STAGE_STARTED, "", 0.0)  # a kill leaves only this row
+        started = time.monotonic()
+        try:
+            report = run_in_process(ctx, stage, day)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            record(ctx, stage, day, "error", message, time.monotonic() - started)
+            raise
+        record(ctx, stage, day, report.status, report.message, report.seconds)
     return report
 
 
