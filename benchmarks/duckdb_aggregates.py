@@ -130,6 +130,9 @@ def aggregate_sql(entity: str, day: date) -> str:
 
 
 def _sql_type(dtype: str) -> str:
+    """A declared column type as DuckDB SQL (`decimal(18,2)` is the same words in both)."""
+    if dtype.startswith("decimal"):
+        return dtype.upper()
     return {"long": "BIGINT", "double": "DOUBLE", "int": "INTEGER"}[dtype]
 
 

@@ -29,7 +29,6 @@ from livelake.config import Settings
 from livelake.jobs.quality.drift import trailing_baseline
 from livelake.jobs.quality.expectation import SuiteFileError as SuiteFileError
 from livelake.jobs.quality.expectation import expectation, severity_of, with_severity
-from livelake.jobs.quality.frame import RUN_DAY
 from livelake.jobs.quality.history import previous_publication
 from livelake.jobs.quality.metrics import DAY_ROWS, day_partition
 from livelake.jobs.quality.references import Reference, parse_references
@@ -140,9 +139,7 @@ def history_expectations(
                     f"({rows} rows for {previous_day})"
                 ),
                 min_value=math.floor(rows * ratio),  # a tiny day may legitimately be 0
-                # the gate's frame marks the rows of the run's day (`frame.with_run_day`)
-                row_condition=f"{RUN_DAY} == True",
-                condition_parser="pandas",
+                of_run_day=True,
             )
         ]
     previous = previous_publication(cfg.lake_root, table.qualified_name, day)

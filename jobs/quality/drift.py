@@ -37,7 +37,6 @@ from typing import Any
 import pyarrow.compute as pc
 
 from livelake.jobs.quality.expectation import expectation
-from livelake.jobs.quality.frame import RUN_DAY
 from livelake.jobs.quality.history import table_exists
 from livelake.jobs.quality.metrics import DAY_ROWS, TABLE_LEVEL, day_partition, tracked
 from livelake.lake.read import read_arrow
@@ -175,18 +174,14 @@ def drift_expectations(
     filling = any((table.column(column).warmup_days or 0) > 0 for column, _ in measured)
     first = first_published_day(lake_root, table.qualified_name) if filling else None
     age = (day - first).days if first else 0
-    # The same rows the metrics were measured on: the run's own day (a marker column).
-    of_day = (
-        {}
-        if part is None
-        else {"row_condition": f"{RUN_DAY} == True", "condition_parser": "pandas"}
-    )
+    # The same rows the metrics were measured on: the run's own day partition.
+    of_run_day = part is not None
     out = []
     for (column, metric), dated in sorted(baseline.items()):
         if len(dated) < policy.min_days or (column, metric) not in measured:
             continue
         days = len(dated)
-        common = {"severity": policy.severity, "column": column, **of_day}
+        common = {"severity": policy.severity, "column": column, "of_run_day": of_run_day}
         if metric == "null_fraction":
             mean = sum(value for _, value in dated) / days
             if mean + policy.null_fraction_bound < 1:

@@ -3,6 +3,8 @@
 Every suite livelake builds is a list of `{"type", "kwargs", "meta", "severity"}` dicts, the
 same shape GE writes in suite JSON, so derived, declared and feature expectations mix freely.
 Severity lives in `meta.severity`: `error` blocks publishing, `warn` is recorded only.
+`meta.scope` = `run_day` marks a rule judged on the rows of the run's own day partition
+only (drift, the day's row count); the gate validates those in a suite of their own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Literal
 Severity = Literal["error", "warn"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warn")
 _GE_SEVERITY = {"error": "critical", "warn": "warning"}
+RUN_DAY_SCOPE = "run_day"
 
 
 class SuiteFileError(ValueError):
@@ -19,12 +22,19 @@ class SuiteFileError(ValueError):
 
 
 def expectation(
-    type_: str, severity: Severity = "error", rule: str = "", **kwargs: Any
+    type_: str,
+    severity: Severity = "error",
+    rule: str = "",
+    of_run_day: bool = False,
+    **kwargs: Any,
 ) -> dict[str, Any]:
-    """One GE expectation config with livelake severity (mirrored into GE's own field)."""
+    """One GE expectation config with livelake severity (mirrored into GE's own field);
+    `of_run_day`: judged on the rows of the run's own day partition only."""
     meta: dict[str, Any] = {"severity": severity}
     if rule:
         meta["rule"] = rule
+    if of_run_day:
+        meta["scope"] = RUN_DAY_SCOPE
     return {"type": type_, "kwargs": kwargs, "meta": meta, "severity": _GE_SEVERITY[severity]}
 
 

@@ -21,11 +21,11 @@ from livelake.jobs.cost import spark_jobs
 from livelake.jobs.quality.frame import (
     gate_columns,
     known_keys,
+    run_day_rows,
     staged_rows,
     suite_columns,
     to_pandas,
     with_markers,
-    with_run_day,
 )
 from livelake.jobs.quality.gx_context import docs_index, gx_context
 from livelake.jobs.quality.metrics import compute_metrics, history_rows
@@ -78,8 +78,9 @@ def judged_rows(
     staged: Sequence[StagedWrite],
     keys_cache: dict[tuple[str, str], pa.Array | None],
     day: date,
-) -> tuple[TableSuite, pd.DataFrame]:
-    """The suite, and the staged rows it reads with one marker column per foreign key.
+) -> list[tuple[TableSuite, pd.DataFrame]]:
+    """Each part of the suite (`TableSuite.by_scope`) with the rows it judges: all staged
+    rows, with one marker column per foreign key, or the rows of the run's own day.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
     A dimension's keys are read once per gate (`keys_cache`) however many tables reference it.
@@ -96,9 +97,13 @@ def judged_rows(
             resolved.append((reference, keys))
     if missing:
         suite = suite.without_references(missing)
-    marked = with_run_day(with_markers(rows, resolved), suite.table, day)
-    columns = suite_columns(suite.table, suite.expectations, marked.column_names)
-    return suite, to_pandas(marked.select(columns))
+    marked = with_markers(rows, resolved)
+    parts = []
+    for part in suite.by_scope():
+        judged = run_day_rows(marked, part.table, day) if part.of_run_day else marked
+        columns = suite_columns(part.table, part.expectations, judged.column_names)
+        parts.append((part, to_pandas(judged.select(columns))))
+    return parts
 
 
 def quality_gate(
@@ -125,8 +130,8 @@ def quality_gate(
                 stage=stage,
                 table_name=name,
             )
-            suite, frame = judged_rows(ctx, suite, rows, staged, keys_cache, day)
-            validations.append(validate(context, suite, frame, run_name))
+            for part, frame in judged_rows(ctx, suite, rows, staged, keys_cache, day):
+                validations.append(validate(context, part, frame, run_name))
         jobs[name] = counted.jobs
     found = [
         outcome

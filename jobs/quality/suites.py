@@ -10,7 +10,7 @@ day, drift of tracked metrics against the trailing days).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from livelake.jobs.quality.declared import (
 )
 from livelake.jobs.quality.derived import derived_expectations
 from livelake.jobs.quality.drift import DriftPolicy, drift_expectations
+from livelake.jobs.quality.expectation import RUN_DAY_SCOPE
 from livelake.jobs.quality.features import (
     declared_features,
     declared_measures,
@@ -42,6 +43,21 @@ class TableSuite:
     declared_file: str | None
     # Foreign keys the gate resolves by a join; their expectations are in `expectations`.
     references: list[Reference] = field(default_factory=list)
+
+    def by_scope(self) -> list[TableSuite]:
+        """The suite as GE validates it: the rules of all staged rows under this suite's
+        name, and the `run_day` rules (drift, the day's row count) as `<name>.run_day`,
+        judged on the rows of the run's own day partition only. Empty parts are left out."""
+        day = [e for e in self.expectations if e["meta"].get("scope") == RUN_DAY_SCOPE]
+        rest = [e for e in self.expectations if e["meta"].get("scope") != RUN_DAY_SCOPE]
+        parts = [replace(self, expectations=rest)]
+        if day:
+            parts.append(replace(self, name=f"{self.name}.{RUN_DAY_SCOPE}", expectations=day))
+        return parts
+
+    @property
+    def of_run_day(self) -> bool:
+        return self.name.endswith(f".{RUN_DAY_SCOPE}")
 
     def without_references(self, dropped: list[Reference]) -> TableSuite:
         """The suite minus the expectations of `dropped` (dimensions that cannot be read)."""

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pytest
 
 from livelake.jobs.quality.drift import DriftPolicy, band, drift_expectations
-from livelake.jobs.quality.frame import RUN_DAY
 from livelake.jobs.quality.metrics import DAY_ROWS, compute_metrics, day_partition, tracked
 from livelake.lake import RunContext
 from livelake.lake.tables.audit import METRIC_HISTORY, PUBLISHED_RUNS
@@ -106,11 +105,10 @@ def test_the_baseline_uses_only_published_runs_of_the_trailing_days(lake, lake_r
         "column": "dwell_seconds",
         "min_value": 20.0,
         "max_value": 75.0,
-        # measured on the rows of the run's own day, as the metrics were
-        "row_condition": f"{RUN_DAY} == True",
-        "condition_parser": "pandas",
     }
     assert check["meta"]["severity"] == "warn"
+    # judged on the rows of the run's own day, as the metrics were measured
+    assert check["meta"]["scope"] == "run_day"
 
 
 def _seed(lake, values, column="dwell_seconds", metric="mean", table=VIEWS, day_rows=1000.0):
@@ -301,6 +299,8 @@ def test_through_the_gate_restaged_late_rows_are_not_measured_and_a_shift_warns(
     late = rows(day4, 4000, of=first)
     gate = run(day4, rows(day4, 41) + late, [day4, first])
     assert (gate.verdict, gate.failed_warning) == ("passed", 0)
+    # silver.views on every staged row, silver.views.run_day (drift, day rows) on day 4's
+    assert gate.suites == 2
     # Day 5's own dwell times shift tenfold: one warning, on that column, published anyway.
     day5 = first + timedelta(days=4)
     gate = run(day5, rows(day5, 410), [day5])
