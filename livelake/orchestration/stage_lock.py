@@ -34,10 +34,7 @@ def _holder(text: str) -> str:
         held = json.loads(text)
     except ValueError:
         return ""
-    return (
-        f" (run {held['run_id']}, pid {held['pid']} on {held['host']}, "
-        f"since {held['since']})"
-    )
+    return f" (run {held['run_id']}, pid {held['pid']} on {held['host']}, since {held['since']})"
 
 
 @contextmanager

@@ -49,16 +49,17 @@ def holder(lake_root):
 
 def test_a_second_run_of_a_held_stage_says_who_holds_it(lake_root, holder):
     process = holder()
-    with pytest.raises(RunConflictError) as conflict:
-        with stage_lock(str(lake_root), "bronze", DAY, "20260101T030000Z-loser000"):
-            pytest.fail("the lock was granted twice")
+    loser = stage_lock(str(lake_root), "bronze", DAY, "20260101T030000Z-loser000")
+    with pytest.raises(RunConflictError) as conflict, loser:
+        pytest.fail("the lock was granted twice")
     message = str(conflict.value)
     assert message.startswith("another run of 2026-01-01 is running bronze (run ")
     assert "20260101T020000Z-holder00" in message and f"pid {process.pid}" in message
     assert "nothing of this run was published" in message
     # Other stages and days are not held.
-    with stage_lock(str(lake_root), "silver", DAY, "r"), stage_lock(
-        str(lake_root), "bronze", date(2026, 1, 2), "r"
+    with (
+        stage_lock(str(lake_root), "silver", DAY, "r"),
+        stage_lock(str(lake_root), "bronze", date(2026, 1, 2), "r"),
     ):
         pass
 
@@ -72,9 +73,7 @@ def test_a_killed_holder_leaves_no_stale_lock(lake_root, holder):
         assert "20260101T040000Z-after000" in lock.read_text()
 
 
-def test_livelake_run_against_a_held_stage_exits_75_and_writes_nothing(
-    spark, lake_root, holder
-):
+def test_livelake_run_against_a_held_stage_exits_75_and_writes_nothing(spark, lake_root, holder):
     holder("bronze")
     result = CliRunner().invoke(
         app,
