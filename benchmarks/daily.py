@@ -24,8 +24,25 @@ from livelake.lake.tables.gold import AGGREGATES
 STAGES = ("bronze", "silver", "aggregates", "features", "training", "kpi")
 FULL_EVENTS, FALLBACK_EVENTS, QUICK_EVENTS = 2_000_000, 500_000, 20_000
 FULL_TIMEOUT_SECONDS = 30 * 60
+# The [fast] targets for the 2M-event day with default settings.
 TARGET_DAY_SECONDS = 300.0
-TARGET_VS_DUCKDB = 5.0
+TARGET_DAY_CPU_SECONDS = 450.0
+TARGET_VS_DUCKDB = 4.0
+
+
+def day_met(r: dict) -> bool:
+    """Every stage ok, within the wall and CPU budgets, and not a fallback size."""
+    cpu = sum(s["cpu_seconds"] for s in r["stages"])
+    return (
+        r["all_ok"]
+        and not r.get("fallback")
+        and r["total_seconds"] <= TARGET_DAY_SECONDS
+        and cpu <= TARGET_DAY_CPU_SECONDS
+    )
+
+
+def vs_duckdb_met(r: dict) -> bool:
+    return r["aggregates_vs_duckdb"] <= TARGET_VS_DUCKDB
 
 
 def run_pipeline(work: Path, events: int, stages: tuple[str, ...], timeout: float | None) -> dict:
@@ -114,7 +131,6 @@ def run(work: Path, quick: bool) -> dict:
         "events_per_second": spark["event_lines"] / total,
         "peak_rss_mb": spark["peak_rss_mb"],
         "all_ok": all(s["status"] == "ok" for s in spark["stages"]),
-        "target_day_met": total <= TARGET_DAY_SECONDS,
         "duckdb_aggregates": duck,
         "duckdb_identical": compare_aggregates(spark["lake_root"], duck_dir),
         "aggregates_seconds": aggregates["seconds"],
@@ -123,7 +139,6 @@ def run(work: Path, quick: bool) -> dict:
         "aggregates_vs_duckdb": aggregates["seconds"] / duck["seconds"],
         "aggregates_compute_vs_duckdb": (aggregates["seconds"] - aggregates["gate_seconds"])
         / duck["seconds"],
-        "target_vs_duckdb_met": aggregates["seconds"] / duck["seconds"] <= TARGET_VS_DUCKDB,
     }
 
 
@@ -156,8 +171,9 @@ def render(r: dict) -> list[str]:
         f" {sum(s['cpu_seconds'] for s in r['stages']):.1f} |"
         f" {r['gate_seconds']:.1f} | {r['gate_share']:.0%} | |",
         "",
-        f"- Events/s over the whole day: {r['events_per_second']:,.0f}; target day ≤ 300 s:"
-        f" {'met' if r['target_day_met'] else 'missed'}.",
+        f"- Events/s over the whole day: {r['events_per_second']:,.0f}; target day"
+        f" ≤ {TARGET_DAY_SECONDS:.0f} s and ≤ {TARGET_DAY_CPU_SECONDS:.0f} CPU s:"
+        f" {'met' if day_met(r) else 'missed'}.",
         f"- Peak RSS: driver Python {peak.get('driver_python', 0):,.0f} MB + JVM"
         f" {peak.get('jvm', 0):,.0f} MB (sum of per-process peaks: {peak['total']:,.0f} MB).",
         f"- Aggregates stage vs hand-written DuckDB over the same silver Parquet files:"
@@ -166,8 +182,9 @@ def render(r: dict) -> list[str]:
         f" **{r['aggregates_vs_duckdb']:.1f}×** (compute without the gate:"
         f" {r['aggregates_compute_vs_duckdb']:.1f}×; CPU seconds: Spark driver+JVM"
         f" {r['aggregates_cpu_seconds']:.1f} vs DuckDB {duck['cpu_seconds']:.1f} →"
-        f" {r['aggregates_cpu_seconds'] / duck['cpu_seconds']:.1f}×); target ≤ 5×:"
-        f" {'met' if r['target_vs_duckdb_met'] else 'missed'}. Same rows as Spark: "
+        f" {r['aggregates_cpu_seconds'] / duck['cpu_seconds']:.1f}×); target"
+        f" ≤ {TARGET_VS_DUCKDB:g}×: {'met' if vs_duckdb_met(r) else 'missed'}."
+        " Same rows as Spark: "
         + ", ".join(f"{e} {'yes' if ok else 'NO'}" for e, ok in r["duckdb_identical"].items())
         + ".",
         "",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
+from livelake.jobs.quality.expectation import RUN_DAY_SCOPE
 from livelake.jobs.quality.frame import (
     gate_columns,
     known_keys,
@@ -100,8 +101,10 @@ def judged_rows(
     marked = with_markers(rows, resolved)
     parts = []
     for part in suite.by_scope():
-        judged = run_day_rows(marked, part.table, day) if part.of_run_day else marked
+        judged = run_day_rows(marked, part.table, day) if part.scope == RUN_DAY_SCOPE else marked
         columns = suite_columns(part.table, part.expectations, judged.column_names)
+        # pandas keeps no rows in a frame of no columns: a row-count-only part keeps one.
+        columns = columns or judged.column_names[:1]
         parts.append((part, to_pandas(judged.select(columns))))
     return parts
 

@@ -43,32 +43,33 @@ class TableSuite:
     declared_file: str | None
     # Foreign keys the gate resolves by a join; their expectations are in `expectations`.
     references: list[Reference] = field(default_factory=list)
+    # `run_day`: a part of the suite judged on the rows of the run's own day (`by_scope`).
+    scope: str = "all"
 
     def by_scope(self) -> list[TableSuite]:
         """The suite as GE validates it: the rules of all staged rows under this suite's
         name, and the `run_day` rules (drift, the day's row count) as `<name>.run_day`,
-        judged on the rows of the run's own day partition only. Empty parts are left out."""
-        day = [e for e in self.expectations if e["meta"].get("scope") == RUN_DAY_SCOPE]
-        rest = [e for e in self.expectations if e["meta"].get("scope") != RUN_DAY_SCOPE]
+        judged on the rows of the run's own day partition only (when it has such rules)."""
+        day = [e for e in self.expectations if _scope(e) == RUN_DAY_SCOPE]
+        rest = [e for e in self.expectations if _scope(e) != RUN_DAY_SCOPE]
         parts = [replace(self, expectations=rest)]
         if day:
-            parts.append(replace(self, name=f"{self.name}.{RUN_DAY_SCOPE}", expectations=day))
+            name = f"{self.name}.{RUN_DAY_SCOPE}"
+            parts.append(replace(self, name=name, expectations=day, scope=RUN_DAY_SCOPE))
         return parts
-
-    @property
-    def of_run_day(self) -> bool:
-        return self.name.endswith(f".{RUN_DAY_SCOPE}")
 
     def without_references(self, dropped: list[Reference]) -> TableSuite:
         """The suite minus the expectations of `dropped` (dimensions that cannot be read)."""
         markers = {r.marker for r in dropped}
-        return TableSuite(
-            self.table,
-            self.name,
-            [e for e in self.expectations if e["kwargs"].get("column") not in markers],
-            self.declared_file,
-            [r for r in self.references if r not in dropped],
+        return replace(
+            self,
+            expectations=[e for e in self.expectations if e["kwargs"].get("column") not in markers],
+            references=[r for r in self.references if r not in dropped],
         )
+
+
+def _scope(config: dict[str, Any]) -> str | None:
+    return (config.get("meta") or {}).get("scope")
 
 
 def suite_name(table: Table) -> str:

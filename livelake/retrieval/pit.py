@@ -256,21 +256,18 @@ def _join(labels: pa.Table, frames: dict[str, pa.Table], engine: str) -> pa.Tabl
     if engine == "polars":
         import polars as pl
 
+        # Sorted once: an as-of join keeps the left side's order, so it stays sorted.
         out = pl.from_arrow(labels).sort(_TS)
         for entity, frame in frames.items():
             right = pl.from_arrow(frame).sort(_AVAILABLE)
-            out = (
-                out.sort(_TS)
-                .join_asof(
-                    right,
-                    left_on=_TS,
-                    right_on=_AVAILABLE,
-                    by=list(ENTITY_KEYS[entity]),
-                    strategy="backward",
-                    check_sortedness=False,  # both sides were just sorted on the asof keys
-                )
-                .drop(_AVAILABLE)
-            )
+            out = out.join_asof(
+                right,
+                left_on=_TS,
+                right_on=_AVAILABLE,
+                by=list(ENTITY_KEYS[entity]),
+                strategy="backward",
+                check_sortedness=False,  # both sides are sorted on the asof keys
+            ).drop(_AVAILABLE)
         return out.sort(_ROW).to_arrow()
     import duckdb
 
