@@ -245,7 +245,11 @@ def run(
         ),
     ] = False,
 ) -> None:
-    """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order."""
+    """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order.
+
+    Exit code 1: a stage failed (a refused gate, bad input).
+    Exit code 75: another run of the same stage and day is running; try again later.
+    """
     from livelake.jobs.quality.audit_index import write_reports
     from livelake.jobs.quality.gx_context import is_local
     from livelake.jobs.runner import DAILY_STAGES, days_between
