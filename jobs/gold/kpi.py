@@ -92,55 +92,43 @@ def dimensions(
     return relations
 
 
-Amounts = dict[tuple[str, str, str], float]  # (measure, breakdown, value) -> amount
+def measures(
+    spark: SparkSession, silver: Mapping[str, DataFrame], day: date
+) -> dict[tuple[str, str, str], float]:
+    """Every fact's measures for every breakdown value: {(measure, breakdown, value): amount}.
 
-
-def measures(spark: SparkSession, silver: Mapping[str, DataFrame], day: date) -> Amounts:
-    """Every fact's measures for every breakdown value of one day."""
-    return measures_by_day(spark, {day: silver})[day]
-
-
-def measures_by_day(
-    spark: SparkSession, silver_by_day: Mapping[date, Mapping[str, DataFrame]]
-) -> dict[date, Amounts]:
-    """Every fact's measures for every breakdown value, per day.
-
-    One Spark job per fact and day (its joins, one GROUPING SETS aggregate), all submitted
-    to one pool of a few threads so their scheduling overlaps, across days too (a day with
-    late data recomputes up to four); each result is a few thousand numbers, so it is
+    One Spark job per fact (its joins, one GROUPING SETS aggregate), submitted from a few
+    threads so their scheduling overlaps; the result is a few thousand numbers, so it is
     collected. Separate jobs plan and run far faster than one union of all nine facts.
     Relations that several facts read (views, orders, the dimensions) are persisted for the
-    duration, so each silver partition is scanned once.
+    duration, so each silver table is scanned once.
     """
     from pyspark import StorageLevel, inheritable_thread_target
 
-    relations = {day: dimensions(spark, silver, day) for day, silver in silver_by_day.items()}
+    relations = dimensions(spark, silver, day)
+    params = query_parameters(day)
     shared = [
-        frames[name].persist(StorageLevel.MEMORY_AND_DISK)
-        for frames in relations.values()
-        for name in frames
+        relations[name].persist(StorageLevel.MEMORY_AND_DISK)
+        for name in relations
         if sum(f"{{{name}}}" in fact.query for fact in FACTS) > 1
     ]
 
-    def aggregate(work: tuple[date, Fact]) -> list[Row]:
-        day, fact = work
-        rows = spark.sql(fact.query, **relations[day], **query_parameters(day))
+    def aggregate(fact: Fact) -> list[Row]:
+        rows = spark.sql(fact.query, **relations, **params)
         return spark.sql(_aggregate_sql(fact), rows=rows).collect()
 
-    work = [(day, fact) for day in sorted(relations) for fact in FACTS]
     try:
         with ThreadPoolExecutor(max_workers=PARALLEL_FACTS) as pool:
             # The pool's threads carry this thread's job tags, so their jobs are counted.
-            results = list(pool.map(inheritable_thread_target(spark)(aggregate), work))
+            results = list(pool.map(inheritable_thread_target(spark)(aggregate), FACTS))
     finally:
         for frame in shared:
             frame.unpersist()
-    out: dict[date, Amounts] = {day: {} for day in relations}
-    for (day, _), rows in zip(work, results, strict=True):
-        out[day].update(
-            {(r["measure"], r["breakdown"], r["breakdown_value"]): r["amount"] for r in rows}
-        )
-    return out
+    return {
+        (r["measure"], r["breakdown"], r["breakdown_value"]): r["amount"]
+        for rows in results
+        for r in rows
+    }
 
 
 def _round(number: float | None) -> float | None:
@@ -213,9 +201,8 @@ def transform(
     value) -> value; each later day's `previous_value` comes from the day computed before it.
     """
     rows: list[dict[str, object]] = []
-    amounts = measures_by_day(spark, silver_by_day)
     for day in sorted(silver_by_day):
-        computed = metric_rows(amounts[day], day, run_id, previous)
+        computed = metric_rows(measures(spark, silver_by_day[day], day), day, run_id, previous)
         previous = series_values(computed)
         rows += computed
     return spark.createDataFrame(
