@@ -58,9 +58,13 @@ def stage_lock(lake_root: str, stage: str, day: date, run_id: str) -> Iterator[N
             ) from None
         handle.seek(0)
         handle.truncate()
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        holder = {"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname()}
-        json.dump({**holder, "since": since}, handle)
+        holder = {
+            "run_id": run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        json.dump(holder, handle)
         handle.flush()
         try:
             yield
