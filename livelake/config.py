@@ -38,10 +38,12 @@ class Settings(BaseSettings):
     adaptive_min_rows: int = Field(
         100_000,
         ge=0,
-        description="Inputs smaller than this (a silver table's landed lines, a gold day's "
-        "silver rows) plan statically on one shuffle partition: adaptive query execution "
-        "re-plans every shuffle stage as a Spark job of its own, which costs a small input "
-        "more than it saves; 0 keeps the adaptive plan for every input",
+        description="Inputs smaller than this (a bronze delivery's estimated lines, a silver "
+        "table's landed lines, a gold day's silver rows) plan statically on one shuffle "
+        "partition and interpret their expressions: adaptive query execution re-plans every "
+        "shuffle stage as a Spark job of its own, and compiling generated code costs seconds, "
+        "both more than they save on a small input; 0 keeps the adaptive, compiled plan for "
+        "every input",
     )
     driver_memory: str = Field("4g", description="spark.driver.memory for local runs")
     pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")

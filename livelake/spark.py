@@ -25,6 +25,17 @@ DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 ADAPTIVE = "spark.sql.adaptive.enabled"
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage"
+# Which of Catalyst's code generators compile Java (`FALLBACK`, the default) or evaluate the
+# expression tree directly (`NO_CODEGEN`). An internal setting Spark's own test suites run in
+# both modes; there is no public switch for expression (not whole-stage) code generation.
+CODEGEN_FACTORY = "spark.sql.codegen.factoryMode"
+SMALL_INPUT_PLAN = {
+    ADAPTIVE: "false",
+    SHUFFLE_PARTITIONS: "1",
+    WHOLE_STAGE_CODEGEN: "false",
+    CODEGEN_FACTORY: "NO_CODEGEN",
+}
 
 
 class JavaMissingError(RuntimeError):
@@ -52,14 +63,17 @@ def delta_jars_present(spark: SparkSession) -> bool:
 @contextmanager
 def planned_for(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]:
     """Plan the block's queries for an input of `rows` rows, then restore the session's
-    settings; yields whether adaptive query execution stayed on.
+    settings; yields whether the input counts as large (adaptive, compiled plan).
 
-    From `cfg.adaptive_min_rows` rows on, the session's adaptive plan. Below, a static plan
-    with one shuffle partition: what AQE would coalesce so small an input to (one file per
-    written partition), without the Spark job AQE spends re-planning each shuffle stage.
+    From `cfg.adaptive_min_rows` rows on, the session's adaptive plan with generated code.
+    Below, `SMALL_INPUT_PLAN`: a static plan with one shuffle partition (what AQE would
+    coalesce so small an input to, without the Spark job AQE spends re-planning each shuffle
+    stage) whose expressions are interpreted, not compiled: Janino compiling the generated
+    Java of a wide silver projection costs seconds, interpreting it over 20k rows costs
+    milliseconds (a demo-size day's silver jobs: 38 s compiled, 23 s interpreted; BENCHMARKS.md).
     """
     adaptive = rows >= cfg.adaptive_min_rows
-    wanted = {} if adaptive else {ADAPTIVE: "false", SHUFFLE_PARTITIONS: "1"}
+    wanted = {} if adaptive else SMALL_INPUT_PLAN
     before = {key: spark.conf.get(key) for key in wanted}
     for key, value in wanted.items():
         spark.conf.set(key, value)

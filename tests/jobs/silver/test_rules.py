@@ -7,7 +7,13 @@ import pytest
 
 from livelake.config import load_settings
 from livelake.jobs.silver import rules
-from livelake.spark import ADAPTIVE, SHUFFLE_PARTITIONS, planned_for
+from livelake.spark import (
+    ADAPTIVE,
+    CODEGEN_FACTORY,
+    SHUFFLE_PARTITIONS,
+    WHOLE_STAGE_CODEGEN,
+    planned_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,16 +38,26 @@ def test_a_long_field_takes_whole_numbers_written_as_decimals_and_nothing_else(s
     assert [r[0] for r in frame.selectExpr(sql).collect()] == [37, 37, None, None, None]
 
 
-def test_a_small_input_plans_statically_on_one_shuffle_partition_and_settings_come_back(spark):
+def test_a_small_input_plans_statically_interpreted_on_one_partition_and_settings_come_back(
+    spark,
+):
     cfg = load_settings(adaptive_min_rows=1_000)
-    before = {key: spark.conf.get(key) for key in (ADAPTIVE, SHUFFLE_PARTITIONS)}
+    keys = (ADAPTIVE, SHUFFLE_PARTITIONS, WHOLE_STAGE_CODEGEN, CODEGEN_FACTORY)
+    before = {key: spark.conf.get(key) for key in keys}
 
-    with planned_for(spark, 999, cfg) as small:
-        inside_small = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
+    with planned_for(spark, 999, cfg) as large:
+        inside_small = tuple(spark.conf.get(key) for key in keys)
         partitions = spark.range(500).repartition("id").rdd.getNumPartitions()
-    with planned_for(spark, 1_000, cfg) as large:
-        inside_large = (spark.conf.get(ADAPTIVE), spark.conf.get(SHUFFLE_PARTITIONS))
+        # Interpreted expressions give what compiled ones give.
+        summed = spark.range(500).selectExpr("sum(id * 2 + 1) AS s").first()["s"]
+    with planned_for(spark, 1_000, cfg) as large_too:
+        inside_large = tuple(spark.conf.get(key) for key in keys)
 
-    assert (small, inside_small, partitions) == (False, ("false", "1"), 1)
-    assert (large, inside_large) == (True, (before[ADAPTIVE], before[SHUFFLE_PARTITIONS]))
+    assert (large, inside_small, partitions) == (
+        False,
+        ("false", "1", "false", "NO_CODEGEN"),
+        1,
+    )
+    assert summed == 250_000
+    assert (large_too, inside_large) == (True, tuple(before.values()))
     assert {key: spark.conf.get(key) for key in before} == before
