@@ -1,15 +1,19 @@
 """livelake_daily: one logical day through every stage, in flow order.
 
-bronze → twelve silver jobs → silver gate → aggregates → features (+ gate) → training
-examples (+ gate) → kpi. Each silver job conforms and stages one table after the jobs of the
-dimensions it references (independent ones run in parallel); the silver gate checks all
-twelve and publishes all or none. Every task runs one step for the run's logical day
-(`{{ ds }}`) via `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or
-spark-submit when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task
-without retries and nothing downstream runs; crashes are retried with exponential backoff.
-Every stage of `DAILY_STAGES` (`jobs/runner.py`) gets its task, in order. A last teardown task
-rewrites the audit index and evidence pages, also after a failed stage, without changing the
-run's state.
+wait for the day's deliveries → bronze → twelve silver jobs → silver gate → aggregates →
+features (+ gate) → training examples (+ gate) → kpi. Each silver job conforms and stages
+one table after the jobs of the dimensions it references (independent ones run in
+parallel); the silver gate checks all twelve and publishes all or none. Every task runs one
+step for the run's logical day (`{{ ds }}`) via
+`livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or spark-submit
+when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task without retries
+and nothing downstream runs; crashes are retried with exponential backoff. Every stage of
+`DAILY_STAGES` (`jobs/runner.py`) gets its task, in order. The first task,
+`wait_for_delivery`, is a deferrable sensor (`livelake.orchestration.delivery`): a delivered
+day passes at once; otherwise the triggerer polls for the `_manifest.json` of each expected
+source, and after `delivery_timeout_minutes` the task fails naming the missing sources and
+the day. A last teardown task rewrites the audit index and evidence pages, also after a
+failed stage, without changing the run's state.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from airflow.sdk import CronDataIntervalTimetable, TaskGroup, dag, task, teardow
 
 from livelake.jobs.runner import DAILY_STAGES, Stage
 from livelake.orchestration.assets import STAGE_OUTLETS
+from livelake.orchestration.delivery import DeliverySensor
 from livelake.orchestration.policy import DEFAULT_ARGS, MAX_ACTIVE_TASKS, START_DATE
 from livelake.orchestration.stages import silver_jobs
 
@@ -78,7 +83,12 @@ def silver_group(stage: Stage) -> TaskGroup:
     doc_md=__doc__,
 )
 def livelake_daily() -> None:
-    previous = None
+    previous = DeliverySensor(
+        task_id="wait_for_delivery",
+        day=DAY,
+        doc="wait for every expected source's _manifest.json of the day (deferred: the "
+        "triggerer polls); fail naming the missing sources after delivery_timeout_minutes",
+    )
     for stage in DAILY_STAGES:
         if stage.name == "silver":
             current = silver_group(stage)
@@ -86,8 +96,7 @@ def livelake_daily() -> None:
             current = run_stage.override(
                 task_id=stage.name, outlets=STAGE_OUTLETS[stage.name], doc=stage.description
             )(stage=stage.name, day=DAY)
-        if previous is not None:
-            previous >> current
+        previous >> current
         previous = current
     previous >> audit_reports()
 

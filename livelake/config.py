@@ -12,10 +12,10 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DeltaWriter = Literal["auto", "delta-rs", "delta-spark"]
 REMOTE_SCHEMES = ("s3://", "s3a://", "hdfs://", "gs://", "abfss://", "file://")
@@ -60,6 +60,22 @@ class Settings(BaseSettings):
         description="Run a day that has no delivered file (else bronze refuses: a missing or "
         "late delivery must not publish gold tables built from no data)",
     )
+    expected_sources: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("platform",),
+        min_length=1,
+        description="Sources whose delivery (`<landing_root>/<source>/dt=<day>/_manifest.json`) "
+        "the daily DAG waits for before it runs a day; comma-separated in the environment "
+        "(`LIVELAKE_EXPECTED_SOURCES=platform,taobao`)",
+    )
+    delivery_timeout_minutes: float = Field(
+        360,
+        gt=0,
+        description="How long the daily DAG waits for the day's deliveries before it fails, "
+        "naming the missing sources (the run for D starts at D+1 02:00 UTC: 6 hours)",
+    )
+    delivery_poke_seconds: float = Field(
+        60, ge=1, le=3600, description="How often the triggerer looks for missing deliveries"
+    )
     expectations_dir: str | None = Field(None, description="Override the bundled suites folder")
     models_root: str | None = Field(
         None, description="Where trained models and cards go (default: <lake_root>/../models)"
@@ -73,6 +89,13 @@ class Settings(BaseSettings):
         if value.startswith(REMOTE_SCHEMES):
             return value.rstrip("/")
         return str(Path(value).expanduser().resolve())
+
+    @field_validator("expected_sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("spark_master")
     @classmethod

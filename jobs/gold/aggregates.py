@@ -7,6 +7,9 @@ category) and aggregated per entity with a single groupBy holding all of that ta
 measures. Feature windows roll up from these rows, so silver history is never re-scanned.
 Late data: days listed in `audit/dirty_days` for this delivery are recomputed too, for the
 entities whose measures read the changed tables.
+A day with nothing delivered (silver's run of D had `nothing_to_do`, allowed by
+`allow_empty_days`) publishes no partition: no activity is what a missing partition already
+means to the windows, and an empty one would read as a day measured at zero.
 """
 
 from __future__ import annotations
@@ -144,6 +147,8 @@ def run(ctx: JobContext, day: date) -> StageReport:
     ctx = ctx.job(JOB, day)
     if not any(ctx.lake.exists(inputs.SILVER[name]) for name in EVENT_SOURCES):
         return StageReport(STAGE, day, "nothing_to_do", message="no silver event table exists yet")
+    if (reason := inputs.nothing_delivered(ctx, day)) is not None:
+        return inputs.empty_day_report(STAGE, day, reason, "daily aggregates")
     recompute = inputs.dirty_days(ctx, day)
     late_days: dict[str, set[date]] = {e: set() for e in ENTITIES}
     for dirty, tables in recompute.items():

@@ -7,6 +7,11 @@ history instead; both paths give the same values (tests/jobs/gold/test_features.
 Late data: when `audit/dirty_days` lists earlier days for this delivery, each affected
 entity's snapshots from the earliest such day up to D are rebuilt in order (each from the
 rebuilt one before it); snapshots of unaffected entities and earlier days stay untouched.
+A day with nothing delivered (allowed by `allow_empty_days`) still gets its snapshot, unlike
+the aggregates, training examples and KPIs of that day: a snapshot as of D is the state of
+each entity at the end of D, built from its history, not from D's events (the windows slide
+by one day over no activity, the profiles stay as they were), and D+1's training examples
+and point-in-time reads at D+1 need exactly that snapshot.
 """
 
 from __future__ import annotations

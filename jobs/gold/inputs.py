@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 from livelake.features.declarations import MEASURES
 from livelake.features.feature import ENTITIES
+from livelake.jobs.report import StageReport
 from livelake.lake.read import read_arrow
 from livelake.lake.registry import Table
-from livelake.lake.tables.audit import DIRTY_DAYS
+from livelake.lake.tables.audit import DIRTY_DAYS, STAGE_RUNS
 from livelake.lake.tables.silver import SILVER
 from livelake.spark import planned_for
 
@@ -133,6 +134,38 @@ def dirty_days(ctx: JobContext, day: date) -> dict[date, set[str]]:
     for row in rows:
         found.setdefault(row["event_date"], set()).add(row["table_name"].removeprefix("silver/"))
     return found
+
+
+def nothing_delivered(ctx: JobContext, day: date) -> str | None:
+    """Why `day` has no data, or None: silver's latest run for `day` (the stage, or its
+    gate task) ended `nothing_to_do`, i.e. no line at all was delivered on `day` (a day run
+    with `allow_empty_days`). Read from `audit/stage_runs` through Arrow, no Spark job."""
+    if not ctx.lake.exists(STAGE_RUNS):
+        return None
+    rows = read_arrow(
+        STAGE_RUNS,
+        columns=["stage", "status", "message", "finished_at"],
+        filter=(pc.field("day") == day)
+        & pc.field("stage").isin(["silver", "silver.gate"])
+        & (pc.field("status") != "started"),
+        lake_root=ctx.lake.lake_root,
+    ).to_pylist()
+    if not rows:
+        return None
+    latest = max(rows, key=lambda row: row["finished_at"])
+    return latest["message"] if latest["status"] == "nothing_to_do" else None
+
+
+def empty_day_report(stage: str, day: date, reason: str, tables: str) -> StageReport:
+    """The `nothing_to_do` of a gold stage that publishes no partition for a day without data:
+    a day built from no data would read as a real day of zero activity."""
+    return StageReport(
+        stage,
+        day,
+        "nothing_to_do",
+        message=f"nothing was delivered on {day} ({reason}): no {tables} of {day} published; "
+        "late data for the day, delivered later, builds them then",
+    )
 
 
 def affected_entities(tables: set[str]) -> set[str]:

@@ -9,6 +9,8 @@ repurchase window, so it costs in proportion to one day.
 Late data: when `audit/dirty_days` lists earlier days for this delivery (in tables the
 KPIs read), every day from the earliest of them up to D is recomputed in order, each
 day's `previous_value` taken from the recomputed day before, as aggregates and features do.
+A day with nothing delivered publishes no KPI rows: the dashboard shows a gap, not a
+collapse to zero that never happened.
 """
 
 from __future__ import annotations
@@ -285,6 +287,8 @@ def run(ctx: JobContext, day: date) -> StageReport:
     ctx = ctx.job(JOB, day)
     if not has_silver(ctx):
         return StageReport(STAGE, day, "nothing_to_do", message="no silver table published yet")
+    if (reason := inputs.nothing_delivered(ctx, day)) is not None:
+        return inputs.empty_day_report(STAGE, day, reason, "KPI rows")
     days = days_to_compute(ctx, day)
     silver = {d: read_silver(ctx, d) for d in days}
     previous = published_values(ctx, days[0] - timedelta(days=1))

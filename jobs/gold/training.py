@@ -8,6 +8,8 @@ for the product in that session on D. Features come from the snapshots of D-1 on
 transform filters them itself, so a snapshot of D can never leak into D's examples.
 Late data: when `audit/dirty_days` lists earlier days for this delivery, the examples from
 the earliest such day up to D are rebuilt (their labels or their D-1 features changed).
+A day with nothing delivered publishes no partition (no views, so no examples: an empty
+partition would read as a day nobody visited).
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ def run(ctx: JobContext, day: date) -> StageReport:
     ctx = ctx.job(JOB, day)
     if not ctx.lake.exists(inputs.SILVER["views"]):
         return StageReport(STAGE, day, "nothing_to_do", message="silver/views does not exist yet")
+    if (reason := inputs.nothing_delivered(ctx, day)) is not None:
+        return inputs.empty_day_report(STAGE, day, reason, "training examples")
     dirty = inputs.dirty_days(ctx, day)
     first = min(dirty, default=day)
     days = [first + timedelta(days=i) for i in range((day - first).days + 1)]

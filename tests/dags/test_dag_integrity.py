@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from livelake.lake.tables.silver import SILVER
+from livelake.orchestration.delivery import DeliverySensor
 from livelake.orchestration.local_airflow import DEFAULT_DAGS_FOLDER as DAGS_FOLDER
 
 # The declared silver tables (not the list the DAG is built from): one job each.
@@ -56,12 +57,16 @@ def test_daily_tasks_follow_the_stage_order(dagbag):
     assert names[:2] == ["bronze", "silver"]
     assert len(SILVER_TABLES) == 12
     # Silver is a group: twelve table jobs, then its gate; every other stage is one task.
-    expected = [n for n in names if n != "silver"]
+    # The day's deliveries are waited for first; the audit pages are rewritten last.
+    expected = ["wait_for_delivery"] + [n for n in names if n != "silver"]
     expected += [f"silver.{t}" for t in SILVER_TABLES] + ["silver.gate", "audit_reports"]
     assert sorted(dag.task_ids) == sorted(expected)
     tasks = [n if n != "silver" else "silver.gate" for n in names] + ["audit_reports"]
     for upstream, downstream in itertools.pairwise(tasks[1:]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    assert dag.get_task("bronze").upstream_task_ids == {"wait_for_delivery"}
+    assert dag.get_task("wait_for_delivery").upstream_task_ids == set()
+    assert isinstance(dag.get_task("wait_for_delivery"), DeliverySensor)
     assert dag.get_task("audit_reports").is_teardown  # runs after a failure, keeps its state
     assert [a.uri for a in dag.get_task("bronze").outlets] == ["livelake://bronze/"]
     assert [a.uri for a in dag.get_task("silver.gate").outlets] == ["livelake://silver/"]

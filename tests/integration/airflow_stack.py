@@ -1,4 +1,5 @@
-"""A real Airflow 3 on 127.0.0.1: api-server + scheduler + dag-processor, SQLite, temp home."""
+"""A real Airflow 3 on 127.0.0.1: api-server + scheduler + dag-processor + triggerer (deferred
+tasks, e.g. the wait for a delivery), SQLite, temp home."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class Airflow:
 
     def log_tail(self, lines: int = 60) -> str:
         out = []
-        for name in ("api-server", "scheduler", "dag-processor"):
+        for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
             text = (self.home / f"{name}.log").read_text(errors="replace").splitlines()
             out.append(f"--- {name}.log ---\n" + "\n".join(text[-lines:]))
         return "\n".join(out)
@@ -78,7 +79,7 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def airflow_stack(home: Path, extra_env: dict[str, str], timeout_seconds: float = 300):
-    """Yield a running Airflow; stop the three processes it started (and only those)."""
+    """Yield a running Airflow; stop the four processes it started (and only those)."""
     port = free_port()
     env = airflow_env(home, port, extra_env)
     home.mkdir(parents=True, exist_ok=True)
@@ -88,6 +89,7 @@ def airflow_stack(home: Path, extra_env: dict[str, str], timeout_seconds: float 
         "api-server": [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
         "scheduler": [airflow, "scheduler"],
         "dag-processor": [airflow, "dag-processor"],
+        "triggerer": [airflow, "triggerer"],
     }
     procs: list[subprocess.Popen] = []
     stack = Airflow(f"http://127.0.0.1:{port}", home)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,8 @@ VIEW = (
 
 
 def deliver_day(landing: Path, day: date, views: int = 2) -> Path:
-    """One platform delivery for `day`: `views` view events and a two-row users export."""
+    """One platform delivery for `day`: `views` view events, a two-row users export and the
+    manifest that completes the delivery (written last)."""
     folder = landing / "platform" / f"dt={day.isoformat()}"
     (folder / "events/views").mkdir(parents=True, exist_ok=True)
     (folder / "exports").mkdir(parents=True, exist_ok=True)
@@ -22,4 +24,6 @@ def deliver_day(landing: Path, day: date, views: int = 2) -> Path:
         gzip.compress(lines.encode(), mtime=0)
     )
     (folder / "exports/users.csv").write_text(f"user_id,region\nu-{day}-1,east\nu-{day}-2,\n")
+    manifest = {"source": "platform", "delivery_date": day.isoformat(), "format_version": 1}
+    (folder / "_manifest.json").write_text(json.dumps(manifest) + "\n")
     return folder
