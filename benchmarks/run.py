@@ -20,7 +20,16 @@ from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import daily, generator, incremental, pit_join, profile, reads, scaling
+from benchmarks import (
+    daily,
+    generator,
+    incremental,
+    pit_join,
+    profile,
+    reads,
+    scaling,
+    small_plans,
+)
 from benchmarks.measure import ROOT, load_average
 from livelake.config import settings
 
@@ -34,6 +43,7 @@ ANALYSIS = ROOT / "benchmarks" / "analysis.md"
 SECTIONS: dict[str, ModuleType] = {
     "generator": generator,
     "profile": profile,
+    "small_plans": small_plans,
     "daily": daily,
     "incremental": incremental,
     "pit_join": pit_join,

@@ -27,6 +27,7 @@ TABLE_HEADERS = {
     "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
     "profile": "| stage | status | seconds | CPU s | Spark jobs | gate seconds | gate jobs |",
+    "small_plans": "| run | plan | bronze | silver | aggregates | features | training | kpi |",
 }
 
 
@@ -74,3 +75,17 @@ def test_quick_run_reports_daily_incremental_and_scaling_tables(tmp_path: Path) 
     daily = results["sections"]["daily"]
     assert all(s["status"] == "ok" for s in daily["stages"]), daily["stages"]
     assert all(daily["duckdb_identical"].values()), daily["duckdb_identical"]
+
+
+@pytest.mark.bench  # the demo-size day four times in one child
+def test_small_plans_runs_the_day_compiled_and_interpreted_twice_each(tmp_path: Path) -> None:
+    text, results = run_quick(tmp_path, ["small_plans"])
+    assert_sections(text, results, ["small_plans"])
+    days = results["sections"]["small_plans"]["days"]
+    assert [(d["way"], d["warm"]) for d in days] == [
+        ("compiled", False),
+        ("interpreted", False),
+        ("compiled", True),
+        ("interpreted", True),
+    ]
+    assert all(d["status"] == ["ok"] for d in days), days
