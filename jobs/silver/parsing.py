@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from livelake.jobs.silver import rules
 from livelake.jobs.silver.pii import PiiKey, pseudonym
 from livelake.lake.tables.silver import SilverTable
+from livelake.landing import header_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -56,11 +57,6 @@ def _strip_quoted(raw: Column) -> Column:
     # character in Java's regex engine, and a long field overflowed the executor's stack;
     # a doubled quote is two adjacent quoted runs, removed the same.
     return F.regexp_replace(raw, r'"[^"]*"', "")
-
-
-def header_columns(header: str) -> list[str]:
-    """Column names of a CSV header line (BOM, quotes and blanks removed)."""
-    return [c.strip().strip('"') for c in header.lstrip("\ufeff").split(",")]
 
 
 def _undeclared(names: Column | list[str], values: Column | list[Column], pii: PiiKey) -> Column:
