@@ -87,12 +87,13 @@ _STRING = r'"[^"]*"'
 _NESTING = 3
 # A \uD800-\uDFFF escape without its pair is no Unicode character; Spark would turn it into
 # "?" and publish the changed text.
+# (An escape is a backslash that an odd number of backslashes precede.)
 _LONE_SURROGATE = (
-    r"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
-    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
+    r"(?i)(?<!\\)(?:\\\\)*(?:\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})"
 )
-# Outside strings, JSON has no letters but those of true, false, null and exponents: a bare
-# word is an unquoted name or value, which Spark's lenient parser would accept.
+# Outside strings, JSON has no letters but those of true, false, null and exponents, and no
+# single quotes, which Spark's lenient parser accepts around names and values.
 _BARE_WORD = r"[A-DF-Za-df-z_$']"
 
 
@@ -137,9 +138,16 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
             text.rlike(_LONE_SURROGATE),
             "line has a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair)",
         ),
-        (shape.rlike(r"[\[{]"), f"line nests objects or arrays deeper than {_NESTING} levels"),
+        # Still braced after the reductions: one object, nested deeper than they reach.
+        (
+            shape.rlike(r"(?s)^\s*\{.*\}\s*$"),
+            f"line nests objects or arrays deeper than {_NESTING} levels (fields are flat)",
+        ),
         (~shape.rlike(r"^\s*O\s*$"), "line has text after its JSON object"),
-        (bare.rlike(_BARE_WORD), "line has a bare word outside strings (an unquoted name?)"),
+        (
+            bare.rlike(_BARE_WORD),
+            'line has a bare word or single quotes outside strings (JSON quotes with ")',
+        ),
         (
             F.size(repeated) > 0,
             F.concat(F.lit("line names "), repeated[0], F.lit(" more than once (any case)")),
