@@ -136,3 +136,15 @@ def test_text_after_the_object_and_numbers_sent_as_strings_are_malformed(spark, 
         4: "dwell_seconds '7' is a JSON string; the landing format sends a whole number",
     }
     assert sorted(r["event_id"] for r in conformed.silver.collect()) == ["e6", "e7"]
+
+
+def test_a_megabyte_line_is_parsed_not_a_stack_overflow(spark, env):
+    # A regex alternation repeated per character overflowed the executor's stack at ~100 KB.
+    long_text = 'a\\"b\\\\' * 120_000 + "x" * 200_000
+    lines = [event("e1", T, visit_id=long_text), event("e2", T, visit_id=long_text) + "xyz"]
+    conformed = views.transform(bronze_frame(spark, "views", lines, DAY), env)
+
+    assert [len(r["visit_id"]) for r in conformed.silver.collect()] == [len(long_text)]
+    assert [r["rule"] for r in conformed.quarantine.collect()] == [
+        "line has text after its JSON object"
+    ]
