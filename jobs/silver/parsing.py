@@ -87,10 +87,10 @@ _STRING = r'"[^"]*"'
 _NESTING = 3
 # A \uD800-\uDFFF escape without its pair is no Unicode character; Spark would turn it into
 # "?" and publish the changed text.
-# (An escape is a backslash that an odd number of backslashes precede.)
+# (Checked once escaped backslashes are gone: `\\ud800` is a backslash, then text.)
 _LONE_SURROGATE = (
-    r"(?i)(?<!\\)(?:\\\\)*(?:\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
-    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})"
+    r"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
 )
 # Outside strings, JSON has no letters but those of true, false, null and exponents, and no
 # single quotes, which Spark's lenient parser accepts around names and values.
@@ -135,7 +135,7 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
             "line is not valid JSON (e.g. a raw control character inside a string)",
         ),
         (
-            text.rlike(_LONE_SURROGATE),
+            F.regexp_replace(text, r"\\\\", "").rlike(_LONE_SURROGATE),
             "line has a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair)",
         ),
         # Still braced after the reductions: one object, nested deeper than they reach.

@@ -516,6 +516,14 @@ KINDS: tuple[Kind, ...] = (
         ),
     ),
     _views(
+        "escaped_backslash_before_surrogate_like_text",
+        st.tuples(TEXT, st.integers(0xD800, 0xDFFF)),
+        lambda u, v: one(
+            dumps(view(u, visit_id=f"{v[0]}\\u{v[1]:04x}")),
+            published_view(u, visit_id=f"{v[0]}\\u{v[1]:04x}"),
+        ),
+    ),
+    _views(
         "raw_control_character_in_a_string",
         st.tuples(TEXT, st.sampled_from([chr(c) for c in range(1, 32) if c not in (10, 13)])),
         lambda u, v: one(
