@@ -32,6 +32,11 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def header_columns(header: str) -> list[str]:
+    """Column names of a CSV header line (BOM, quotes and blanks removed)."""
+    return [c.strip().strip('"') for c in header.lstrip("\ufeff").split(",")]
+
+
 def iso_ms(column: str) -> pl.Expr:
     """Epoch milliseconds -> `2026-01-03T14:05:09.123Z` (null stays null)."""
     return (

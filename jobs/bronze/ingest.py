@@ -9,9 +9,7 @@ re-delivering or re-running a day changes nothing.
 
 from __future__ import annotations
 
-import gzip
 import time
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +18,8 @@ from typing import TYPE_CHECKING
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
+from livelake.jobs.bronze import bad_files
+from livelake.jobs.bronze.bad_files import Unreadable
 from livelake.jobs.report import StageReport, TableCounts
 from livelake.lake import StagedWrite, storage
 from livelake.lake.read import read_arrow
@@ -66,7 +66,8 @@ def discover(landing_root: str, day: date) -> tuple[list[LandedFile], list[str]]
     found: list[LandedFile] = []
     unknown: list[str] = []
     sources = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
-    for source in sorted(s for s in sources if s.type == pafs.FileType.Directory):
+    folders = (s for s in sources if s.type == pafs.FileType.Directory)
+    for source in sorted(folders, key=lambda i: i.path):  # FileInfo has no order of its own
         day_dir = f"{source.path}/dt={day.isoformat()}"
         selector = pafs.FileSelector(day_dir, recursive=True, allow_not_found=True)
         for info in sorted(fs.get_file_info(selector), key=lambda i: i.path):
@@ -101,7 +102,8 @@ def most_lines(files: list[LandedFile]) -> int:
 
 
 def file_checksums(ctx: JobContext, files: list[LandedFile]) -> dict[str, str]:
-    """SHA-256 of each file's bytes, computed on the executors."""
+    """SHA-256 of each file's bytes, computed on the executors (Spark lists no zero-byte
+    file, whose checksum is known)."""
     from pyspark.sql import functions as F
 
     if not files:
@@ -114,7 +116,8 @@ def file_checksums(ctx: JobContext, files: list[LandedFile]) -> dict[str, str]:
         .collect()
     )
     normalised = {_normal(uri): rel for uri, rel in by_uri.items()}
-    return {normalised[_normal(r["path"])]: r["sha"] for r in rows}
+    found = {normalised[_normal(r["path"])]: r["sha"] for r in rows}
+    return {f.relative_path: found.get(f.relative_path, bad_files.EMPTY_SHA256) for f in files}
 
 
 def _normal(uri: str) -> str:
@@ -136,7 +139,10 @@ def already_ingested(ctx: JobContext, checksums: set[str]) -> set[str]:
 def lines_of(
     ctx: JobContext, files: list[LandedFile], checksums: dict[str, str], day: date
 ) -> DataFrame:
-    """One row per line of the given files (all of one bronze table), line-numbered."""
+    """One row per line of the given files (all of one bronze table), line-numbered.
+
+    A line ends at LF or CRLF (a CRLF export's lines carry no CR). A file that is not UTF-8
+    text fails the job (`bad_files.not_text`), so the run can name it and stop."""
     from pyspark.sql import functions as F
 
     uris = [storage.spark_uri(f.absolute_uri) for f in files]
@@ -153,11 +159,14 @@ def lines_of(
         ],
         "uri string, source string, source_file string, file_sha256 string, is_csv boolean",
     )
-    text = F.regexp_replace(F.col("value"), r"\n$", "")
+    # `\z`, not `$`: Java's `$` also matches before a last line end, which dropped a
+    # file's last line when it was empty.
+    text = F.regexp_replace(F.col("value"), r"\r?\n\z", "")
     whole = ctx.spark.read.text(uris, wholetext=True).select(
         F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "").alias("uri"),
-        F.when(F.col("value") == "", F.array().cast("array<string>"))
-        .otherwise(F.split(text, "\n"))
+        F.when(bad_files.not_text(F.col("value")), F.raise_error(F.lit(bad_files.NOT_TEXT)))
+        .when(F.col("value") == "", F.array().cast("array<string>"))
+        .otherwise(F.split(text, r"\r?\n"))
         .alias("lines"),
     )
     exploded = whole.join(F.broadcast(meta), "uri").select(
@@ -228,22 +237,30 @@ def run(ctx: JobContext, day: date) -> StageReport:
             ledger.append(
                 _ledger_row(skipped, checksums, day, 0, "skipped_already_ingested", ctx, now)
             )
+    fresh = [f for files_of in fresh_by_table.values() for f in files_of]
+    rejected = bad_files.before_reading(ctx.settings.landing_root, fresh)
+    if rejected:
+        return _rejected(ctx, day, rejected, checksums, now, started)
     # Stage every table before committing any, so a file Spark cannot read (a truncated
-    # gzip) stops the run with nothing of its bronze committed.
+    # gzip, a file not in UTF-8) stops the run with nothing of its bronze committed. A table
+    # that fails does not stop the others' staging: the run names every bad file at once.
     staged_by_table: dict[str, StagedWrite] = {}
-    try:
-        for name, fresh in fresh_by_table.items():
-            if fresh:
-                lines = lines_of(ctx, fresh, checksums, day)
-                with planned_for(ctx.spark, most_lines(fresh), ctx.settings):
+    failed: dict[str, Exception] = {}
+    for name, table_files in fresh_by_table.items():
+        if table_files:
+            try:
+                lines = lines_of(ctx, table_files, checksums, day)
+                with planned_for(ctx.spark, most_lines(table_files), ctx.settings):
                     staged_by_table[name] = ctx.lake.stage(BRONZE[name], lines, "append")
-    except Exception:
+            except Exception as error:  # named below, or raised again
+                failed[name] = error
+    if failed:
         for staged in staged_by_table.values():
             staged.abort()
-        fresh = [f for files_of in fresh_by_table.values() for f in files_of]
-        rejected = unreadable_files(ctx.settings.landing_root, fresh)
+        suspects = [f for name in failed for f in fresh_by_table[name]]
+        rejected = bad_files.diagnose(ctx.settings.landing_root, suspects)
         if not rejected:
-            raise
+            raise next(iter(failed.values()))
         return _rejected(ctx, day, rejected, checksums, now, started)
     counts: list[TableCounts] = []
     for name, fresh in fresh_by_table.items():
@@ -276,37 +293,6 @@ def run(ctx: JobContext, day: date) -> StageReport:
     )
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    landed: LandedFile
-    problem: str
-    readable_lines: int
-
-
-def unreadable_files(landing_root: str, files: list[LandedFile]) -> list[Unreadable]:
-    """The compressed files that do not decompress to their end, with what is wrong.
-
-    Only asked after Spark failed to read a table's files, to name the culprit: each file
-    is streamed through gzip once here, never held whole in memory."""
-    fs, root = storage.filesystem(landing_root)
-    found = []
-    for landed in files:
-        if not landed.relative_path.endswith(".gz"):
-            continue
-        lines = 0
-        try:
-            path = f"{root}/{landed.relative_path}"
-            with (
-                fs.open_input_stream(path, compression=None) as raw,
-                gzip.GzipFile(fileobj=raw) as unzipped,
-            ):
-                for _line in unzipped:
-                    lines += 1
-        except (EOFError, OSError, zlib.error) as error:
-            found.append(Unreadable(landed, f"corrupt or truncated gzip ({error})", lines))
-    return found
-
-
 def _rejected(
     ctx: JobContext,
     day: date,
@@ -318,7 +304,7 @@ def _rejected(
     """Ledger the unreadable files and stop the run, naming them and what to do."""
     rows = []
     for bad in rejected:
-        row = _ledger_row(bad.landed, checksums, day, bad.readable_lines, "rejected", ctx, now)
+        row = _ledger_row(bad.landed, checksums, day, bad.lines, "rejected", ctx, now)
         rows.append(row | {"reason": bad.problem})
     ctx.lake.append_records(INGEST_LEDGER, rows, ctx.run)
     first = rejected[0]
@@ -328,10 +314,10 @@ def _rejected(
         day,
         "failed",
         message=(
-            f"{first.landed.relative_path}{others}: {first.problem}, readable up to line "
-            f"{first.readable_lines}. Nothing of bronze for {day} was committed; the files are "
-            "in audit/ingest_ledger as rejected. Ask the source to deliver the file again (or "
-            "move it out of the delivery folder) and rerun the day."
+            f"{first.landed.relative_path}{others}: {first.problem} ({first.lines} line(s) "
+            f"read). Nothing of bronze for {day} was committed; the file(s) are in "
+            f"audit/ingest_ledger as rejected with their reasons. {first.fix} (or move it out "
+            "of the delivery folder) and rerun the day."
         ),
         seconds=time.monotonic() - started,
     )

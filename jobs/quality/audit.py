@@ -84,10 +84,14 @@ class DayAudit:
 
     @property
     def rejected_files(self) -> list[dict[str, Any]]:
-        """Landed files bronze rejected (unreadable) and has not ingested since."""
-        ingested = {r["source_file"] for r in self.landed if r["outcome"] == "ingested"}
-        rejected = [r for r in self.landed if r["outcome"] == "rejected"]
-        return [r for r in rejected if r["source_file"] not in ingested]
+        """Landed files the day's latest bronze run rejected (unreadable, empty, not UTF-8,
+        no sound header). A later run that ingests the day resolves them, whether the file
+        was delivered again or moved out of the delivery, as the run's message suggests."""
+        if not self.landed:
+            return []
+        # One ingest writes its ledger rows with one timestamp (a run id may span retries).
+        latest = max(r["ingested_at"] for r in self.landed)
+        return [r for r in self.landed if r["ingested_at"] == latest and r["outcome"] == "rejected"]
 
     @property
     def interrupted(self) -> list[StageRun]:

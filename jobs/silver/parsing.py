@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from livelake.jobs.silver import rules
 from livelake.jobs.silver.pii import PiiKey, pseudonym
 from livelake.lake.tables.silver import SilverTable
+from livelake.landing import header_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -52,12 +53,10 @@ class Conformed(NamedTuple):
 def _strip_quoted(raw: Column) -> Column:
     from pyspark.sql import functions as F
 
-    return F.regexp_replace(raw, r'"([^"]|"")*"', "")
-
-
-def header_columns(header: str) -> list[str]:
-    """Column names of a CSV header line (BOM, quotes and blanks removed)."""
-    return [c.strip().strip('"') for c in header.lstrip("\ufeff").split(",")]
+    # `"[^"]*"` rather than `"([^"]|"")*"`: an alternation under `*` recurses once per
+    # character in Java's regex engine, and a long field overflowed the executor's stack;
+    # a doubled quote is two adjacent quoted runs, removed the same.
+    return F.regexp_replace(raw, r'"[^"]*"', "")
 
 
 def _undeclared(names: Column | list[str], values: Column | list[Column], pii: PiiKey) -> Column:
@@ -79,22 +78,89 @@ def _undeclared(names: Column | list[str], values: Column | list[Column], pii: P
 # Types a JSON line must send as JSON numbers / booleans, never as quoted strings (amounts
 # may also come as decimal strings such as "12.50", which keep them exact).
 _UNQUOTED = ("long", "double", "boolean")
-# Quoted strings, then innermost objects and arrays, reduced to one letter: a line that is
-# exactly one JSON object (nested up to this depth) reduces to "O".
-_QUOTED = r'"(\\.|[^"\\])*"'
+# Escapes, then quoted strings, then innermost objects and arrays, reduced to one letter: a
+# line that is exactly one JSON object (nested up to this depth) reduces to "O". Only
+# character classes repeat, never a group, so Java's regex engine does not recurse per
+# character and a 1 MB line cannot overflow its stack.
+_ESCAPE = r"(?s)\\."
+_STRING = r'"[^"]*"'
 _NESTING = 3
+# A \uD800-\uDFFF escape without its pair is no Unicode character; Spark would turn it into
+# "?" and publish the changed text.
+# (Checked once escaped backslashes are gone: `\\ud800` is a backslash, then text.)
+_LONE_SURROGATE = (
+    r"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
+)
+# Outside strings, JSON has no letters but those of true, false, null and exponents, and no
+# single quotes, which Spark's lenient parser accepts around names and values.
+_BARE_WORD = r"[A-DF-Za-df-z_$']"
 
 
-def _one_object(raw: Column) -> Column:
-    """The line is a single JSON object with nothing after it (Spark's parser stops at the
-    end of the first value, so `{...}xyz` would otherwise pass)."""
+def _shape(text: Column) -> Column:
+    """The line with strings as "s" and each innermost object / array as "O" / "A"."""
     from pyspark.sql import functions as F
 
-    shape = F.regexp_replace(raw, _QUOTED, "s")
+    shape = F.regexp_replace(F.regexp_replace(text, _ESCAPE, "e"), _STRING, "s")
     for _ in range(_NESTING):
         shape = F.regexp_replace(shape, r"\[[^\[\]{}]*\]", "A")
         shape = F.regexp_replace(shape, r"\{[^\[\]{}]*\}", "O")
-    return F.trim(shape) == F.lit("O")
+    return shape
+
+
+def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, str | Column]]:
+    """(broken, rule) pairs a JSON line must pass before its fields are read, in order.
+
+    Spark's JSON functions are lenient where the landing format is strict: they stop after
+    the first value, take the last of a repeated name, turn a lone surrogate into "?", and
+    hand a nested object to a string field as its JSON text. Each leniency would publish a
+    value the source never sent, so each is a malformed line here.
+    """
+    from pyspark.sql import functions as F
+
+    keys = F.transform(F.json_object_keys(text), lambda k: F.lower(F.trim(k)))
+    repeated = F.filter(keys, lambda k: F.size(F.filter(keys, lambda j: j == k)) > 1)
+    names = "|".join(re.escape(n) for n in declared)
+    nested = F.regexp_extract(text, f'(?i)"({names})"\\s*:\\s*[\\[{{]', 1)
+    shape = _shape(text)
+    bare = F.regexp_replace(
+        F.regexp_replace(F.regexp_replace(text, _ESCAPE, "e"), _STRING, "0"),
+        r"\b(true|false|null)\b",
+        "",
+    )
+    return [
+        (F.json_object_keys(text).isNull(), "line is not a JSON object"),
+        (
+            F.from_json(text, "map<string,string>").isNull(),
+            "line is not valid JSON (e.g. a raw control character inside a string)",
+        ),
+        (
+            F.regexp_replace(text, r"\\\\", "").rlike(_LONE_SURROGATE),
+            "line has a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair)",
+        ),
+        # Still braced after the reductions: one object, nested deeper than they reach.
+        (
+            shape.rlike(r"(?s)^\s*\{.*\}\s*$"),
+            f"line nests objects or arrays deeper than {_NESTING} levels (fields are flat)",
+        ),
+        (~shape.rlike(r"^\s*O\s*$"), "line has text after its JSON object"),
+        (
+            bare.rlike(_BARE_WORD),
+            'line has a bare word or single quotes outside strings (JSON quotes with ")',
+        ),
+        (
+            F.size(repeated) > 0,
+            F.concat(F.lit("line names "), repeated[0], F.lit(" more than once (any case)")),
+        ),
+        (
+            nested != "",
+            F.concat(
+                F.lit("field "),
+                F.lower(nested),
+                F.lit(" holds a JSON object or array; the landing format sends a plain value"),
+            ),
+        ),
+    ]
 
 
 def _sent_as_string(raw: Column, names: list[str]) -> Column:
@@ -108,8 +174,10 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     from pyspark.sql import functions as F
 
     landed = spec.landed_names
+    # A UTF-8 byte order mark is no part of the line (editors on Windows write one).
+    text = F.regexp_replace(F.col("raw"), "^\ufeff", "")
     fields = F.transform_keys(
-        F.from_json("raw", "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
+        F.from_json(text, "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
     )
     texts = {
         f.name: F.coalesce(*[fields[n] for n, name in landed.items() if name == f.name])
@@ -117,9 +185,12 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     }
     declared = F.array(*[F.lit(n) for n in landed])
     extra = F.map_filter(fields, lambda k, _v: ~F.array_contains(declared, k))
-    is_object = F.json_object_keys("raw").isNotNull()
+    problems = _syntax_problems(text, list(landed))
+    rule: Column = F.lit(None).cast("string")
+    for broken, says in reversed(problems):
+        rule = F.when(broken, says).otherwise(rule)
     quoted = [
-        _sent_as_string(F.col("raw"), [n for n, name in landed.items() if name == f.name]).alias(
+        _sent_as_string(text, [n for n, name in landed.items() if name == f.name]).alias(
             f"_string_{f.name}"
         )
         for f in spec.fields
@@ -127,10 +198,8 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     ]
     return bronze.select(
         "*",
-        (is_object & _one_object(F.col("raw"))).alias("_syntax_ok"),
-        F.when(is_object, F.lit("line has text after its JSON object"))
-        .otherwise(F.lit("line is not a JSON object"))
-        .alias("_syntax_rule"),
+        rule.isNull().alias("_syntax_ok"),
+        rule.alias("_syntax_rule"),
         *quoted,
         F.when(F.size(extra) > 0, _undeclared(F.map_keys(extra), extra, pii)).alias("extra_fields"),
         *[texts[n].alias(f"_text_{n}") for n in spec.field_names],

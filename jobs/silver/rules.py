@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
 FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
+# A timestamp starts with its date (docs/landing-format.md: ISO-8601).
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
 # How many characters of a bad value a rule text quotes.
 QUOTED_CHARS = 80
 _CASTS = {
@@ -83,9 +85,15 @@ def typed(source: str, type_: str) -> str:
     if type_ == "boolean":
         return f"try_cast(lower(trim({source})) AS boolean)"
     if type_ == "long":  # JSON writers may print whole numbers as 37.0
+        # Only up to 2^53, where a double still holds every whole number: beyond it, Spark
+        # casts 2^63 and larger to the largest long instead of failing.
         number = f"try_cast(trim({source}) AS double)"
-        whole = f"CASE WHEN {number} = floor({number}) THEN try_cast({number} AS bigint) END"
+        exact = f"{number} = floor({number}) AND abs({number}) <= {2**53}"
+        whole = f"CASE WHEN {exact} THEN try_cast({number} AS bigint) END"
         return f"coalesce(try_cast(trim({source}) AS bigint), {whole})"
+    if type_ == "timestamp":  # Spark reads a bare time ('10:05') as that time today
+        has_date = f"trim({source}) RLIKE {text(ISO_DATE)}"
+        return f"CASE WHEN {has_date} THEN try_cast(trim({source}) AS timestamp) END"
     return f"try_cast(trim({source}) AS {target})"
 
 

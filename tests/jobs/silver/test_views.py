@@ -87,17 +87,18 @@ def test_pii_under_another_case_or_name_or_undeclared_never_reaches_silver_raw(s
         event("e2", T, phone="13800000000", email="ann@example.com"),
         event("e3", T).replace('"user_id":"u1"', '"user_id":"u1","USER_ID":"u2"'),
     ]
-    rows = {
-        r["event_id"]: r
-        for r in views.transform(bronze_frame(spark, "views", lines, DAY), env).silver.collect()
-    }
+    conformed = views.transform(bronze_frame(spark, "views", lines, DAY), env)
+    rows = {r["event_id"]: r for r in conformed.silver.collect()}
 
     assert (rows["e1"]["device_pseudonym"], rows["e1"]["ip_pseudonym"]) == (
         mac("d1"),
         mac("1.2.3.4"),
     )
     assert rows["e1"]["extra_fields"] is None
-    assert (rows["e3"]["user_id"], rows["e3"]["extra_fields"]) == ("u2", None)  # last key wins
+    # Which of two user_ids is meant is a guess: the line is malformed, not last-key-wins.
+    assert [(r["line_number"], r["rule"]) for r in conformed.quarantine.collect()] == [
+        (3, "line names user_id more than once (any case)")
+    ]
     assert json.loads(rows["e2"]["extra_fields"]) == {
         "phone_pseudonym": mac("13800000000"),
         "email_pseudonym": mac("ann@example.com"),
@@ -135,3 +136,15 @@ def test_text_after_the_object_and_numbers_sent_as_strings_are_malformed(spark, 
         4: "dwell_seconds '7' is a JSON string; the landing format sends a whole number",
     }
     assert sorted(r["event_id"] for r in conformed.silver.collect()) == ["e6", "e7"]
+
+
+def test_a_megabyte_line_is_parsed_not_a_stack_overflow(spark, env):
+    # A regex alternation repeated per character overflowed the executor's stack at ~100 KB.
+    long_text = 'a\\"b\\\\' * 120_000 + "x" * 200_000
+    lines = [event("e1", T, visit_id=long_text), event("e2", T, visit_id=long_text) + "xyz"]
+    conformed = views.transform(bronze_frame(spark, "views", lines, DAY), env)
+
+    assert [len(r["visit_id"]) for r in conformed.silver.collect()] == [len(long_text)]
+    assert [r["rule"] for r in conformed.quarantine.collect()] == [
+        "line has text after its JSON object"
+    ]
