@@ -18,10 +18,12 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from livelake.lake.tables.silver import EXPORTS, SILVER, STREAMS, Field
+
+if TYPE_CHECKING:  # imported where frames are built: silver's parser and the DAG files
+    import polars as pl  # (through it) need only the declarations of this module
 
 FORMAT_VERSION = 1
 #: Field order of every stream and export (docs/landing-format.md), from silver's declarations.
@@ -39,6 +41,8 @@ def header_columns(header: str) -> list[str]:
 
 def iso_ms(column: str) -> pl.Expr:
     """Epoch milliseconds -> `2026-01-03T14:05:09.123Z` (null stays null)."""
+    import polars as pl
+
     return (
         pl.from_epoch(pl.col(column), time_unit="ms")
         .dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -48,6 +52,8 @@ def iso_ms(column: str) -> pl.Expr:
 
 def to_landing_columns(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Select the declared columns in order, formatting epoch-ms instants as ISO text."""
+    import polars as pl
+
     columns = COLUMNS[name]
     times = TIME_COLUMNS[name]
     return frame.select([iso_ms(c) if c in times else pl.col(c) for c in columns])
