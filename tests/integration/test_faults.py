@@ -188,10 +188,13 @@ def assert_states(
         assert now == expected, shown
 
 
-def assert_audit_names_the_kill(world: World, lake: Path, log: str, stage: str, run_id: str):
+def assert_audit_names_the_kills(world: World, lake: Path, log: str, killed: dict[str, str]):
+    """`livelake audit` fails the day, naming each stage's run that was killed (stage ->
+    run id) and has not run again since."""
     code, audit = world.audit(lake, log)
     assert code == 1, audit
-    assert audit["interrupted"] == [{"stage": stage, "run_id": run_id}]
+    named = {r["stage"]: r["run_id"] for r in audit["interrupted"]}
+    assert named == killed and len(audit["interrupted"]) == len(killed), audit["interrupted"]
 
 
 def ingested(lake: Path, day: date = D2) -> list[str]:
@@ -224,21 +227,25 @@ def test_rerunning_a_day_changes_no_table(world):
 
 @pytest.mark.integration
 @pytest.mark.timeout(2400)
-def test_a_kill_after_each_stage_publishes_leaves_whole_stages_and_the_resumed_day_converges(
+def test_a_kill_after_each_stage_publishes_leaves_whole_stages_and_the_rerun_converges(
     world,
 ):
     """kill -9 at every stage boundary (its publication recorded, its outcome not), each
-    attempt resuming where the last was killed (`--stage` the rest, as an operator would)."""
+    attempt resuming where the last was killed (`--stage` the rest), then the whole day run
+    again: it changes no table, and the audit passes."""
     lake = world.copy_of_base("boundaries")
     done: set[str] = set()
+    killed: dict[str, str] = {}
     for index, stage in enumerate(STAGES):
         rest = [arg for s in STAGES[index:] for arg in ("--stage", s)]
-        killed = world.kill_day(lake, f"boundary-{stage}", f"published:{stage}", *rest)
+        point = f"published:{stage}"
+        killed[stage] = world.kill_day(lake, f"boundary-{stage}", point, *rest).run_id
         done |= {t for t, s in world.stage_of.items() if s == stage}
         assert_states(world, lake, f"killed after {stage} published", done)
-        assert_audit_names_the_kill(world, lake, f"boundary-{stage}-audit", stage, killed.run_id)
+        # Each killed stage stays interrupted in the audit until it runs again.
+        assert_audit_names_the_kills(world, lake, f"boundary-{stage}-audit", killed)
 
-    world.run_day(lake, "boundaries-rerun", "--stage", "kpi")  # what the last kill stopped
+    world.run_day(lake, "boundaries-rerun")
 
     assert_states(world, lake, "rerun after the boundary kills", set(world.after))
     assert_each_file_ingested_once(world, lake)
@@ -252,13 +259,16 @@ def test_a_kill_inside_a_commit_publishes_nothing_readers_see_and_the_rerun_conv
     lake = world.copy_of_base("commits")
     bronze_changed = {t for t in changed_by_day_two(world) if t.startswith("bronze/")}
 
-    # Inside bronze: bronze/orders committed (and the tables before it), the ledger not.
-    killed = world.kill_day(lake, "commit-bronze", "commit:bronze/orders:after")
-    committed = {t for t in bronze_changed if t <= "bronze/orders"}
+    # Inside bronze's commit of bronze/orders: its Parquet files are in the table folder,
+    # its log entry is not; the tables before it are committed, the ledger is not.
+    killed = world.kill_day(lake, "commit-bronze", "commit:bronze/orders:before")
+    orphans = lake / "bronze" / "orders" / f"delivery_date={D2.isoformat()}"
+    assert list(orphans.glob("*.parquet")), "the commit was killed before it moved its files"
+    committed = {t for t in bronze_changed if t < "bronze/orders"}
     assert "bronze/views" not in committed and "bronze/interactions" in committed
     assert_states(world, lake, "killed inside bronze's commits", committed)
     assert [r for r in ledger(lake, D2) if r["outcome"] == "ingested"] == []
-    assert_audit_names_the_kill(world, lake, "commit-bronze-audit", "bronze", killed.run_id)
+    assert_audit_names_the_kills(world, lake, "commit-bronze-audit", {"bronze": killed.run_id})
 
     # Inside silver's publication: silver/views committed, later tables and the
     # publication record not. Readers still see the silver of before.
@@ -270,7 +280,7 @@ def test_a_kill_inside_a_commit_publishes_nothing_readers_see_and_the_rerun_conv
     assert third_states(latest, world.before, world.after) == {}, report(
         "latest commits", {"before": world.before, "latest": latest, "clean": world.after}
     )
-    assert_audit_names_the_kill(world, lake, "commit-silver-audit", "silver", killed.run_id)
+    assert_audit_names_the_kills(world, lake, "commit-silver-audit", {"silver": killed.run_id})
 
     world.run_day(lake, "commits-rerun")
 
