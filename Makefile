@@ -41,7 +41,7 @@ test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) o
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
 	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
+test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests, fault injection
 	$(BIN)/python -m pytest -q -m integration
 
 test-bench: check-java $(STAMP)  ## the benchmark runner's heavy --quick sections, as tests

@@ -271,9 +271,9 @@ def run(ctx: JobContext, day: date) -> StageReport:
             continue
         staged = staged_by_table[name]
         # Lines per file, read from the staged files' `source_file` column: no Spark job.
-        files = staged.arrow(["source_file"]).group_by("source_file").aggregate([([], "count_all")])
+        tally = staged.arrow(["source_file"]).group_by("source_file").aggregate([([], "count_all")])
         per_file = dict(
-            zip(files["source_file"].to_pylist(), files["count_all"].to_pylist(), strict=True)
+            zip(tally["source_file"].to_pylist(), tally["count_all"].to_pylist(), strict=True)
         )
         token = f"livelake:bronze:{name}:" + ",".join(
             sorted(checksums[f.relative_path] for f in fresh)

@@ -26,6 +26,7 @@ def test_every_line_lands_with_file_and_line_number(ctx, lake_root, tmp_path):
     report = ingest.run(ctx, DAY)
 
     assert report.status == "ok"
+    assert report.message == "3 file(s) delivered, 0 already ingested before"
     views = read_table("bronze/views").sort("line_number")
     assert views["line_number"].to_list() == [1, 2, 3]
     assert views["raw"][1] == "{not json"
