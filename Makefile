@@ -12,7 +12,7 @@ DOCS_ASSETS := livelake/resources/docs_assets
 export UV_SYSTEM_CERTS := 1
 NPM := NODE_OPTIONS="--use-openssl-ca $${NODE_OPTIONS:-}" npm
 
-.PHONY: install demo test test-slow test-integration test-bench bench lint fmt lock airflow clean check-java help
+.PHONY: install demo test test-slow test-integration test-faults test-bench bench lint fmt lock airflow clean check-java help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -36,13 +36,16 @@ demo: check-java $(STAMP)  ## run the daily pipeline end to end on generated dat
 	$(BIN)/livelake demo
 
 test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) on two pytest-xdist workers, a module per worker (the modules on the shared gold lake together: tests/conftest.py)
-	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow' -n 2 --dist loadfile --durations=25; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow and not faults' -n 2 --dist loadfile --durations=25; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
 	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests, fault injection
+test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
 	$(BIN)/python -m pytest -q -m integration
+
+test-faults: check-java $(STAMP)  ## fault injection: kill -9 at stage boundaries and in commits, two writers, a truncated file, the PII scan
+	$(BIN)/python -m pytest -q -m faults
 
 test-bench: check-java $(STAMP)  ## the benchmark runner's heavy --quick sections, as tests
 	$(BIN)/python -m pytest -q -m bench

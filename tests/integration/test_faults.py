@@ -206,7 +206,7 @@ def assert_each_file_ingested_once(world: World, lake: Path) -> None:
     assert ingested(lake) == world.ingested
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_rerunning_a_day_changes_no_table(world):
     assert {"bronze/views", "silver/views", "silver/users", "gold/agg_user_daily"} <= (
@@ -225,7 +225,7 @@ def test_rerunning_a_day_changes_no_table(world):
     assert (code, audit["interrupted"], audit["rejected_files"]) == (0, [], [])
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_a_kill_after_each_stage_publishes_leaves_whole_stages_and_the_rerun_converges(
     world,
@@ -253,7 +253,7 @@ def test_a_kill_after_each_stage_publishes_leaves_whole_stages_and_the_rerun_con
     assert (code, audit["interrupted"]) == (0, [])
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_a_kill_inside_a_commit_publishes_nothing_readers_see_and_the_rerun_converges(world):
     lake = world.copy_of_base("commits")
@@ -290,7 +290,7 @@ def test_a_kill_inside_a_commit_publishes_nothing_readers_see_and_the_rerun_conv
     assert (code, audit["interrupted"]) == (0, [])
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_two_writers_of_a_day_one_wins_each_stage_the_other_exits_75_having_written_nothing(
     world,
@@ -327,7 +327,7 @@ def test_two_writers_of_a_day_one_wins_each_stage_the_other_exits_75_having_writ
     assert_each_file_ingested_once(world, lake)
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_a_truncated_file_stops_bronze_naming_it_and_the_rerun_after_redelivery_equals_clean(
     world,
@@ -364,7 +364,7 @@ def test_a_truncated_file_stops_bronze_naming_it_and_the_rerun_after_redelivery_
     assert (code, audit["rejected_files"], audit["interrupted"]) == (0, [], [])
 
 
-@pytest.mark.integration
+@pytest.mark.faults
 @pytest.mark.timeout(2400)
 def test_no_planted_or_generated_pii_reaches_any_silver_gold_or_audit_file_or_delta_log(world):
     lake = world.clean
