@@ -96,8 +96,8 @@ MIN_BYTES_PER_LINE = 12
 
 
 def most_lines(files: list[LandedFile]) -> int:
-    """At most how many lines `files` hold, estimated from their sizes (nothing is read):
-    what decides how their bronze write is planned (`planned_for`)."""
+    """How many lines `files` hold, estimated on the high side from their sizes (nothing is
+    read): what decides how their bronze write is planned (`planned_for`)."""
     return sum(f.size_bytes for f in files) // MIN_BYTES_PER_LINE + len(files)
 
 
