@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from livelake.lake.base import LakeError
 from livelake.lake.read import read_arrow, read_table
@@ -206,21 +205,3 @@ class Child:
                 return
             time.sleep(0.1)
         raise AssertionError(f"processes of group {self.proc.pid} outlived SIGKILL")
-
-
-# The PII scan -------------------------------------------------------------------------
-
-
-def pii_hits(folder: Path, planted: set[str]) -> list[tuple[str, str]]:
-    """(file, value) for each planted value found in a Parquet file's values or in a Delta
-    log entry anywhere below `folder`."""
-    found: list[tuple[str, str]] = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix == ".parquet":
-            text = str(pq.read_table(path).to_pylist())
-        elif path.suffix == ".json" and path.parent.name == "_delta_log":
-            text = path.read_text()
-        else:
-            continue
-        found += [(str(path), value) for value in sorted(planted) if value in text]
-    return found

@@ -30,12 +30,12 @@ from tests.integration.faults import (
     Killed,
     child_env,
     ledger,
-    pii_hits,
     report,
     stage_runs,
     table_hashes,
     third_states,
 )
+from tests.pii_scan import pii_hits
 
 D1, D2 = date(2026, 1, 1), date(2026, 1, 2)
 PII_KEY = "fault-suite-pii-key-not-secret"

@@ -33,6 +33,7 @@ from tests.jobs.silver.stage_deliveries import (
     snapshot,
     table,
 )
+from tests.pii_scan import pii_hits
 
 PII = ["Ann Li", "13800000001", "dev-ann", "10.0.0.7", "13900000002", "Road 7, Hangzhou"]
 
@@ -199,16 +200,7 @@ PLANTED = (
 
 def planted_in(folder: Path) -> set[str]:
     """The planted values found in any Parquet file's values or Delta log entry below."""
-    found: set[str] = set()
-    for path in folder.rglob("*"):
-        if path.suffix == ".parquet":
-            text = str(pq.read_table(path).to_pylist())
-        elif path.suffix == ".json" and path.parent.name == "_delta_log":
-            text = path.read_text()
-        else:
-            continue
-        found |= {value for value in PLANTED if value in text}
-    return found
+    return {value for _, value in pii_hits(folder, set(PLANTED))}
 
 
 def test_no_raw_pii_in_any_silver_or_audit_file_or_in_any_delta_log(lake):
