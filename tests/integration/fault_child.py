@@ -1,6 +1,7 @@
 """`livelake ARGS`, stopped at a kill point: what the fault-injection suite runs as a child.
 
-    python tests/integration/fault_child.py [--kill-at POINT --marker FILE] -- run --day D
+    python tests/integration/fault_child.py [--kill-at POINT --marker FILE [--release FILE]]
+        -- run --day D
 
 POINT is one of
   `commit:<table>:before`  inside the commit of a staged write to <table>: its data files are
@@ -9,8 +10,10 @@ POINT is one of
   `published:<stage>`      the stage's publication is recorded (`audit/published_runs`; for
                            bronze, the ingest ledger), its `audit/stage_runs` outcome is not.
 
-At the point the hook writes the run id to FILE and waits for the test to kill the process
-group. The hooks wrap the delta-rs writer's methods in this process only.
+At the point the hook writes the run id to the marker and waits for the test to kill the
+process group, or, given `--release`, holds there until that file exists and then goes on
+(a run paused mid-publish, for a second writer to meet). The hooks wrap the delta-rs
+writer's methods in this process only.
 """
 
 from __future__ import annotations
@@ -18,17 +21,21 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 from pathlib import Path
 
 
-def _stop_here(marker: Path, run_id: str) -> None:
+def _stop_here(marker: Path, run_id: str, release: Path | None) -> None:
     scratch = marker.with_suffix(".tmp")
     scratch.write_text(run_id)
     scratch.rename(marker)
-    threading.Event().wait()  # until SIGKILL
+    if release is None:
+        threading.Event().wait()  # until SIGKILL
+    while not release.exists():
+        time.sleep(0.1)
 
 
-def install(point: str, marker: Path) -> None:
+def install(point: str, marker: Path, release: Path | None) -> None:
     from livelake.lake.delta_rs import DeltaRsLake, DeltaRsStagedWrite
     from livelake.lake.tables.audit import INGEST_LEDGER, PUBLISHED_RUNS
 
@@ -43,9 +50,10 @@ def install(point: str, marker: Path) -> None:
             if self.table.qualified_name != name:
                 return commit(self, ctx, token)
             if when == "before":
-                _stop_here(marker, ctx.run_id)
+                _stop_here(marker, ctx.run_id, release)
             result = commit(self, ctx, token)
-            _stop_here(marker, ctx.run_id)
+            if when == "after":
+                _stop_here(marker, ctx.run_id, release)
             return result
 
         DeltaRsStagedWrite.commit = hooked_commit
@@ -55,10 +63,10 @@ def install(point: str, marker: Path) -> None:
         def hooked_append(self, table, records, ctx, token=None):
             result = append_records(self, table, records, ctx, token)
             if table == PUBLISHED_RUNS and any(r.get("stage") == rest for r in records):
-                _stop_here(marker, ctx.run_id)
+                _stop_here(marker, ctx.run_id, release)
             ingested = any(r.get("outcome") == "ingested" for r in records)
             if table == INGEST_LEDGER and rest == "bronze" and ingested:
-                _stop_here(marker, ctx.run_id)
+                _stop_here(marker, ctx.run_id, release)
             return result
 
         DeltaRsLake.append_records = hooked_append
@@ -70,11 +78,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kill-at")
     parser.add_argument("--marker", type=Path)
+    parser.add_argument("--release", type=Path)
     parser.add_argument("args", nargs=argparse.REMAINDER)
     options = parser.parse_args()
     args = options.args[1:] if options.args[:1] == ["--"] else options.args
     if options.kill_at:
-        install(options.kill_at, options.marker)
+        install(options.kill_at, options.marker, options.release)
     from livelake.cli import main as livelake
 
     sys.argv = ["livelake", *args]

@@ -146,12 +146,21 @@ class Child:
     """`livelake ARGS` in a child process of its own session, optionally stopped at a point."""
 
     def __init__(
-        self, args: list[str], env: dict[str, str], log: Path, kill_at: str | None = None
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        kill_at: str | None = None,
+        hold: bool = False,
     ) -> None:
+        """`hold`: at `kill_at` the child pauses until `release()` instead of awaiting a kill."""
         self.log = log
         self.marker = log.with_suffix(".reached")
+        self.released = log.with_suffix(".released")
         self.marker.unlink(missing_ok=True)
+        self.released.unlink(missing_ok=True)
         hook = ["--kill-at", kill_at, "--marker", str(self.marker)] if kill_at else []
+        hook += ["--release", str(self.released)] if kill_at and hold else []
         self._out = log.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, str(CHILD), *hook, "--", *args],
@@ -176,8 +185,8 @@ class Child:
         self._out.close()
         return Finished(code, self.output())
 
-    def kill_when_reached(self, timeout: float = 900) -> Killed:
-        """Wait for the hook's marker, then SIGKILL the child's process group."""
+    def reached(self, timeout: float = 900) -> str:
+        """Wait for the hook's marker; the run id it names."""
         deadline = time.monotonic() + timeout
         while not self.marker.exists() or not self.marker.read_text():
             if self.proc.poll() is not None:
@@ -189,9 +198,18 @@ class Child:
                 self._kill()
                 raise TimeoutError(f"kill point not reached in {timeout}s: {self.log}")
             time.sleep(0.1)
+        return self.marker.read_text().strip()
+
+    def release(self) -> None:
+        """Let a held child go on."""
+        self.released.touch()
+
+    def kill_when_reached(self, timeout: float = 900) -> Killed:
+        """Wait for the hook's marker, then SIGKILL the child's process group."""
+        run_id = self.reached(timeout)
         self._kill()
         self._out.close()
-        return Killed(self.marker.read_text().strip(), self.output())
+        return Killed(run_id, self.output())
 
     def _kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):  # it ended by itself
