@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 # The hour a landed event file covers: events/views/views-2026-01-02T13.jsonl.gz
 FILE_HOUR = r"(\d{4}-\d{2}-\d{2})T(\d{2})\.jsonl"
-# A timestamp starts with its date (docs/landing-format.md: ISO-8601).
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+# A timestamp is a date, a time and its zone (docs/landing-format.md: ISO-8601, `Z` or an
+# offset): a time without a zone could be any of 27 hours, and Spark would read it as UTC.
+ISO_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$"
+# Float noise a writer may print in an amount (59.699999999999996): well below a fen.
+AMOUNT_NOISE = "0.000001"
 # How many characters of a bad value a rule text quotes.
 QUOTED_CHARS = 80
 _CASTS = {
@@ -33,10 +36,10 @@ _CASTS = {
     "boolean": "boolean",
 }
 _TYPE_WORDS = {
-    "timestamp": "an ISO-8601 timestamp",
+    "timestamp": "an ISO-8601 timestamp with its zone (Z or ±hh:mm)",
     "long": "a whole number",
     "double": "a number",
-    "amount": "a decimal CNY amount",
+    "amount": "a decimal CNY amount in whole fen (at most 2 decimals)",
     "boolean": "true or false",
 }
 _ISO_MILLIS = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
@@ -92,8 +95,12 @@ def typed(source: str, type_: str) -> str:
         whole = f"CASE WHEN {exact} THEN try_cast({number} AS bigint) END"
         return f"coalesce(try_cast(trim({source}) AS bigint), {whole})"
     if type_ == "timestamp":  # Spark reads a bare time ('10:05') as that time today
-        has_date = f"trim({source}) RLIKE {text(ISO_DATE)}"
-        return f"CASE WHEN {has_date} THEN try_cast(trim({source}) AS timestamp) END"
+        complete = f"trim({source}) RLIKE {text(ISO_TIMESTAMP)}"
+        return f"CASE WHEN {complete} THEN try_cast(trim({source}) AS timestamp) END"
+    if type_ == "amount":  # casting to cents alone would round a third decimal away silently
+        wide = f"try_cast(trim({source}) AS decimal(38,9))"
+        whole_fen = f"abs({wide} - round({wide}, 2)) < {AMOUNT_NOISE}"
+        return f"CASE WHEN {whole_fen} THEN try_cast({wide} AS {target}) END"
     return f"try_cast(trim({source}) AS {target})"
 
 

@@ -27,6 +27,8 @@ T = "2026-01-05T10:05:00.000Z"
 LINES_PER_KIND = 250
 REG = "2025-12-01T00:00:00.000Z"
 UPDATED = "2026-01-05T01:00:00.000Z"
+TIMESTAMP_WORDS = "an ISO-8601 timestamp with its zone (Z or ±hh:mm)"
+AMOUNT_WORDS = "a decimal CNY amount in whole fen (at most 2 decimals)"
 
 
 @dataclass(frozen=True)
@@ -463,7 +465,14 @@ KINDS: tuple[Kind, ...] = (
         st.sampled_from(["yesterday", "2026-13-45T10:00:00.000Z", "10:05", "0", "2026/01/05"]),
         lambda u, v: one(
             dumps(view(u, event_time=v)),
-            malformed(f"event_time '{v}' is not an ISO-8601 timestamp"),
+            malformed(f"event_time '{v}' is not {TIMESTAMP_WORDS}"),
+        ),
+    ),
+    _views(
+        "time_without_a_zone",
+        WHEN_IN_HOUR.map(lambda t: iso(t).removesuffix("Z")),
+        lambda u, v: one(
+            dumps(view(u, event_time=v)), malformed(f"event_time '{v}' is not {TIMESTAMP_WORDS}")
         ),
     ),
     _views(
@@ -563,6 +572,22 @@ KINDS: tuple[Kind, ...] = (
         lambda u, v: one(
             dumps(view(u)).removesuffix("}") + f",'{v[0]}':'{v[1]}'}}",
             malformed('line has a bare word or single quotes outside strings (JSON quotes with ")'),
+        ),
+    ),
+    _orders(
+        "amount_with_a_third_decimal",
+        st.decimals(0, 1_000_000, places=3).filter(lambda d: d * 100 % 1 != 0),
+        lambda u, v: one(
+            dumps(order(u, amount_cny=str(v))),
+            malformed(f"amount_cny '{v}' is not {AMOUNT_WORDS}"),
+        ),
+    ),
+    _orders(
+        "amount_with_float_noise",
+        st.decimals(0, 1_000_000, places=2),
+        lambda u, v: one(
+            dumps(order(u, amount_cny=f"{v:.2f}0000000001")),
+            Published({"event_id": u, "amount_cny": v}),
         ),
     ),
     _orders(

@@ -112,7 +112,7 @@ def test_quarantine_rules_name_the_field_and_value(spark, env):
         for r in views.transform(bronze_frame(spark, "views", lines, DAY), env).quarantine.collect()
     )
     assert rules == [
-        "event_time 'yesterday' is not an ISO-8601 timestamp",
+        "event_time 'yesterday' is not an ISO-8601 timestamp with its zone (Z or ±hh:mm)",
         "user_id 'u404' is not a known users key",
     ]
 
