@@ -3,8 +3,8 @@
 A gate judges exactly the staged Parquet files that its verdict publishes or refuses. It reads
 them with pyarrow, not Spark: the data is already on disk, and reading it again through Spark
 costs a dozen jobs per table (GE resolves its metrics level by level) for what are, per run,
-a few megabytes to a few hundred. DuckDB adds one marker column per foreign key (see
-`references.py`) and measures the drift metrics (`metrics.py`); GE's pandas engine then
+a few megabytes to a few hundred. One marker column per foreign key is appended (see
+`references.py`), DuckDB measures the drift metrics (`metrics.py`); GE's pandas engine then
 decides every expectation on the columns the suite names. No Spark job runs, and no row
 passes through the driver's JVM heap, so a large day cannot run the driver out of memory here.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelake.jobs.quality.metrics import day_partition, quoted, tracked
+from livelake.jobs.quality.metrics import day_partition, tracked
 from livelake.jobs.quality.references import Reference
 from livelake.lake import StagedWrite
 from livelake.lake.read import read_arrow
@@ -74,24 +74,29 @@ def known_keys(
 
 def with_markers(rows: pa.Table, references: Sequence[tuple[Reference, pa.Array]]) -> pa.Table:
     """`rows` plus one marker column per reference: the foreign key when it is no known key
-    (and the reference's `when` holds), else null. A null foreign key references nothing."""
-    if not references:
-        return rows
+    (and the reference's `when` holds), else null. A null foreign key references nothing.
+
+    The markers are appended to `rows`, whose columns are not copied: a large day's gate
+    holds the staged rows once."""
+    for reference, keys in references:
+        column = rows.column(reference.column)
+        unknown = pc.invert(pc.is_in(column, value_set=keys.cast(column.type)))
+        if reference.when:
+            unknown = pc.and_kleene(unknown, _holds(rows, reference.when))
+        marker = pc.if_else(pc.fill_null(unknown, False), column, pa.scalar(None, column.type))
+        rows = rows.append_column(reference.marker, marker)
+    return rows
+
+
+def _holds(rows: pa.Table, condition: str) -> pa.ChunkedArray:
+    """The SQL `condition` evaluated on each row of `rows`, in row order (a DuckDB
+    projection, no join: DuckDB keeps the insertion order)."""
     import duckdb
 
+    names = sorted(_identifiers(condition) & set(rows.column_names))
     con = duckdb.connect()
-    con.register("staged", rows)
-    markers, joins = [], []
-    for i, (reference, keys) in enumerate(references):
-        con.register(f"keys_{i}", pa.table({"key": keys}))
-        column = quoted(reference.column)
-        unknown = f"s.{column} IS NOT NULL AND k{i}.key IS NULL"
-        if reference.when:
-            unknown += f" AND ({reference.when})"
-        markers.append(f"CASE WHEN {unknown} THEN s.{column} END AS {quoted(reference.marker)}")
-        joins.append(f"LEFT JOIN keys_{i} k{i} ON s.{column} = k{i}.key")
-    query = f"SELECT s.*, {', '.join(markers)} FROM staged s {' '.join(joins)}"
-    return con.sql(query).to_arrow_table()
+    con.register("staged", rows.select(names))
+    return con.sql(f"SELECT ({condition}) AS holds FROM staged").to_arrow_table().column(0)
 
 
 def run_day_rows(rows: pa.Table, table: Table, day: date) -> pa.Table:
@@ -137,4 +142,5 @@ def to_pandas(rows: pa.Table) -> pd.DataFrame:
             column = pc.cast(column, pa.float64())
         columns.append(column)
     table = pa.table(columns, names=rows.column_names)
-    return table.to_pandas(date_as_object=True, coerce_temporal_nanoseconds=True)
+    # split_blocks: a column without nulls becomes a view of its Arrow buffer, not a copy.
+    return table.to_pandas(date_as_object=True, coerce_temporal_nanoseconds=True, split_blocks=True)

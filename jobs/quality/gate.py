@@ -13,7 +13,7 @@ verdict: any failed `error` expectation blocks the whole stage.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -79,9 +79,10 @@ def judged_rows(
     staged: Sequence[StagedWrite],
     keys_cache: dict[tuple[str, str], pa.Array | None],
     day: date,
-) -> list[tuple[TableSuite, pd.DataFrame]]:
+) -> Iterator[tuple[TableSuite, pd.DataFrame]]:
     """Each part of the suite (`TableSuite.by_scope`) with the rows it judges: all staged
-    rows, with one marker column per foreign key, or the rows of the run's own day.
+    rows, with one marker column per foreign key, or the rows of the run's own day. One
+    part's frame at a time: a large day's gate holds one copy of its rows for GE.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
     A dimension's keys are read once per gate (`keys_cache`) however many tables reference it.
@@ -99,14 +100,12 @@ def judged_rows(
     if missing:
         suite = suite.without_references(missing)
     marked = with_markers(rows, resolved)
-    parts = []
     for part in suite.by_scope():
         judged = run_day_rows(marked, part.table, day) if part.scope == RUN_DAY_SCOPE else marked
         columns = suite_columns(part.table, part.expectations, judged.column_names)
         # pandas keeps no rows in a frame of no columns: a row-count-only part keeps one.
         columns = columns or judged.column_names[:1]
-        parts.append((part, to_pandas(judged.select(columns))))
-    return parts
+        yield part, to_pandas(judged.select(columns))
 
 
 def quality_gate(
@@ -135,6 +134,7 @@ def quality_gate(
             )
             for part, frame in judged_rows(ctx, suite, rows, staged, keys_cache, day):
                 validations.append(validate(context, part, frame, run_name))
+                del frame  # before the next part's frame is built
         jobs[name] = counted.jobs
     found = [
         outcome

@@ -74,34 +74,40 @@ def quoted(name: str) -> str:
 
 
 def compute_metrics(rows: pa.Table, table: Table, day: date) -> list[Metric]:
-    """All tracked metrics of the staged `rows`, in one DuckDB aggregation."""
+    """All tracked metrics of the staged `rows`: the row count, then one DuckDB aggregation
+    over the rows of the run's own day.
+
+    The day is selected once, in a WHERE clause: a FILTER clause on each of a hundred
+    aggregates made DuckDB take 185 s instead of 4 s over a 2M-event day's 7.7M examples."""
     import duckdb
 
     pairs = tracked(table)
     part = day_partition(table)
     if part is not None:
         pairs.append((part, DAY_ROWS))
-    of_day = "" if part is None else f" FILTER (WHERE {quoted(part)} = DATE '{day.isoformat()}')"
-    expressions = ["count(*)"]
+    of_day = "" if part is None else f" WHERE {quoted(part)} = DATE '{day.isoformat()}'"
+    expressions = []
     for name, metric in pairs:
         column = quoted(name)
         if metric == DAY_ROWS:
-            expressions.append(f"count(*){of_day}")
+            expressions.append("count(*)")
         elif metric == "mean":
-            expressions.append(f"avg(CAST({column} AS DOUBLE)){of_day}")
+            expressions.append(f"avg(CAST({column} AS DOUBLE))")
         elif metric == "stddev":
-            expressions.append(f"stddev_samp(CAST({column} AS DOUBLE)){of_day}")
+            expressions.append(f"stddev_samp(CAST({column} AS DOUBLE))")
         elif metric == "distinct_count":
-            expressions.append(f"count(DISTINCT {column}){of_day}")
+            expressions.append(f"count(DISTINCT {column})")
         else:
-            expressions.append(f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END){of_day}")
+            expressions.append(f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END)")
     con = duckdb.connect()
     con.register("staged", rows)
-    values = con.sql(f"SELECT {', '.join(expressions)} FROM staged").fetchall()[0]
-    metrics = [Metric(TABLE_LEVEL, "row_count", float(values[0]))]
+    metrics = [Metric(TABLE_LEVEL, "row_count", float(rows.num_rows))]
+    if not expressions:
+        return metrics
+    values = con.sql(f"SELECT {', '.join(expressions)} FROM staged{of_day}").fetchall()[0]
     metrics += [
         Metric(name, metric, None if v is None else float(v))
-        for (name, metric), v in zip(pairs, values[1:], strict=True)
+        for (name, metric), v in zip(pairs, values, strict=True)
     ]
     return metrics
 

@@ -8,7 +8,7 @@ A table declares its foreign keys in the registry (`Table.foreign_keys`, silver'
 
 (`key` names the referenced column when it is not the referenced table's first key; `when` is
 an SQL condition limiting the rows the reference applies to). At gate time the staged rows
-are left-joined (in DuckDB, `frame.py`) with the distinct keys of the referenced table — its
+are looked up (`frame.py`) in the distinct keys of the referenced table — its
 published rows plus the rows of it staged in the same publication, since silver publishes all
 twelve tables together and a new user arrives with her first view — adding one column per
 reference, `unknown_fk__<table>__<column>`: the foreign key when it is no known key, else null. The
