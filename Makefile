@@ -41,8 +41,8 @@ test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) o
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
 	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests
-	$(BIN)/python -m pytest -q -m integration
+test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests, and the fault-injection suite
+	$(BIN)/python -m pytest -q -m 'integration or faults' --durations=10
 
 test-faults: check-java $(STAMP)  ## fault injection: kill -9 at stage boundaries and in commits, two writers, a truncated file, the PII scan
 	$(BIN)/python -m pytest -q -m faults
