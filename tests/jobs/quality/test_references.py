@@ -85,12 +85,34 @@ def test_a_conditional_reference_marks_only_the_rows_it_applies_to():
 
     marked = with_markers(social, references)
 
-    rows = sorted((tuple(r.values()) for r in marked.to_pylist()), key=lambda r: (r[0], r[1] or ""))
-    assert rows == [
-        ("follow", None, None, None),
+    assert [tuple(r.values()) for r in marked.to_pylist()] == [
         ("follow", "a1", None, None),
         ("follow", "a404", "a404", None),
         ("share", "u1", None, None),
         ("share", "u404", None, "u404"),
+        ("follow", None, None, None),
     ]
     assert marked.column_names[-2:] == ["unknown_fk__anchors__dst_id", "unknown_fk__users__dst_id"]
+
+
+def test_markers_stay_on_their_rows_across_many_chunks():
+    """The markers are appended beside the rows, not joined: each must sit on its own row
+    however the staged rows are chunked (a large day's files are many chunks)."""
+    n = 300_000
+    types = ["follow" if i % 3 else "share" for i in range(n)]
+    ids = [f"a{i % 1000}" if t == "follow" else f"u{i % 997}" for i, t in enumerate(types)]
+    chunks = [slice(0, 70_000), slice(70_000, 210_000), slice(210_000, n)]
+    social = pa.Table.from_batches(
+        [pa.record_batch({"edge_type": types[c], "dst_id": ids[c]}) for c in chunks]
+    )
+    known = pa.array([f"a{i}" for i in range(0, 1000, 2)])  # the even anchors
+    to_anchor = "edge_type = 'follow'"
+    reference = Reference("dst_id", lookup("silver/anchors"), "anchor_id", to_anchor)
+
+    marked = with_markers(social, [(reference, known)])
+
+    expected = [
+        i if t == "follow" and int(i[1:]) % 2 else None for t, i in zip(types, ids, strict=True)
+    ]
+    assert marked.column("unknown_fk__anchors__dst_id").to_pylist() == expected
+    assert sum(v is not None for v in expected) > 50_000
