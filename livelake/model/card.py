@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
+WINDOWS = ("train", "validation", "calibration", "test")
+CALIBRATORS = {"sigmoid": "Platt scaling (sigmoid)", "isotonic": "isotonic regression"}
+
 # One self-contained page: no script, no font or stylesheet from outside.
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -29,8 +32,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _pct(value: float) -> str:
+    return f"{value:.3%}"
+
+
 def render_markdown(card: dict[str, Any]) -> str:
-    data, m, gate = card["data"], card["metrics"], card["metric_gate"]
+    data, m, gate, fit = card["data"], card["metrics"], card["metric_gate"], card["fit"]
     drivers = card["drivers"]
     missing = drivers["missing"]
     lines = [
@@ -44,30 +51,41 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"- Training set: `{data['table']}` Delta version **{data['table_version']}** "
         f"(published by run `{data['published_run_id']}` for day {data['published_day']})",
         f"- Training gate: run `{data['gate_run_id']}` for day {data['gate_day']}: passed",
-        f"- Train window: {data['train_start']} … {data['train_end']} "
-        f"({data['train_rows']:,} rows, {data['train_positives']:,} positives)",
-        f"- Test window: {data['test_start']} … {data['test_end']} "
-        f"({data['test_rows']:,} rows, {data['test_positives']:,} positives) — time-based split",
+        *(
+            f"- {name.capitalize()} days: {data[name + '_start']} … {data[name + '_end']} "
+            f"({data[name + '_rows']:,} rows, {data[name + '_positives']:,} positives)"
+            for name in WINDOWS
+        ),
         "- Tables read (Delta versions): "
         + ", ".join(f"`{t}` v{v}" for t, v in card["table_versions"].items()),
         f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
         "",
-        "## Metrics (test window)",
+        "## Fit",
         "",
-        "| AUC | log-loss | Brier | base rate | mean predicted |",
-        "|---|---|---|---|---|",
-        f"| {_fmt(m['auc'])} | {_fmt(m['log_loss'])} | {_fmt(m['brier'])} | "
+        f"- Boosting stopped after **{fit['boosting_iterations']}** rounds (log-loss on the "
+        "validation days stopped improving)",
+        f"- Calibrated on the calibration days with **{CALIBRATORS[fit['calibration_method']]}**: "
+        f"{fit['calibration_positives']:,} positives there (isotonic from "
+        f"{fit['isotonic_min_positives']:,}; below that its staircase overfits and predicts 0)",
+        "",
+        "## Metrics (test days)",
+        "",
+        "| AUC | log-loss | Brier | ECE | base rate | mean predicted |",
+        "|---|---|---|---|---|---|",
+        f"| {_fmt(m['auc'])} | {_fmt(m['log_loss'])} | {_fmt(m['brier'])} | {_fmt(m['ece'])} | "
         f"{_fmt(m['base_rate'])} | {_fmt(m['mean_predicted'])} |",
         "",
         "### Calibration (equal-count bins of predicted probability)",
         "",
-        "| bin | rows | mean predicted | observed rate |",
-        "|---|---|---|---|",
+        "| bin | rows | positives | mean predicted | observed rate |",
+        "|---|---|---|---|---|",
         *(
-            f"| {b['bin']} | {b['rows']} | {_fmt(b['mean_predicted'])} | "
-            f"{_fmt(b['observed_rate'])} |"
+            f"| {b['bin']} | {b['rows']} | {b['positives']} | {_pct(b['mean_predicted'])} | "
+            f"{_pct(b['observed_rate'])} |"
             for b in m["calibration"]
         ),
+        "",
+        "![Reliability plot: observed vs mean predicted conversion per bin](reliability.svg)",
         "",
         "## Metric gate",
         "",
@@ -122,7 +140,8 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     m, drivers = card["metrics"], card["drivers"]
     return [
         f"model {card['model_id']}: {card['status']} · AUC {m['auc']:.3f} · "
-        f"log-loss {m['log_loss']:.4f} · base rate {m['base_rate']:.4f}",
+        f"log-loss {m['log_loss']:.4f} · ECE {m['ece']:.4f} · base rate {m['base_rate']:.4f} · "
+        f"mean predicted {m['mean_predicted']:.4f}",
         f"trained on {card['data']['table']} v{card['data']['table_version']} "
         f"({card['data']['train_start']}…{card['data']['test_end']})",
         "drivers (planned 35/28/22/15): "

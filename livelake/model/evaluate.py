@@ -34,8 +34,12 @@ DRIVERS: tuple[Driver, ...] = (
 )
 
 
-def calibration_table(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
-    """Predicted vs observed conversion per equal-count bin of the predicted probability."""
+def calibration_table(y_true: np.ndarray, p: np.ndarray, bins: int) -> list[dict[str, Any]]:
+    """Predicted vs observed conversion per equal-count bin of the predicted probability.
+
+    Equal-count, not equal-width: at a ~0.2% base rate nearly every prediction falls in the
+    first of ten equal-width bins, and the table (and ECE) would say nothing.
+    """
     import numpy as np
 
     order = np.argsort(p, kind="stable")
@@ -47,6 +51,7 @@ def calibration_table(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> list
             {
                 "bin": i + 1,
                 "rows": len(idx),
+                "positives": int(y_true[idx].sum()),
                 "p_min": float(p[idx].min()),
                 "p_max": float(p[idx].max()),
                 "mean_predicted": float(p[idx].mean()),
@@ -56,16 +61,25 @@ def calibration_table(y_true: np.ndarray, p: np.ndarray, bins: int = 10) -> list
     return table
 
 
-def metrics(y_true: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+def expected_calibration_error(table: list[dict[str, Any]]) -> float:
+    """Row-weighted mean gap between predicted and observed rate over the calibration bins."""
+    rows = sum(b["rows"] for b in table)
+    return sum(b["rows"] / rows * abs(b["mean_predicted"] - b["observed_rate"]) for b in table)
+
+
+def metrics(y_true: np.ndarray, p: np.ndarray, bins: int) -> dict[str, Any]:
+    """The test days' scores: ranking (AUC), probabilities (log-loss, Brier), calibration."""
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
+    table = calibration_table(y_true, p, bins)
     return {
         "auc": float(roc_auc_score(y_true, p)),
         "log_loss": float(log_loss(y_true, p, labels=[0, 1])),
         "brier": float(brier_score_loss(y_true, p)),
+        "ece": expected_calibration_error(table),
         "base_rate": float(y_true.mean()),
         "mean_predicted": float(p.mean()),
-        "calibration": calibration_table(y_true, p),
+        "calibration": table,
     }
 
 

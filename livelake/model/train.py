@@ -1,23 +1,24 @@
 """Train the baseline conversion model on gated data, judge it, and publish it or refuse.
 
 Steps: refuse unless the latest training gate passed (`data.check_trainable`); read the
-latest published version of gold/training_examples; split by `example_date` (the last days
-are the test window, so the model is judged on days it never saw); fit a
-HistGradientBoostingClassifier on every `__` feature column; evaluate (AUC, log-loss,
-calibration, permutation importances, driver ranking); then the metric gate: publish only
-when AUC clears the floor and is not worse than the current model's by more than the margin.
+latest published version of gold/training_examples; split by `example_date` into train,
+validation, calibration and test days (`split`); fit a regularised booster on every `__`
+feature column, stopped on the validation days and calibrated on the calibration days
+(`fit`); evaluate on the test days (AUC, log-loss, ECE, calibration table, permutation
+importances, driver ranking); then the metric gate: publish only when AUC clears the floor,
+log-loss beats the constant base-rate model, and AUC is not worse than the current model's
+by more than the margin.
 
 Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`):
 `conversion_baseline/<model_id>/{model.joblib, metrics.json, model_card.json,
-model_card.md, model_card.html}` for every trained model (rejected ones too, for inspection) and
-`conversion_baseline/current.json` naming the published one.
+model_card.md, model_card.html, reliability.svg}` for every trained model (rejected ones
+too, for inspection) and `conversion_baseline/current.json` naming the published one.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,7 @@ class TrainingResult:
             "status": self.card["status"],
             "auc": self.card["metrics"]["auc"],
             "log_loss": self.card["metrics"]["log_loss"],
+            "ece": self.card["metrics"]["ece"],
             "ranks_as_generated": self.card["drivers"]["ranks_as_generated"],
             "card": self.card["paths"]["markdown"],
             "card_json": self.card["paths"]["json"],
@@ -87,17 +89,6 @@ def _prepare(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
         else:
             x[name] = column.map(lambda v: None if pd.isna(v) else str(v)).astype("category")
     return x
-
-
-def time_split(frame: pd.DataFrame, test_fraction: float) -> tuple[list, list]:
-    """Distinct example days, oldest first: (train days, test days)."""
-    days = sorted(frame[DATE_COLUMN].unique())
-    if len(days) < 2:
-        raise TrainingRefusedError(
-            f"{TRAINING_TABLE} holds {len(days)} example day(s); a time-based split needs 2+"
-        )
-    n_test = max(1, math.floor(len(days) * test_fraction))
-    return days[:-n_test], days[-n_test:]
 
 
 class _ModelStore:
@@ -183,6 +174,19 @@ def metric_gate(
     }
 
 
+def _labels(frame: pd.DataFrame, window: str, version: int) -> np.ndarray:
+    """The window's labels; refuse when one label value is missing (nothing to learn/judge)."""
+    import numpy as np
+
+    y = frame[LABEL].to_numpy(dtype="int64")
+    if len(np.unique(y)) < 2:
+        raise TrainingRefusedError(
+            f"the {window} days of {TRAINING_TABLE} v{version} hold only one label value; "
+            "the model cannot be fitted, calibrated or judged there — train on more days"
+        )
+    return y
+
+
 def train_and_publish(
     config: TrainingConfig | None = None, cfg: Settings | None = None
 ) -> TrainingResult:
@@ -192,11 +196,12 @@ def train_and_publish(
     not published); neither is worth retrying.
     """
     import joblib
-    import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
 
     from livelake.model.card import render_html, render_markdown
     from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
+    from livelake.model.fit import fit_calibrated
+    from livelake.model.reliability import reliability_svg
+    from livelake.model.split import split_days
     from livelake.version import code_version
 
     config = config or TrainingConfig()
@@ -211,58 +216,54 @@ def train_and_publish(
         )
     # Examples of the first day(s) have no earlier snapshot: no feature value to learn from.
     frame = frame[frame[features].notna().any(axis=1)]
-    train_days, test_days = time_split(frame, config.test_fraction)
-    train = frame[frame[DATE_COLUMN].isin(train_days)]
-    test = frame[frame[DATE_COLUMN].isin(test_days)]
-    y_train = train[LABEL].to_numpy(dtype="int64")
-    y_test = test[LABEL].to_numpy(dtype="int64")
-    for name, y in (("train", y_train), ("test", y_test)):
-        if len(np.unique(y)) < 2:
-            raise TrainingRefusedError(
-                f"the {name} window of {TRAINING_TABLE} v{published.version} has only one label "
-                "value; AUC is undefined — train on more days"
-            )
-
-    x_train, x_test = _prepare(train, features), _prepare(test, features)
-    model = HistGradientBoostingClassifier(
-        categorical_features="from_dtype",
-        random_state=config.seed,
-        learning_rate=config.learning_rate,
-        max_leaf_nodes=config.max_leaf_nodes,
-        min_samples_leaf=config.min_samples_leaf,
-        l2_regularization=config.l2_regularization,
-        max_iter=config.max_iter,
-        early_stopping=True,
-        validation_fraction=config.validation_fraction,
-    )
+    split = split_days(list(frame[DATE_COLUMN].unique()), config)
+    windows = {name: frame[frame[DATE_COLUMN].isin(days)] for name, days in split.windows().items()}
+    y = {name: _labels(rows, name, published.version) for name, rows in windows.items()}
+    x = {name: _prepare(rows, features) for name, rows in windows.items()}
     try:
-        model.fit(x_train, y_train)
+        fitted = fit_calibrated(
+            x["train"], y["train"], x["validation"], y["validation"],
+            x["calibration"], y["calibration"], config,
+        )  # fmt: skip
     except ValueError as exc:  # degenerate data (e.g. a handful of rows): say so, no traceback
         raise TrainingRefusedError(
-            f"cannot fit on {len(x_train):,} examples of {TRAINING_TABLE} v{published.version} "
-            f"({len(train_days)} day(s)): {exc} — train on more days"
+            f"cannot fit on {len(x['train']):,} examples of {TRAINING_TABLE} "
+            f"v{published.version} ({len(split.train)} day(s)): {exc} — train on more days"
         ) from exc
-    p_test = model.predict_proba(x_test)[:, 1]
-    scores = metrics(y_test, p_test)
+    x_test, y_test = x["test"], y["test"]
+    p_test = fitted.model.predict_proba(x_test)[:, 1]
+    scores = metrics(y_test, p_test, config.calibration_bins)
 
     sample = x_test.sample(n=min(len(x_test), config.max_importance_rows), random_state=config.seed)
     importances = permutation_importances(
-        model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
+        fitted.model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
     )
     store = _ModelStore(cfg.resolved_models_root)
     previous = store.read_json("current.json")
-    constant = constant_log_loss(y_test, float(y_train.mean()))
+    constant = constant_log_loss(y_test, float(y["train"].mean()))
     verdict = metric_gate(scores["auc"], scores["log_loss"], constant, previous, config)
 
     created = datetime.now(UTC)
     model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"
+    window_facts = {}
+    for name, days in split.windows().items():
+        window_facts[f"{name}_start"] = str(days[0])
+        window_facts[f"{name}_end"] = str(days[-1])
+        window_facts[f"{name}_rows"] = len(y[name])
+        window_facts[f"{name}_positives"] = int(y[name].sum())
     card: dict[str, Any] = {
         "model_name": MODEL_NAME,
         "model_id": model_id,
         "status": "published" if verdict["passed"] else "rejected",
         "created_at": created.isoformat(),
         "code_version": code_version(),
-        "estimator": "sklearn HistGradientBoostingClassifier",
+        "estimator": "sklearn HistGradientBoostingClassifier, calibrated (CalibratedClassifierCV)",
+        "fit": {
+            "boosting_iterations": fitted.iterations,
+            "calibration_method": fitted.calibration_method,
+            "calibration_positives": fitted.calibration_positives,
+            "isotonic_min_positives": config.isotonic_min_positives,
+        },
         "data": {
             "table": TRAINING_TABLE,
             "table_version": published.version,
@@ -270,14 +271,7 @@ def train_and_publish(
             "published_day": str(published.day),
             "gate_run_id": gate.run_id,
             "gate_day": str(gate.day),
-            "train_start": str(train_days[0]),
-            "train_end": str(train_days[-1]),
-            "test_start": str(test_days[0]),
-            "test_end": str(test_days[-1]),
-            "train_rows": len(train),
-            "test_rows": len(test),
-            "train_positives": int(y_train.sum()),
-            "test_positives": int(y_test.sum()),
+            **window_facts,
         },
         "table_versions": {TRAINING_TABLE: published.version},
         "features": features,
@@ -287,15 +281,17 @@ def train_and_publish(
         "drivers": driver_ranking(importances),
     }
     buffer = io.BytesIO()
-    joblib.dump({"model": model, "features": features}, buffer)
+    joblib.dump({"model": fitted.model, "features": features}, buffer)
     card["paths"] = {
         "model": store.path(model_id, "model.joblib"),
         "markdown": store.path(model_id, "model_card.md"),
         "html": store.path(model_id, "model_card.html"),
         "json": store.path(model_id, "model_card.json"),
+        "reliability_plot": store.path(model_id, "reliability.svg"),
     }
     store.write(buffer.getvalue(), model_id, "model.joblib")
     store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
+    store.write(reliability_svg(scores["calibration"]).encode(), model_id, "reliability.svg")
     store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
     store.write(render_markdown(card).encode(), model_id, "model_card.md")
     store.write(render_html(card).encode(), model_id, "model_card.html")

@@ -52,10 +52,12 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
 
     card = result.card
     assert result.published and card["status"] == "published"
-    assert card["data"]["train_start"] == "2026-01-01"
-    assert card["data"]["train_end"] == "2026-01-08"
-    assert (card["data"]["test_start"], card["data"]["test_end"]) == ("2026-01-09", "2026-01-10")
-    assert card["data"]["test_rows"] == 2 * ROWS_PER_DAY
+    data = card["data"]
+    assert (data["train_start"], data["train_end"]) == ("2026-01-01", "2026-01-04")
+    assert (data["validation_start"], data["validation_end"]) == ("2026-01-05", "2026-01-06")
+    assert (data["calibration_start"], data["calibration_end"]) == ("2026-01-07", "2026-01-08")
+    assert (data["test_start"], data["test_end"]) == ("2026-01-09", "2026-01-10")
+    assert data["test_rows"] == 2 * ROWS_PER_DAY
     assert card["table_versions"] == {"gold/training_examples": 0}
     assert card["metrics"]["auc"] > 0.8
     gate = card["metric_gate"]
@@ -82,6 +84,7 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
         "model_card.html",
         "model_card.json",
         "model_card.md",
+        "reliability.svg",
     ]
     markdown = (folder / "model_card.md").read_text()
     assert "**Rank as generated: yes**" in markdown
@@ -89,6 +92,7 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     page = (folder / "model_card.html").read_text()
     assert "<strong>Rank as generated: yes</strong>" in page
     assert "<code>gold/training_examples</code> Delta version <strong>0</strong>" in page
+    assert '<img src="reliability.svg"' in page
     assert "<table>" in page and "http" not in page
     current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
     assert current["model_id"] == card["model_id"]

@@ -21,17 +21,20 @@ DAYS = 10
 ROWS_PER_DAY = 600
 
 
-def planted_training_set(seed: int = 3) -> pd.DataFrame:
-    """Conversions driven by the four drivers with clearly separated weights, plus noise."""
+def planted_training_set(
+    seed: int = 3, rows_per_day: int = ROWS_PER_DAY, intercept: float = -2.0
+) -> pd.DataFrame:
+    """Conversions driven by the four drivers with clearly separated weights, plus noise;
+    `intercept` sets the base rate (-2.0: about a fifth convert; -9.0: about 0.6%)."""
     rng = np.random.default_rng(seed)
-    n = DAYS * ROWS_PER_DAY
+    n = DAYS * rows_per_day
     professionalism = rng.normal(size=n)
     explain = rng.normal(size=n)
     interactions = rng.normal(size=n)
     discount = rng.normal(size=n)
-    logit = -2.0 + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
+    logit = intercept + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
     label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
-    days = [START + timedelta(days=i // ROWS_PER_DAY) for i in range(n)]
+    days = [START + timedelta(days=i // rows_per_day) for i in range(n)]
     return pd.DataFrame(
         {
             "user_id": [f"u{i % 500}" for i in range(n)],
