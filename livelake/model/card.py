@@ -38,13 +38,14 @@ def _pct(value: float) -> str:
 
 def render_markdown(card: dict[str, Any]) -> str:
     data, m, gate, fit = card["data"], card["metrics"], card["metric_gate"], card["fit"]
+    prov = card["provenance"]
     drivers = card["drivers"]
     missing = drivers["missing"]
     lines = [
         f"# Model card · {card['model_name']} · {card['model_id']}",
         "",
         f"**Status: {card['status']}** · trained {card['created_at']} with livelake "
-        f"{card['code_version']} · {card['estimator']}",
+        f"{prov['code_version']} · {card['estimator']}",
         "",
         "## Data",
         "",
@@ -56,9 +57,17 @@ def render_markdown(card: dict[str, Any]) -> str:
             f"({data[name + '_rows']:,} rows, {data[name + '_positives']:,} positives)"
             for name in WINDOWS
         ),
-        "- Tables read (Delta versions): "
+        "- Delta versions (the training set, then what its run published that day): "
         + ", ".join(f"`{t}` v{v}" for t, v in card["table_versions"].items()),
         f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
+        "",
+        "## Reproduce",
+        "",
+        f"Same Delta versions + this configuration + these libraries → the same metrics and "
+        f"predictions. Code `{prov['code_version']}`, seed **{prov['seed']}**, Python "
+        f"{prov['python']}; " + ", ".join(f"{name} {v}" for name, v in prov["libraries"].items()),
+        "",
+        "Configuration: " + ", ".join(f"`{k}={v}`" for k, v in prov["config"].items()),
         "",
         "## Fit",
         "",

@@ -29,6 +29,7 @@ from livelake.model.data import (
     TRAINING_TABLE,
     TrainingRefusedError,
     check_trainable,
+    published_with,
     read_training_examples,
 )
 
@@ -77,7 +78,7 @@ def feature_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if "__" in c]
 
 
-def _prepare(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+def prepare_features(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Numeric as float, booleans as 0/1, text as pandas categories (native in HGB)."""
     import pandas as pd
 
@@ -200,9 +201,9 @@ def train_and_publish(
     from livelake.model.card import render_html, render_markdown
     from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
     from livelake.model.fit import fit_calibrated
+    from livelake.model.provenance import provenance
     from livelake.model.reliability import reliability_svg
     from livelake.model.split import split_days
-    from livelake.version import code_version
 
     config = config or TrainingConfig()
     cfg = cfg or settings()
@@ -219,7 +220,7 @@ def train_and_publish(
     split = split_days(list(frame[DATE_COLUMN].unique()), config)
     windows = {name: frame[frame[DATE_COLUMN].isin(days)] for name, days in split.windows().items()}
     y = {name: _labels(rows, name, published.version) for name, rows in windows.items()}
-    x = {name: _prepare(rows, features) for name, rows in windows.items()}
+    x = {name: prepare_features(rows, features) for name, rows in windows.items()}
     try:
         fitted = fit_calibrated(
             x["train"], y["train"], x["validation"], y["validation"],
@@ -256,7 +257,7 @@ def train_and_publish(
         "model_id": model_id,
         "status": "published" if verdict["passed"] else "rejected",
         "created_at": created.isoformat(),
-        "code_version": code_version(),
+        "provenance": provenance(config),
         "estimator": "sklearn HistGradientBoostingClassifier, calibrated (CalibratedClassifierCV)",
         "fit": {
             "boosting_iterations": fitted.iterations,
@@ -273,7 +274,11 @@ def train_and_publish(
             "gate_day": str(gate.day),
             **window_facts,
         },
-        "table_versions": {TRAINING_TABLE: published.version},
+        # The training set read, then every table its publishing run published that day.
+        "table_versions": {
+            TRAINING_TABLE: published.version,
+            **published_with(cfg.lake_root, published),
+        },
         "features": features,
         "metrics": scores,
         "metric_gate": verdict,

@@ -37,16 +37,6 @@ from tests.model.training_lake import (
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline"
 
 
-@pytest.fixture
-def gated_lake(lake_root: Path, tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("LIVELAKE_MODELS_ROOT", str(tmp_path / "models"))
-    settings.cache_clear()
-    version = write_training_set(lake_root, planted_training_set())
-    publish_rows(lake_root, version)
-    gate_rows(lake_root, "run-1", date(2026, 1, 10), True, datetime(2026, 1, 11, tzinfo=UTC))
-    return lake_root
-
-
 def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_lake, tmp_path):
     result = train_and_publish(TrainingConfig(seed=7))
 

@@ -60,12 +60,18 @@ def write_training_set(lake_root: Path, frame: pd.DataFrame) -> int:
     return DeltaTable(uri).version()
 
 
-def publish_rows(lake_root: Path, version: int, run_id: str = "run-1") -> None:
+def publish_rows(
+    lake_root: Path,
+    version: int,
+    run_id: str = "run-1",
+    table_name: str = "gold/training_examples",
+    stage: str = "training",
+) -> None:
     row = {
         "run_id": run_id,
         "day": START + timedelta(days=DAYS - 1),
-        "stage": "training",
-        "table_name": "gold/training_examples",
+        "stage": stage,
+        "table_name": table_name,
         "table_version": version,
         "rows": DAYS * ROWS_PER_DAY,
         "published_at": datetime(2026, 1, 11, tzinfo=UTC),
