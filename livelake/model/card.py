@@ -98,13 +98,16 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         "## Metric gate",
         "",
-        f"- Floor: AUC ≥ {_fmt(gate['min_auc'])}; previous model: "
-        f"{gate['previous_model_id'] or 'none'} (AUC {_fmt(gate['previous_auc'])}); "
-        f"allowed drop {_fmt(gate['max_auc_drop'])}",
-        f"- Log-loss {_fmt(gate.get('log_loss'))} must be below the constant base-rate model's "
-        f"{_fmt(gate.get('constant_log_loss'))}",
-        f"- Verdict: **{'passed' if gate['passed'] else 'REJECTED'}**"
-        + ("" if gate["passed"] else ": " + "; ".join(gate["reasons"])),
+        f"**Verdict: {'passed' if gate['passed'] else 'REJECTED'}**"
+        + ("" if gate["passed"] else " — " + "; ".join(gate["reasons"])),
+        "",
+        "| check | result | value | must be | measured |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {c['name']} | {c['status']} | {_fmt(c['value'])} | {c['bound'] or '—'} | "
+            f"{c['detail']} |"
+            for c in gate["checks"]
+        ),
         "",
         "## Feature importances (permutation, drop in test AUC)",
         "",

@@ -137,3 +137,24 @@ def driver_ranking(importances: list[dict[str, Any]]) -> dict[str, Any]:
         "ranks_as_generated": not missing and observed == planned,
         "drivers": drivers,
     }
+
+
+def feature_aucs(x: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
+    """Each numeric feature's own AUC on `y` (either direction; missing values rank lowest).
+
+    A feature built from the day's own outcome ranks the day almost perfectly by itself; the
+    gate reads that as a leak. Text features are left out: ranking them needs an encoding
+    fitted on the labels, which would itself leak.
+    """
+    import pandas as pd
+    from sklearn.metrics import roc_auc_score
+
+    scores = {}
+    for name in x.columns:
+        column = x[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        values = column.fillna(column.min() - 1 if column.notna().any() else 0)
+        auc = float(roc_auc_score(y, values))
+        scores[name] = max(auc, 1 - auc)
+    return scores

@@ -5,11 +5,10 @@ latest published version of gold/training_examples; split by `example_date` into
 validation, calibration and test days (`split`); fit a regularised booster on every `__`
 feature column, stopped on the validation days and calibrated on the calibration days
 (`fit`); evaluate on the test days (AUC, log-loss, ECE, calibration table, permutation
-importances, driver ranking); then the metric gate: publish only when AUC clears the floor,
-log-loss beats the constant base-rate model, and AUC is not worse than the current model's
-by more than the margin.
+importances, driver ranking); then the metric gate (`gate`): publish only when every check
+passes, else keep the model unpublished with its reasons.
 
-Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`):
+Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`, see `store`):
 `conversion_baseline/<model_id>/{model.joblib, metrics.json, model_card.json,
 model_card.md, model_card.html, reliability.svg}` for every trained model (rejected ones
 too, for inspection) and `conversion_baseline/current.json` naming the published one.
@@ -32,12 +31,13 @@ from livelake.model.data import (
     published_with,
     read_training_examples,
 )
+from livelake.model.gate import CurrentModel
+from livelake.model.store import MODEL_FILE, MODEL_NAME, ModelStore
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-MODEL_NAME = "conversion_baseline"
 LABEL = "label"
 DATE_COLUMN = "example_date"
 
@@ -92,87 +92,43 @@ def prepare_features(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     return x
 
 
-class _ModelStore:
-    """Files under the models root (local path or s3:// / hdfs:// via pyarrow.fs)."""
-
-    def __init__(self, root: str) -> None:
-        from livelake.lake import storage
-
-        self.root = root.rstrip("/")
-        self.fs, self.base = storage.filesystem(self.root)
-
-    def path(self, *parts: str) -> str:
-        return "/".join([self.root, MODEL_NAME, *parts])
-
-    def _inner(self, *parts: str) -> str:
-        return "/".join([self.base.rstrip("/"), MODEL_NAME, *parts])
-
-    def write(self, data: bytes, *parts: str) -> str:
-        inner = self._inner(*parts)
-        self.fs.create_dir(inner.rsplit("/", 1)[0], recursive=True)
-        with self.fs.open_output_stream(inner) as out:
-            out.write(data)
-        return self.path(*parts)
-
-    def read_json(self, *parts: str) -> dict[str, Any] | None:
-        from pyarrow.fs import FileType
-
-        inner = self._inner(*parts)
-        if self.fs.get_file_info(inner).type != FileType.File:
-            return None
-        with self.fs.open_input_stream(inner) as handle:
-            return json.loads(handle.read())
-
-    def publish(self, card: dict[str, Any]) -> None:
-        """Point current.json at the model (write then move: readers never see half)."""
-        pointer = {
-            "model_id": card["model_id"],
-            "auc": card["metrics"]["auc"],
-            "published_at": card["created_at"],
-        }
-        tmp = self.write(json.dumps(pointer).encode(), f".current-{card['model_id']}.json")
-        self.fs.move(self._inner(tmp.rsplit("/", 1)[1]), self._inner("current.json"))
-
-
 def constant_log_loss(y_test: np.ndarray, base_rate: float) -> float:
-    """The log-loss of the trivial model: predict the training window's base rate for all."""
+    """The log-loss of the trivial model: predict the base rate of the days before the test
+    days for every test example."""
     from sklearn.metrics import log_loss
 
     return float(log_loss(y_test, [base_rate] * len(y_test), labels=[0, 1]))
 
 
-def metric_gate(
-    auc: float,
-    log_loss: float,
-    constant: float,
-    previous: dict[str, Any] | None,
-    cfg: TrainingConfig,
-) -> dict:
-    """Publish only a model that ranks (AUC floor, no regression) and whose probabilities
-    beat predicting the base rate (log-loss below the constant model's)."""
-    reasons = []
-    if log_loss >= constant:
-        reasons.append(
-            f"log-loss {log_loss:.4f} is no better than the constant base-rate model's "
-            f"{constant:.4f}"
+def current_model(
+    store: ModelStore, test_rows: pd.DataFrame, y_test: np.ndarray
+) -> CurrentModel | None:
+    """The published model scored on this training's test days, or why it cannot be."""
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    pointer = store.read_json("current.json")
+    if pointer is None:
+        return None
+    model_id = pointer["model_id"]
+    try:
+        saved = store.load_model(model_id)
+    except Exception as exc:  # e.g. pickled by another scikit-learn: must not block every model
+        return CurrentModel(model_id, reason=f"current model {model_id} does not load: {exc!r}")
+    if saved is None:
+        return CurrentModel(model_id, reason=f"current model {model_id} has no {MODEL_FILE}")
+    missing = [f for f in saved["features"] if f not in test_rows.columns]
+    if missing:
+        return CurrentModel(
+            model_id,
+            reason=f"current model {model_id} uses features this training set lacks: "
+            + ", ".join(missing[:5]),
         )
-    if auc < cfg.min_auc:
-        reasons.append(f"AUC {auc:.4f} is below the floor {cfg.min_auc:.4f}")
-    if previous is not None and auc < previous["auc"] - cfg.max_auc_drop:
-        reasons.append(
-            f"AUC {auc:.4f} is worse than the current model {previous['model_id']} "
-            f"({previous['auc']:.4f}) by more than {cfg.max_auc_drop:.4f}"
-        )
-    return {
-        "min_auc": cfg.min_auc,
-        "max_auc_drop": cfg.max_auc_drop,
-        "log_loss": log_loss,
-        "constant_log_loss": constant,
-        "previous_model_id": previous["model_id"] if previous else None,
-        "previous_auc": previous["auc"] if previous else None,
-        "passed": not reasons,
-        "reasons": reasons,
-    }
+    p = saved["model"].predict_proba(prepare_features(test_rows, saved["features"]))[:, 1]
+    return CurrentModel(
+        model_id,
+        auc=float(roc_auc_score(y_test, p)),
+        log_loss=float(log_loss(y_test, p, labels=[0, 1])),
+    )
 
 
 def _labels(frame: pd.DataFrame, window: str, version: int) -> np.ndarray:
@@ -197,17 +153,24 @@ def train_and_publish(
     not published); neither is worth retrying.
     """
     import joblib
+    import numpy as np
 
     from livelake.model.card import render_html, render_markdown
-    from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
+    from livelake.model.evaluate import (
+        driver_ranking,
+        feature_aucs,
+        metrics,
+        permutation_importances,
+    )
     from livelake.model.fit import fit_calibrated
+    from livelake.model.gate import checks, verdict
     from livelake.model.provenance import provenance
     from livelake.model.reliability import reliability_svg
     from livelake.model.split import split_days
 
     config = config or TrainingConfig()
     cfg = cfg or settings()
-    gate, published = check_trainable(cfg.lake_root)
+    training_gate, published = check_trainable(cfg.lake_root)
     frame = read_training_examples(cfg.lake_root, published.version)
     features = feature_columns(frame)
     if not features or LABEL not in frame.columns:
@@ -239,10 +202,11 @@ def train_and_publish(
     importances = permutation_importances(
         fitted.model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
     )
-    store = _ModelStore(cfg.resolved_models_root)
-    previous = store.read_json("current.json")
-    constant = constant_log_loss(y_test, float(y["train"].mean()))
-    verdict = metric_gate(scores["auc"], scores["log_loss"], constant, previous, config)
+    store = ModelStore(cfg.resolved_models_root)
+    before_test = np.concatenate([y["train"], y["validation"], y["calibration"]])
+    constant = constant_log_loss(y_test, float(before_test.mean()))
+    current = current_model(store, windows["test"], y_test)
+    gate = verdict(checks(scores, constant, feature_aucs(x_test, y_test), current, config))
 
     created = datetime.now(UTC)
     model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"
@@ -255,7 +219,7 @@ def train_and_publish(
     card: dict[str, Any] = {
         "model_name": MODEL_NAME,
         "model_id": model_id,
-        "status": "published" if verdict["passed"] else "rejected",
+        "status": "published" if gate["passed"] else "rejected",
         "created_at": created.isoformat(),
         "provenance": provenance(config),
         "estimator": "sklearn HistGradientBoostingClassifier, calibrated (CalibratedClassifierCV)",
@@ -270,8 +234,8 @@ def train_and_publish(
             "table_version": published.version,
             "published_run_id": published.run_id,
             "published_day": str(published.day),
-            "gate_run_id": gate.run_id,
-            "gate_day": str(gate.day),
+            "gate_run_id": training_gate.run_id,
+            "gate_day": str(training_gate.day),
             **window_facts,
         },
         # The training set read, then every table its publishing run published that day.
@@ -281,28 +245,28 @@ def train_and_publish(
         },
         "features": features,
         "metrics": scores,
-        "metric_gate": verdict,
+        "metric_gate": {"constant_log_loss": constant, **gate},
         "feature_importances": importances,
         "drivers": driver_ranking(importances),
     }
     buffer = io.BytesIO()
     joblib.dump({"model": fitted.model, "features": features}, buffer)
     card["paths"] = {
-        "model": store.path(model_id, "model.joblib"),
+        "model": store.path(model_id, MODEL_FILE),
         "markdown": store.path(model_id, "model_card.md"),
         "html": store.path(model_id, "model_card.html"),
         "json": store.path(model_id, "model_card.json"),
         "reliability_plot": store.path(model_id, "reliability.svg"),
     }
-    store.write(buffer.getvalue(), model_id, "model.joblib")
+    store.write(buffer.getvalue(), model_id, MODEL_FILE)
     store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
     store.write(reliability_svg(scores["calibration"]).encode(), model_id, "reliability.svg")
     store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
     store.write(render_markdown(card).encode(), model_id, "model_card.md")
     store.write(render_html(card).encode(), model_id, "model_card.html")
-    if not verdict["passed"]:
+    if not gate["passed"]:
         raise ModelRejectedError(
-            f"model {model_id} not published: {'; '.join(verdict['reasons'])} "
+            f"model {model_id} not published: {'; '.join(gate['reasons'])} "
             f"(card: {card['paths']['markdown']})",
             card,
         )

@@ -22,7 +22,6 @@ from livelake.model.train import (
     ModelRejectedError,
     TrainingConfig,
     constant_log_loss,
-    metric_gate,
     train_and_publish,
 )
 from tests.browser import crawl, needs_chromium
@@ -51,7 +50,18 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     assert card["table_versions"] == {"gold/training_examples": 0}
     assert card["metrics"]["auc"] > 0.8
     gate = card["metric_gate"]
-    assert gate["log_loss"] == card["metrics"]["log_loss"] < gate["constant_log_loss"]
+    assert gate["passed"] and gate["reasons"] == []
+    assert [(c["name"], c["status"]) for c in gate["checks"]] == [
+        ("auc_floor", "pass"),
+        ("log_loss_vs_base_rate", "pass"),
+        ("ece_bound", "pass"),
+        ("no_leaked_feature", "pass"),
+        ("no_auc_regression", "skipped"),
+        ("no_log_loss_regression", "skipped"),
+    ]
+    assert gate["checks"][1]["value"] == pytest.approx(
+        card["metrics"]["log_loss"] / gate["constant_log_loss"]
+    )
     assert sum(b["rows"] for b in card["metrics"]["calibration"]) == 2 * ROWS_PER_DAY
     assert len(card["features"]) == 6
     assert card["feature_importances"][0]["feature"] == "anchor__professionalism_score"
@@ -119,34 +129,49 @@ def test_training_is_refused_without_any_training_gate_result(lake_root, tmp_pat
         train_and_publish()
 
 
-def test_a_model_below_the_floor_is_written_but_not_published(gated_lake, tmp_path):
-    with pytest.raises(ModelRejectedError, match=r"below the floor 0\.9990") as rejected:
+def test_a_model_below_the_floor_is_kept_with_its_reason_but_not_published(gated_lake, tmp_path):
+    with pytest.raises(
+        ModelRejectedError, match=r"auc_floor: test AUC 0\.\d+ \(must be ≥ 0\.999\)"
+    ):
         train_and_publish(TrainingConfig(min_auc=0.999))
 
-    assert rejected.value.card["status"] == "rejected"
-    assert Path(rejected.value.card["paths"]["markdown"]).exists()
-    assert not (tmp_path / "models/conversion_baseline/current.json").exists()
+    folder = tmp_path / "models/conversion_baseline"
+    (kept,) = [json.loads(p.read_text()) for p in folder.glob("*/model_card.json")]
+    assert kept["status"] == "rejected"
+    assert [c["name"] for c in kept["metric_gate"]["checks"] if c["status"] == "fail"] == [
+        "auc_floor"
+    ]
+    assert (folder / kept["model_id"] / "model.joblib").exists()
+    assert (
+        "**Verdict: REJECTED** — auc_floor: test AUC"
+        in (folder / kept["model_id"] / "model_card.md").read_text()
+    )
+    assert not (folder / "current.json").exists()
 
 
-def test_a_model_worse_than_the_current_one_by_the_margin_is_not_published(gated_lake, tmp_path):
-    current = tmp_path / "models/conversion_baseline/current.json"
-    current.parent.mkdir(parents=True)
-    current.write_text(json.dumps({"model_id": "earlier", "auc": 0.999}))
+def test_a_model_worse_than_the_current_one_on_the_same_test_days_is_not_published(
+    gated_lake, tmp_path
+):
+    first = train_and_publish().card
+    stump = TrainingConfig(max_iter=1, max_leaf_nodes=2)
 
-    with pytest.raises(ModelRejectedError, match="worse than the current model earlier"):
-        train_and_publish(TrainingConfig(max_auc_drop=0.01))
-    assert json.loads(current.read_text())["model_id"] == "earlier"
+    with pytest.raises(ModelRejectedError) as rejected:
+        train_and_publish(stump)
+
+    checks = {c["name"]: c for c in rejected.value.card["metric_gate"]["checks"]}
+    assert checks["no_auc_regression"]["status"] == "fail"
+    assert checks["no_auc_regression"]["value"] == pytest.approx(
+        rejected.value.card["metrics"]["auc"] - first["metrics"]["auc"]
+    )
+    assert checks["no_log_loss_regression"]["status"] == "fail"
+    assert f"vs current model {first['model_id']}" in checks["no_auc_regression"]["detail"]
+    current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
+    assert current["model_id"] == first["model_id"]
 
 
 def test_the_constant_base_rate_model_is_the_bar_for_probabilities():
     # 1 positive in 4, predicted 0.25 each: -(ln 0.25 + 3 ln 0.75) / 4
     assert constant_log_loss(np.array([1, 0, 0, 0]), 0.25) == pytest.approx(0.5623351446)
-    worse = metric_gate(0.9, 0.60, 0.56, None, TrainingConfig())
-    assert not worse["passed"]
-    assert worse["reasons"] == [
-        "log-loss 0.6000 is no better than the constant base-rate model's 0.5600"
-    ]
-    assert metric_gate(0.9, 0.50, 0.56, None, TrainingConfig())["passed"]
 
 
 def test_money_features_reach_the_model_as_numbers(lake_root):

@@ -18,14 +18,14 @@ from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 
 START = date(2026, 1, 1)
 DAYS = 10
-ROWS_PER_DAY = 600
+ROWS_PER_DAY = 2_000
 
 
 def planted_training_set(
-    seed: int = 3, rows_per_day: int = ROWS_PER_DAY, intercept: float = -2.0
+    seed: int = 3, rows_per_day: int = ROWS_PER_DAY, intercept: float = -4.0
 ) -> pd.DataFrame:
     """Conversions driven by the four drivers with clearly separated weights, plus noise;
-    `intercept` sets the base rate (-2.0: about a fifth convert; -9.0: about 0.6%)."""
+    `intercept` sets the base rate (-4.0: about 12% convert; -9.0: about 0.6%)."""
     rng = np.random.default_rng(seed)
     n = DAYS * rows_per_day
     professionalism = rng.normal(size=n)
@@ -56,7 +56,9 @@ def planted_training_set(
 
 def write_training_set(lake_root: Path, frame: pd.DataFrame) -> int:
     uri = str(lake_root / "gold/training_examples")
-    write_deltalake(uri, frame, mode="overwrite", partition_by=["example_date"])
+    write_deltalake(
+        uri, frame, mode="overwrite", schema_mode="overwrite", partition_by=["example_date"]
+    )
     return DeltaTable(uri).version()
 
 
