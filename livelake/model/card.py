@@ -32,6 +32,25 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _sci(value: float | None) -> str:
+    """Log-loss rises at a ~0.2% base rate are ~1e-4: fixed decimals would print zeros."""
+    return "—" if value is None else f"{value:.3g}"
+
+
+def _ranking_caveat(drivers: dict[str, Any]) -> str:
+    if drivers["missing"]:
+        return f" (no feature found for: {', '.join(drivers['missing'])})"
+    if not drivers["order_as_planned"]:
+        return " (the estimates are not in the planned order)"
+    if drivers["overlapping"]:
+        return (
+            " (in the planned order, but the intervals overlap for: "
+            + "; ".join(drivers["overlapping"])
+            + ", so the data cannot tell them apart)"
+        )
+    return " (in the planned order, every interval above the next)"
+
+
 def _pct(value: float) -> str:
     return f"{value:.3%}"
 
@@ -40,7 +59,6 @@ def render_markdown(card: dict[str, Any]) -> str:
     data, m, gate, fit = card["data"], card["metrics"], card["metric_gate"], card["fit"]
     prov = card["provenance"]
     drivers = card["drivers"]
-    missing = drivers["missing"]
     lines = [
         f"# Model card · {card['model_name']} · {card['model_id']}",
         "",
@@ -109,28 +127,31 @@ def render_markdown(card: dict[str, Any]) -> str:
             for c in gate["checks"]
         ),
         "",
-        "## Feature importances (permutation, drop in test AUC)",
+        "## Feature importances (permutation on the test days, rise in log-loss)",
         "",
-        "| rank | feature | importance | std |",
+        "| rank | feature | importance | 95% interval |",
         "|---|---|---|---|",
         *(
-            f"| {r['rank']} | `{r['feature']}` | {_fmt(r['importance_auc'])} | {_fmt(r['std'])} |"
+            f"| {r['rank']} | `{r['feature']}` | {_sci(r['importance'])} | "
+            f"{_sci(r['low'])} … {_sci(r['high'])} |"
             for r in card["feature_importances"]
         ),
         "",
         "## The plan's four drivers",
         "",
+        "Each driver's features shuffled together; intervals from "
+        f"{prov['config']['importance_bootstraps']} bootstrap resamples of the test rows.",
+        "",
         f"Planned order (weights 35/28/22/15): {' > '.join(drivers['planned_order'])}  ",
         f"Observed order: {' > '.join(drivers['observed_order']) or '—'}  ",
         f"**Rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}**"
-        + (f" (no feature found for: {', '.join(missing)})" if missing else ""),
+        + _ranking_caveat(drivers),
         "",
-        "| driver | planned weight | best feature | importance | feature rank |",
+        "| driver | planned weight | features | importance | 95% interval |",
         "|---|---|---|---|---|",
         *(
-            f"| {d['driver']} | {d['planned_weight_pct']}% | "
-            f"{'`' + d['best_feature'] + '`' if d['best_feature'] else '—'} | "
-            f"{_fmt(d['importance_auc'])} | {_fmt(d['feature_rank'])} |"
+            f"| {d['driver']} | {d['planned_weight_pct']}% | {len(d['features'])} | "
+            f"{_sci(d['importance'])} | {_sci(d['low'])} … {_sci(d['high'])} |"
             for d in drivers["drivers"]
         ),
         "",

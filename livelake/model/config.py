@@ -37,4 +37,7 @@ class TrainingConfig:
     max_feature_auc: float = 0.95  # one feature alone ranking this well knows the label: leak
     max_auc_drop: float = 0.02  # tolerated AUC loss against the current model, same test days
     max_log_loss_rise: float = 0.05  # tolerated relative log-loss rise against it, same days
-    max_importance_rows: int = 20_000  # permutation importance on a sample of the test days
+    # Driver importance: permutation on a sample of the test days, rows bootstrapped.
+    max_importance_rows: int = 20_000
+    importance_repeats: int = 5  # shuffles per feature group, averaged
+    importance_bootstraps: int = 500  # resamples of the rows for the 95% intervals

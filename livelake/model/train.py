@@ -156,14 +156,15 @@ def train_and_publish(
     import numpy as np
 
     from livelake.model.card import render_html, render_markdown
-    from livelake.model.evaluate import (
-        driver_ranking,
-        feature_aucs,
-        metrics,
-        permutation_importances,
-    )
+    from livelake.model.evaluate import feature_aucs, metrics
     from livelake.model.fit import fit_calibrated
     from livelake.model.gate import checks, verdict
+    from livelake.model.importance import (
+        driver_groups,
+        driver_ranking,
+        feature_table,
+        grouped_importances,
+    )
     from livelake.model.provenance import provenance
     from livelake.model.reliability import reliability_svg
     from livelake.model.split import split_days
@@ -199,8 +200,16 @@ def train_and_publish(
     scores = metrics(y_test, p_test, config.calibration_bins)
 
     sample = x_test.sample(n=min(len(x_test), config.max_importance_rows), random_state=config.seed)
-    importances = permutation_importances(
-        fitted.model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
+    drivers = driver_groups(features)
+    groups = {**{f: [f] for f in features}, **drivers}
+    importances = grouped_importances(
+        fitted.model,
+        sample,
+        y_test[x_test.index.get_indexer(sample.index)],
+        groups,
+        config.seed,
+        config.importance_repeats,
+        config.importance_bootstraps,
     )
     store = ModelStore(cfg.resolved_models_root)
     before_test = np.concatenate([y["train"], y["validation"], y["calibration"]])
@@ -246,8 +255,8 @@ def train_and_publish(
         "features": features,
         "metrics": scores,
         "metric_gate": {"constant_log_loss": constant, **gate},
-        "feature_importances": importances,
-        "drivers": driver_ranking(importances),
+        "feature_importances": feature_table({f: importances[f] for f in features}),
+        "drivers": driver_ranking({d: importances[d] for d in drivers}, drivers),
     }
     buffer = io.BytesIO()
     joblib.dump({"model": fitted.model, "features": features}, buffer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,15 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
     assert card["feature_importances"][0]["feature"] == "anchor__professionalism_score"
     drivers = card["drivers"]
     assert drivers["ranks_as_generated"] is True
+    assert drivers["overlapping"] == []
+    planned = drivers["drivers"]
+    assert all(a["low"] > b["high"] for a, b in pairwise(planned))
+    assert [d["features"] for d in planned] == [
+        ["anchor__professionalism_score"],
+        ["product__explain_seconds_7d"],
+        ["user__interaction_count_7d"],
+        ["product__price_anchor_discount_pct"],
+    ]
     assert (
         drivers["observed_order"]
         == drivers["planned_order"]
@@ -87,7 +97,7 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
         "reliability.svg",
     ]
     markdown = (folder / "model_card.md").read_text()
-    assert "**Rank as generated: yes**" in markdown
+    assert "**Rank as generated: yes** (in the planned order, every interval above" in markdown
     assert "`gold/training_examples` Delta version **0**" in markdown
     page = (folder / "model_card.html").read_text()
     assert "<strong>Rank as generated: yes</strong>" in page
