@@ -60,17 +60,21 @@ def grouped_importances(
 ) -> dict[str, dict[str, float]]:
     """Per group: mean log-loss rise when its columns are shuffled, and its 95% interval."""
     import numpy as np
+    from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(seed)
     base = _row_log_loss(y, model.predict_proba(x)[:, 1])
     rises = np.zeros((len(x), len(groups)))
-    for g, columns in enumerate(groups.values()):
-        for _ in range(repeats):
-            order = rng.permutation(len(x))
-            shuffled = x.copy()
-            for column in columns:  # same row order for the group: it moves as one
-                shuffled[column] = x[column].iloc[order].set_axis(x.index)
-            rises[:, g] += _row_log_loss(y, model.predict_proba(shuffled)[:, 1]) - base
+    # Hundreds of predict calls: on a loaded 2-core box (Spark next door) OpenMP's thread
+    # start-up and spinning stall them (9 minutes on the demo week); one thread is steady.
+    with threadpool_limits(limits=1):
+        for g, columns in enumerate(groups.values()):
+            for _ in range(repeats):
+                order = rng.permutation(len(x))
+                shuffled = x.copy()
+                for column in columns:  # same row order for the group: it moves as one
+                    shuffled[column] = x[column].iloc[order].set_axis(x.index)
+                rises[:, g] += _row_log_loss(y, model.predict_proba(shuffled)[:, 1]) - base
     rises /= repeats
     resampled = np.array(
         [rises[rng.integers(0, len(x), len(x))].mean(axis=0) for _ in range(bootstraps)]

@@ -144,6 +144,42 @@ def _labels(frame: pd.DataFrame, window: str, version: int) -> np.ndarray:
     return y
 
 
+def _window_facts(windows: dict[str, list], y: dict[str, np.ndarray]) -> dict[str, Any]:
+    """First and last day, rows and positives of each window, for the card."""
+    facts: dict[str, Any] = {}
+    for name, days in windows.items():
+        facts[f"{name}_start"] = str(days[0])
+        facts[f"{name}_end"] = str(days[-1])
+        facts[f"{name}_rows"] = len(y[name])
+        facts[f"{name}_positives"] = int(y[name].sum())
+    return facts
+
+
+def _save(store: ModelStore, card: dict[str, Any], model: Any, features: list[str]) -> None:
+    """Write the model and its card (JSON, Markdown, HTML, reliability plot) to its folder."""
+    import joblib
+
+    from livelake.model.card import render_html, render_markdown
+    from livelake.model.reliability import reliability_svg
+
+    model_id, scores = card["model_id"], card["metrics"]
+    buffer = io.BytesIO()
+    joblib.dump({"model": model, "features": features}, buffer)
+    card["paths"] = {
+        "model": store.path(model_id, MODEL_FILE),
+        "markdown": store.path(model_id, "model_card.md"),
+        "html": store.path(model_id, "model_card.html"),
+        "json": store.path(model_id, "model_card.json"),
+        "reliability_plot": store.path(model_id, "reliability.svg"),
+    }
+    store.write(buffer.getvalue(), model_id, MODEL_FILE)
+    store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
+    store.write(reliability_svg(scores["calibration"]).encode(), model_id, "reliability.svg")
+    store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
+    store.write(render_markdown(card).encode(), model_id, "model_card.md")
+    store.write(render_html(card).encode(), model_id, "model_card.html")
+
+
 def train_and_publish(
     config: TrainingConfig | None = None, cfg: Settings | None = None
 ) -> TrainingResult:
@@ -152,10 +188,8 @@ def train_and_publish(
     Raises TrainingRefusedError (nothing trained) or ModelRejectedError (trained, written,
     not published); neither is worth retrying.
     """
-    import joblib
     import numpy as np
 
-    from livelake.model.card import render_html, render_markdown
     from livelake.model.evaluate import feature_aucs, metrics
     from livelake.model.fit import fit_calibrated
     from livelake.model.gate import checks, verdict
@@ -166,7 +200,6 @@ def train_and_publish(
         grouped_importances,
     )
     from livelake.model.provenance import provenance
-    from livelake.model.reliability import reliability_svg
     from livelake.model.split import split_days
 
     config = config or TrainingConfig()
@@ -219,12 +252,6 @@ def train_and_publish(
 
     created = datetime.now(UTC)
     model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"
-    window_facts = {}
-    for name, days in split.windows().items():
-        window_facts[f"{name}_start"] = str(days[0])
-        window_facts[f"{name}_end"] = str(days[-1])
-        window_facts[f"{name}_rows"] = len(y[name])
-        window_facts[f"{name}_positives"] = int(y[name].sum())
     card: dict[str, Any] = {
         "model_name": MODEL_NAME,
         "model_id": model_id,
@@ -245,7 +272,7 @@ def train_and_publish(
             "published_day": str(published.day),
             "gate_run_id": training_gate.run_id,
             "gate_day": str(training_gate.day),
-            **window_facts,
+            **_window_facts(split.windows(), y),
         },
         # The training set read, then every table its publishing run published that day.
         "table_versions": {
@@ -258,21 +285,7 @@ def train_and_publish(
         "feature_importances": feature_table({f: importances[f] for f in features}),
         "drivers": driver_ranking({d: importances[d] for d in drivers}, drivers),
     }
-    buffer = io.BytesIO()
-    joblib.dump({"model": fitted.model, "features": features}, buffer)
-    card["paths"] = {
-        "model": store.path(model_id, MODEL_FILE),
-        "markdown": store.path(model_id, "model_card.md"),
-        "html": store.path(model_id, "model_card.html"),
-        "json": store.path(model_id, "model_card.json"),
-        "reliability_plot": store.path(model_id, "reliability.svg"),
-    }
-    store.write(buffer.getvalue(), model_id, MODEL_FILE)
-    store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
-    store.write(reliability_svg(scores["calibration"]).encode(), model_id, "reliability.svg")
-    store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
-    store.write(render_markdown(card).encode(), model_id, "model_card.md")
-    store.write(render_html(card).encode(), model_id, "model_card.html")
+    _save(store, card, fitted.model, features)
     if not gate["passed"]:
         raise ModelRejectedError(
             f"model {model_id} not published: {'; '.join(gate['reasons'])} "
