@@ -181,4 +181,8 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         + (" > ".join(drivers["observed_order"]) or "none found")
         + f" · rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}",
         f"card: {card['paths'].get('html') or card['paths']['markdown']}",  # older: no html
-    ]
+    ] + (
+        [f"not published, the metric gate said: {'; '.join(card['metric_gate']['reasons'])}"]
+        if card["status"] == "rejected"
+        else []
+    )

@@ -47,6 +47,15 @@ class ModelStore:
         data = self.read(*parts)
         return None if data is None else json.loads(data)
 
+    def newest_card(self) -> dict[str, Any] | None:
+        """The card of the newest model trained, published or rejected (ids sort by time)."""
+        from pyarrow.fs import FileSelector, FileType
+
+        selector = FileSelector(self._inner(), allow_not_found=True)
+        found = self.fs.get_file_info(selector)
+        folders = [i.base_name for i in found if i.type == FileType.Directory]
+        return self.read_json(max(folders), "model_card.json") if folders else None
+
     def load_model(self, model_id: str) -> dict[str, Any] | None:
         """`{"model": ..., "features": [...]}` as written by the trainer, or None."""
         import joblib

@@ -18,7 +18,9 @@ import pytest
 from deltalake import write_deltalake
 
 from livelake.config import settings
+from livelake.model.card import summary_lines
 from livelake.model.data import TrainingRefusedError
+from livelake.model.store import ModelStore
 from livelake.model.train import (
     ModelRejectedError,
     TrainingConfig,
@@ -157,6 +159,12 @@ def test_a_model_below_the_floor_is_kept_with_its_reason_but_not_published(gated
         in (folder / kept["model_id"] / "model_card.md").read_text()
     )
     assert not (folder / "current.json").exists()
+    # What the demo and the CLI show of it: the newest card, with the gate's reasons.
+    newest = ModelStore(str(tmp_path / "models")).newest_card()
+    assert newest["model_id"] == kept["model_id"]
+    assert summary_lines(newest)[-1].startswith(
+        "not published, the metric gate said: auc_floor: test AUC 0."
+    )
 
 
 def test_a_model_worse_than_the_current_one_on_the_same_test_days_is_not_published(
