@@ -2,8 +2,8 @@
 
 Runs weekly (Monday 04:00 UTC). It refuses to train when the latest gate of the `training`
 stage failed, trains on the latest *published* version of gold/training_examples with a
-time-based split, and publishes the model only when it clears the metric floor and is not
-worse than the previous model by more than the margin (see `livelake.model.train`).
+time-based split by day, and publishes the model only when every check of the metric gate
+passes (AUC floor, log-loss vs the base rate, ECE, leak, no regression: `livelake.model.gate`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -36,7 +36,6 @@ def ensure_pii_key(cfg: Settings, console: Console) -> Settings:
 
 def _train(cfg: Settings, console: Console) -> bool:
     """The weekly training step on the demo's data; prints the model card summary."""
-    from livelake.model.card import summary_lines
     from livelake.model.train import ModelRejectedError, TrainingRefusedError, train_and_publish
 
     console.rule("[bold]weekly training")
@@ -47,30 +46,45 @@ def _train(cfg: Settings, console: Console) -> bool:
         return False
     except ModelRejectedError as exc:
         card = exc.card
+    return _show_card(card, console)
+
+
+def _show_card(card: dict, console: Console) -> bool:
+    """Print the card's summary. A model the metric gate rejected is the gate at work, not a
+    failed demo: it is written with its reasons and the current model stays published."""
+    from livelake.model.card import summary_lines
+
     for line in summary_lines(card):
         console.print(line)
-    return card["status"] == "published"
+    if card["status"] == "rejected":
+        console.print(
+            "[yellow]The metric gate kept this model from publishing[/] (its reasons above); "
+            "the weekly run is marked failed so someone looks at it."
+        )
+    return card["status"] in ("published", "rejected")
 
 
 def _train_in_airflow(cfg: Settings, console: Console, day: date) -> bool:
     """The weekly training DAG (dag.test()) after the daily runs; prints the model card."""
     import json
 
-    from livelake.model.card import summary_lines
+    from livelake.model.store import ModelStore
     from livelake.orchestration.local_airflow import run_weekly_training
 
     console.rule("[bold]livelake_weekly_train")
+    started = datetime.now(UTC)
     state, summary = run_weekly_training(day)
-    if summary is None:
-        console.print(
-            f"[bold red]livelake_weekly_train {state}:[/] training was refused or the model "
-            "was rejected; the reason is in airflow_home/logs (dag_id=livelake_weekly_train)."
-        )
-        return False
-    card = json.loads(Path(summary["card_json"]).read_text())
-    for line in summary_lines(card):
-        console.print(line)
-    return card["status"] == "published"
+    if summary is not None:
+        return _show_card(json.loads(Path(summary["card_json"]).read_text()), console)
+    card = ModelStore(cfg.resolved_models_root).newest_card()
+    if card is not None and datetime.fromisoformat(card["created_at"]) >= started:
+        console.print(f"[bold]livelake_weekly_train {state}:[/] the model was rejected")
+        return _show_card(card, console)
+    console.print(
+        f"[bold red]livelake_weekly_train {state}:[/] training was refused; the reason is in "
+        "airflow_home/logs (dag_id=livelake_weekly_train)."
+    )
+    return False
 
 
 def _write_dashboard(cfg: Settings, console: Console) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
+WINDOWS = ("train", "validation", "calibration", "test")
+CALIBRATORS = {"sigmoid": "Platt scaling (sigmoid)", "isotonic": "isotonic regression"}
+
 # One self-contained page: no script, no font or stylesheet from outside.
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -29,78 +32,126 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _sci(value: float | None) -> str:
+    """Log-loss rises at a ~0.2% base rate are ~1e-4: fixed decimals would print zeros."""
+    return "—" if value is None else f"{value:.3g}"
+
+
+def _ranking_caveat(drivers: dict[str, Any]) -> str:
+    if drivers["missing"]:
+        return f" (no feature found for: {', '.join(drivers['missing'])})"
+    if not drivers["order_as_planned"]:
+        return " (the estimates are not in the planned order)"
+    if drivers["overlapping"]:
+        return (
+            " (in the planned order, but the intervals overlap for: "
+            + "; ".join(drivers["overlapping"])
+            + ", so the data cannot tell them apart)"
+        )
+    return " (in the planned order, every interval above the next)"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.3%}"
+
+
 def render_markdown(card: dict[str, Any]) -> str:
-    data, m, gate = card["data"], card["metrics"], card["metric_gate"]
+    data, m, gate, fit = card["data"], card["metrics"], card["metric_gate"], card["fit"]
+    prov = card["provenance"]
     drivers = card["drivers"]
-    missing = drivers["missing"]
     lines = [
         f"# Model card · {card['model_name']} · {card['model_id']}",
         "",
         f"**Status: {card['status']}** · trained {card['created_at']} with livelake "
-        f"{card['code_version']} · {card['estimator']}",
+        f"{prov['code_version']} · {card['estimator']}",
         "",
         "## Data",
         "",
         f"- Training set: `{data['table']}` Delta version **{data['table_version']}** "
         f"(published by run `{data['published_run_id']}` for day {data['published_day']})",
         f"- Training gate: run `{data['gate_run_id']}` for day {data['gate_day']}: passed",
-        f"- Train window: {data['train_start']} … {data['train_end']} "
-        f"({data['train_rows']:,} rows, {data['train_positives']:,} positives)",
-        f"- Test window: {data['test_start']} … {data['test_end']} "
-        f"({data['test_rows']:,} rows, {data['test_positives']:,} positives) — time-based split",
-        "- Tables read (Delta versions): "
+        *(
+            f"- {name.capitalize()} days: {data[name + '_start']} … {data[name + '_end']} "
+            f"({data[name + '_rows']:,} rows, {data[name + '_positives']:,} positives)"
+            for name in WINDOWS
+        ),
+        "- Delta versions (the training set, then what its run published that day): "
         + ", ".join(f"`{t}` v{v}" for t, v in card["table_versions"].items()),
         f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
         "",
-        "## Metrics (test window)",
+        "## Reproduce",
         "",
-        "| AUC | log-loss | Brier | base rate | mean predicted |",
-        "|---|---|---|---|---|",
-        f"| {_fmt(m['auc'])} | {_fmt(m['log_loss'])} | {_fmt(m['brier'])} | "
+        f"Same Delta versions + this configuration + these libraries → the same metrics and "
+        f"predictions. Code `{prov['code_version']}`, seed **{prov['seed']}**, Python "
+        f"{prov['python']}; " + ", ".join(f"{name} {v}" for name, v in prov["libraries"].items()),
+        "",
+        "Configuration: " + ", ".join(f"`{k}={v}`" for k, v in prov["config"].items()),
+        "",
+        "## Fit",
+        "",
+        f"- Boosting stopped after **{fit['boosting_iterations']}** rounds (log-loss on the "
+        "validation days stopped improving)",
+        f"- Calibrated on the calibration days with **{CALIBRATORS[fit['calibration_method']]}**: "
+        f"{fit['calibration_positives']:,} positives there (isotonic from "
+        f"{fit['isotonic_min_positives']:,}; below that its staircase overfits and predicts 0)",
+        "",
+        "## Metrics (test days)",
+        "",
+        "| AUC | log-loss | Brier | ECE | base rate | mean predicted |",
+        "|---|---|---|---|---|---|",
+        f"| {_fmt(m['auc'])} | {_fmt(m['log_loss'])} | {_fmt(m['brier'])} | {_fmt(m['ece'])} | "
         f"{_fmt(m['base_rate'])} | {_fmt(m['mean_predicted'])} |",
         "",
         "### Calibration (equal-count bins of predicted probability)",
         "",
-        "| bin | rows | mean predicted | observed rate |",
-        "|---|---|---|---|",
+        "| bin | rows | positives | mean predicted | observed rate |",
+        "|---|---|---|---|---|",
         *(
-            f"| {b['bin']} | {b['rows']} | {_fmt(b['mean_predicted'])} | "
-            f"{_fmt(b['observed_rate'])} |"
+            f"| {b['bin']} | {b['rows']} | {b['positives']} | {_pct(b['mean_predicted'])} | "
+            f"{_pct(b['observed_rate'])} |"
             for b in m["calibration"]
         ),
         "",
+        "![Reliability plot: observed vs mean predicted conversion per bin](reliability.svg)",
+        "",
         "## Metric gate",
         "",
-        f"- Floor: AUC ≥ {_fmt(gate['min_auc'])}; previous model: "
-        f"{gate['previous_model_id'] or 'none'} (AUC {_fmt(gate['previous_auc'])}); "
-        f"allowed drop {_fmt(gate['max_auc_drop'])}",
-        f"- Log-loss {_fmt(gate.get('log_loss'))} must be below the constant base-rate model's "
-        f"{_fmt(gate.get('constant_log_loss'))}",
-        f"- Verdict: **{'passed' if gate['passed'] else 'REJECTED'}**"
-        + ("" if gate["passed"] else ": " + "; ".join(gate["reasons"])),
+        f"**Verdict: {'passed' if gate['passed'] else 'REJECTED'}**"
+        + ("" if gate["passed"] else " — " + "; ".join(gate["reasons"])),
         "",
-        "## Feature importances (permutation, drop in test AUC)",
+        "| check | result | value | must be | measured |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {c['name']} | {c['status']} | {_fmt(c['value'])} | {c['bound'] or '—'} | "
+            f"{c['detail']} |"
+            for c in gate["checks"]
+        ),
         "",
-        "| rank | feature | importance | std |",
+        "## Feature importances (permutation on the test days, rise in log-loss)",
+        "",
+        "| rank | feature | importance | 95% interval |",
         "|---|---|---|---|",
         *(
-            f"| {r['rank']} | `{r['feature']}` | {_fmt(r['importance_auc'])} | {_fmt(r['std'])} |"
+            f"| {r['rank']} | `{r['feature']}` | {_sci(r['importance'])} | "
+            f"{_sci(r['low'])} … {_sci(r['high'])} |"
             for r in card["feature_importances"]
         ),
         "",
         "## The plan's four drivers",
         "",
+        "Each driver's features shuffled together; intervals from "
+        f"{prov['config']['importance_bootstraps']} bootstrap resamples of the test rows.",
+        "",
         f"Planned order (weights 35/28/22/15): {' > '.join(drivers['planned_order'])}  ",
         f"Observed order: {' > '.join(drivers['observed_order']) or '—'}  ",
         f"**Rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}**"
-        + (f" (no feature found for: {', '.join(missing)})" if missing else ""),
+        + _ranking_caveat(drivers),
         "",
-        "| driver | planned weight | best feature | importance | feature rank |",
+        "| driver | planned weight | features | importance | 95% interval |",
         "|---|---|---|---|---|",
         *(
-            f"| {d['driver']} | {d['planned_weight_pct']}% | "
-            f"{'`' + d['best_feature'] + '`' if d['best_feature'] else '—'} | "
-            f"{_fmt(d['importance_auc'])} | {_fmt(d['feature_rank'])} |"
+            f"| {d['driver']} | {d['planned_weight_pct']}% | {len(d['features'])} | "
+            f"{_sci(d['importance'])} | {_sci(d['low'])} … {_sci(d['high'])} |"
             for d in drivers["drivers"]
         ),
         "",
@@ -122,11 +173,16 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     m, drivers = card["metrics"], card["drivers"]
     return [
         f"model {card['model_id']}: {card['status']} · AUC {m['auc']:.3f} · "
-        f"log-loss {m['log_loss']:.4f} · base rate {m['base_rate']:.4f}",
+        f"log-loss {m['log_loss']:.4f} · ECE {m['ece']:.4f} · base rate {m['base_rate']:.4f} · "
+        f"mean predicted {m['mean_predicted']:.4f}",
         f"trained on {card['data']['table']} v{card['data']['table_version']} "
         f"({card['data']['train_start']}…{card['data']['test_end']})",
         "drivers (planned 35/28/22/15): "
         + (" > ".join(drivers["observed_order"]) or "none found")
         + f" · rank as generated: {'yes' if drivers['ranks_as_generated'] else 'no'}",
         f"card: {card['paths'].get('html') or card['paths']['markdown']}",  # older: no html
-    ]
+    ] + (
+        [f"not published, the metric gate said: {'; '.join(card['metric_gate']['reasons'])}"]
+        if card["status"] == "rejected"
+        else []
+    )

@@ -18,11 +18,12 @@ import pyarrow.compute as pc
 from livelake.lake.base import LakeError
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
+from livelake.lake.tables.gold import TRAINING_EXAMPLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-TRAINING_TABLE = "gold/training_examples"
+TRAINING_TABLE = TRAINING_EXAMPLES.qualified_name
 TRAINING_STAGE = "training"
 
 
@@ -94,6 +95,20 @@ def latest_published(lake_root: str, table_name: str = TRAINING_TABLE) -> Publis
     return PublishedVersion(table_name, newest["table_version"], newest["day"], newest["run_id"])
 
 
+def published_with(lake_root: str, published: PublishedVersion) -> dict[str, int]:
+    """Every table version the run that published the training set published for its day:
+    the state of the lake the training set was built in, for the card's data lineage."""
+    rows = read_arrow(
+        PUBLISHED_RUNS,
+        columns=["run_id", "day", "table_name", "table_version"],
+        filter=(pc.field("run_id") == published.run_id) & (pc.field("day") == published.day),
+        lake_root=lake_root,
+    ).to_pylist()
+    return {
+        r["table_name"]: r["table_version"] for r in sorted(rows, key=lambda r: r["table_name"])
+    }
+
+
 def check_trainable(lake_root: str) -> tuple[GateVerdict, PublishedVersion]:
     """Refuse (with the reason) unless the latest training gate passed and a set is published."""
     gate = latest_training_gate(lake_root)
@@ -118,10 +133,12 @@ def check_trainable(lake_root: str) -> tuple[GateVerdict, PublishedVersion]:
 
 
 def read_training_examples(lake_root: str, version: int) -> pd.DataFrame:
-    """Version `version` of the training set with every column it has, as pandas.
+    """Version `version` of the training set with every column it has, as pandas, in key order.
 
     Read straight from the Delta log (polars, no JVM) rather than through the table's
-    declaration, because the trainer uses every `__` feature column the table holds.
+    declaration, because the trainer uses every `__` feature column the table holds. Rows are
+    sorted by the table's keys: the order of files and rows in a Delta version is not part
+    of its contents, and the booster's fit depends on row order.
     """
     import pandas as pd
     import polars as pl
@@ -129,7 +146,11 @@ def read_training_examples(lake_root: str, version: int) -> pd.DataFrame:
     uri = f"{lake_root.rstrip('/')}/{TRAINING_TABLE}"
     # Money features are exact decimals in the lake; the model wants numbers, not objects.
     data = pl.read_delta(uri, version=version)
-    frame = data.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).to_pandas()
+    keys = [k for k in TRAINING_EXAMPLES.keys if k in data.columns]
+    data = data.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    if keys:
+        data = data.sort(keys, nulls_last=True)
+    frame = data.to_pandas()
     if "example_date" in frame.columns:  # pandas has no date dtype: keep python dates
         frame["example_date"] = pd.to_datetime(frame["example_date"]).dt.date
     return frame

@@ -1,23 +1,23 @@
 """Train the baseline conversion model on gated data, judge it, and publish it or refuse.
 
 Steps: refuse unless the latest training gate passed (`data.check_trainable`); read the
-latest published version of gold/training_examples; split by `example_date` (the last days
-are the test window, so the model is judged on days it never saw); fit a
-HistGradientBoostingClassifier on every `__` feature column; evaluate (AUC, log-loss,
-calibration, permutation importances, driver ranking); then the metric gate: publish only
-when AUC clears the floor and is not worse than the current model's by more than the margin.
+latest published version of gold/training_examples; split by `example_date` into train,
+validation, calibration and test days (`split`); fit a regularised booster on every `__`
+feature column, stopped on the validation days and calibrated on the calibration days
+(`fit`); evaluate on the test days (AUC, log-loss, ECE, calibration table, permutation
+importances, driver ranking); then the metric gate (`gate`): publish only when every check
+passes, else keep the model unpublished with its reasons.
 
-Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`):
+Layout under `Settings.resolved_models_root` (default `<lake_root>/../models`, see `store`):
 `conversion_baseline/<model_id>/{model.joblib, metrics.json, model_card.json,
-model_card.md, model_card.html}` for every trained model (rejected ones too, for inspection) and
-`conversion_baseline/current.json` naming the published one.
+model_card.md, model_card.html, reliability.svg}` for every trained model (rejected ones
+too, for inspection) and `conversion_baseline/current.json` naming the published one.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,14 +28,16 @@ from livelake.model.data import (
     TRAINING_TABLE,
     TrainingRefusedError,
     check_trainable,
+    published_with,
     read_training_examples,
 )
+from livelake.model.gate import CurrentModel
+from livelake.model.store import MODEL_FILE, MODEL_NAME, ModelStore
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-MODEL_NAME = "conversion_baseline"
 LABEL = "label"
 DATE_COLUMN = "example_date"
 
@@ -64,6 +66,7 @@ class TrainingResult:
             "status": self.card["status"],
             "auc": self.card["metrics"]["auc"],
             "log_loss": self.card["metrics"]["log_loss"],
+            "ece": self.card["metrics"]["ece"],
             "ranks_as_generated": self.card["drivers"]["ranks_as_generated"],
             "card": self.card["paths"]["markdown"],
             "card_json": self.card["paths"]["json"],
@@ -75,7 +78,7 @@ def feature_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if "__" in c]
 
 
-def _prepare(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+def prepare_features(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Numeric as float, booleans as 0/1, text as pandas categories (native in HGB)."""
     import pandas as pd
 
@@ -89,98 +92,92 @@ def _prepare(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     return x
 
 
-def time_split(frame: pd.DataFrame, test_fraction: float) -> tuple[list, list]:
-    """Distinct example days, oldest first: (train days, test days)."""
-    days = sorted(frame[DATE_COLUMN].unique())
-    if len(days) < 2:
-        raise TrainingRefusedError(
-            f"{TRAINING_TABLE} holds {len(days)} example day(s); a time-based split needs 2+"
-        )
-    n_test = max(1, math.floor(len(days) * test_fraction))
-    return days[:-n_test], days[-n_test:]
-
-
-class _ModelStore:
-    """Files under the models root (local path or s3:// / hdfs:// via pyarrow.fs)."""
-
-    def __init__(self, root: str) -> None:
-        from livelake.lake import storage
-
-        self.root = root.rstrip("/")
-        self.fs, self.base = storage.filesystem(self.root)
-
-    def path(self, *parts: str) -> str:
-        return "/".join([self.root, MODEL_NAME, *parts])
-
-    def _inner(self, *parts: str) -> str:
-        return "/".join([self.base.rstrip("/"), MODEL_NAME, *parts])
-
-    def write(self, data: bytes, *parts: str) -> str:
-        inner = self._inner(*parts)
-        self.fs.create_dir(inner.rsplit("/", 1)[0], recursive=True)
-        with self.fs.open_output_stream(inner) as out:
-            out.write(data)
-        return self.path(*parts)
-
-    def read_json(self, *parts: str) -> dict[str, Any] | None:
-        from pyarrow.fs import FileType
-
-        inner = self._inner(*parts)
-        if self.fs.get_file_info(inner).type != FileType.File:
-            return None
-        with self.fs.open_input_stream(inner) as handle:
-            return json.loads(handle.read())
-
-    def publish(self, card: dict[str, Any]) -> None:
-        """Point current.json at the model (write then move: readers never see half)."""
-        pointer = {
-            "model_id": card["model_id"],
-            "auc": card["metrics"]["auc"],
-            "published_at": card["created_at"],
-        }
-        tmp = self.write(json.dumps(pointer).encode(), f".current-{card['model_id']}.json")
-        self.fs.move(self._inner(tmp.rsplit("/", 1)[1]), self._inner("current.json"))
-
-
 def constant_log_loss(y_test: np.ndarray, base_rate: float) -> float:
-    """The log-loss of the trivial model: predict the training window's base rate for all."""
+    """The log-loss of the trivial model: predict the base rate of the days before the test
+    days for every test example."""
     from sklearn.metrics import log_loss
 
     return float(log_loss(y_test, [base_rate] * len(y_test), labels=[0, 1]))
 
 
-def metric_gate(
-    auc: float,
-    log_loss: float,
-    constant: float,
-    previous: dict[str, Any] | None,
-    cfg: TrainingConfig,
-) -> dict:
-    """Publish only a model that ranks (AUC floor, no regression) and whose probabilities
-    beat predicting the base rate (log-loss below the constant model's)."""
-    reasons = []
-    if log_loss >= constant:
-        reasons.append(
-            f"log-loss {log_loss:.4f} is no better than the constant base-rate model's "
-            f"{constant:.4f}"
+def current_model(
+    store: ModelStore, test_rows: pd.DataFrame, y_test: np.ndarray
+) -> CurrentModel | None:
+    """The published model scored on this training's test days, or why it cannot be."""
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    pointer = store.read_json("current.json")
+    if pointer is None:
+        return None
+    model_id = pointer["model_id"]
+    try:
+        saved = store.load_model(model_id)
+    except Exception as exc:  # e.g. pickled by another scikit-learn: must not block every model
+        return CurrentModel(model_id, reason=f"current model {model_id} does not load: {exc!r}")
+    if saved is None:
+        return CurrentModel(model_id, reason=f"current model {model_id} has no {MODEL_FILE}")
+    missing = [f for f in saved["features"] if f not in test_rows.columns]
+    if missing:
+        return CurrentModel(
+            model_id,
+            reason=f"current model {model_id} uses features this training set lacks: "
+            + ", ".join(missing[:5]),
         )
-    if auc < cfg.min_auc:
-        reasons.append(f"AUC {auc:.4f} is below the floor {cfg.min_auc:.4f}")
-    if previous is not None and auc < previous["auc"] - cfg.max_auc_drop:
-        reasons.append(
-            f"AUC {auc:.4f} is worse than the current model {previous['model_id']} "
-            f"({previous['auc']:.4f}) by more than {cfg.max_auc_drop:.4f}"
+    p = saved["model"].predict_proba(prepare_features(test_rows, saved["features"]))[:, 1]
+    return CurrentModel(
+        model_id,
+        auc=float(roc_auc_score(y_test, p)),
+        log_loss=float(log_loss(y_test, p, labels=[0, 1])),
+    )
+
+
+def _labels(frame: pd.DataFrame, window: str, version: int) -> np.ndarray:
+    """The window's labels; refuse when one label value is missing (nothing to learn/judge)."""
+    import numpy as np
+
+    y = frame[LABEL].to_numpy(dtype="int64")
+    if len(np.unique(y)) < 2:
+        raise TrainingRefusedError(
+            f"the {window} days of {TRAINING_TABLE} v{version} hold only one label value; "
+            "the model cannot be fitted, calibrated or judged there — train on more days"
         )
-    return {
-        "min_auc": cfg.min_auc,
-        "max_auc_drop": cfg.max_auc_drop,
-        "log_loss": log_loss,
-        "constant_log_loss": constant,
-        "previous_model_id": previous["model_id"] if previous else None,
-        "previous_auc": previous["auc"] if previous else None,
-        "passed": not reasons,
-        "reasons": reasons,
+    return y
+
+
+def _window_facts(windows: dict[str, list], y: dict[str, np.ndarray]) -> dict[str, Any]:
+    """First and last day, rows and positives of each window, for the card."""
+    facts: dict[str, Any] = {}
+    for name, days in windows.items():
+        facts[f"{name}_start"] = str(days[0])
+        facts[f"{name}_end"] = str(days[-1])
+        facts[f"{name}_rows"] = len(y[name])
+        facts[f"{name}_positives"] = int(y[name].sum())
+    return facts
+
+
+def _save(store: ModelStore, card: dict[str, Any], model: Any, features: list[str]) -> None:
+    """Write the model and its card (JSON, Markdown, HTML, reliability plot) to its folder."""
+    import joblib
+
+    from livelake.model.card import render_html, render_markdown
+    from livelake.model.reliability import reliability_svg
+
+    model_id, scores = card["model_id"], card["metrics"]
+    buffer = io.BytesIO()
+    joblib.dump({"model": model, "features": features}, buffer)
+    card["paths"] = {
+        "model": store.path(model_id, MODEL_FILE),
+        "markdown": store.path(model_id, "model_card.md"),
+        "html": store.path(model_id, "model_card.html"),
+        "json": store.path(model_id, "model_card.json"),
+        "reliability_plot": store.path(model_id, "reliability.svg"),
     }
+    store.write(buffer.getvalue(), model_id, MODEL_FILE)
+    store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
+    store.write(reliability_svg(scores["calibration"]).encode(), model_id, "reliability.svg")
+    store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
+    store.write(render_markdown(card).encode(), model_id, "model_card.md")
+    store.write(render_html(card).encode(), model_id, "model_card.html")
 
 
 def train_and_publish(
@@ -191,17 +188,23 @@ def train_and_publish(
     Raises TrainingRefusedError (nothing trained) or ModelRejectedError (trained, written,
     not published); neither is worth retrying.
     """
-    import joblib
     import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from livelake.model.card import render_html, render_markdown
-    from livelake.model.evaluate import driver_ranking, metrics, permutation_importances
-    from livelake.version import code_version
+    from livelake.model.evaluate import feature_aucs, metrics
+    from livelake.model.fit import fit_calibrated
+    from livelake.model.gate import checks, verdict
+    from livelake.model.importance import (
+        driver_groups,
+        driver_ranking,
+        feature_table,
+        grouped_importances,
+    )
+    from livelake.model.provenance import provenance
+    from livelake.model.split import split_days
 
     config = config or TrainingConfig()
     cfg = cfg or settings()
-    gate, published = check_trainable(cfg.lake_root)
+    training_gate, published = check_trainable(cfg.lake_root)
     frame = read_training_examples(cfg.lake_root, published.version)
     features = feature_columns(frame)
     if not features or LABEL not in frame.columns:
@@ -211,97 +214,81 @@ def train_and_publish(
         )
     # Examples of the first day(s) have no earlier snapshot: no feature value to learn from.
     frame = frame[frame[features].notna().any(axis=1)]
-    train_days, test_days = time_split(frame, config.test_fraction)
-    train = frame[frame[DATE_COLUMN].isin(train_days)]
-    test = frame[frame[DATE_COLUMN].isin(test_days)]
-    y_train = train[LABEL].to_numpy(dtype="int64")
-    y_test = test[LABEL].to_numpy(dtype="int64")
-    for name, y in (("train", y_train), ("test", y_test)):
-        if len(np.unique(y)) < 2:
-            raise TrainingRefusedError(
-                f"the {name} window of {TRAINING_TABLE} v{published.version} has only one label "
-                "value; AUC is undefined — train on more days"
-            )
-
-    x_train, x_test = _prepare(train, features), _prepare(test, features)
-    model = HistGradientBoostingClassifier(
-        categorical_features="from_dtype",
-        random_state=config.seed,
-        learning_rate=config.learning_rate,
-        max_leaf_nodes=config.max_leaf_nodes,
-        min_samples_leaf=config.min_samples_leaf,
-        l2_regularization=config.l2_regularization,
-        max_iter=config.max_iter,
-        early_stopping=True,
-        validation_fraction=config.validation_fraction,
-    )
+    split = split_days(list(frame[DATE_COLUMN].unique()), config)
+    windows = {name: frame[frame[DATE_COLUMN].isin(days)] for name, days in split.windows().items()}
+    y = {name: _labels(rows, name, published.version) for name, rows in windows.items()}
+    x = {name: prepare_features(rows, features) for name, rows in windows.items()}
     try:
-        model.fit(x_train, y_train)
+        fitted = fit_calibrated(
+            x["train"], y["train"], x["validation"], y["validation"],
+            x["calibration"], y["calibration"], config,
+        )  # fmt: skip
     except ValueError as exc:  # degenerate data (e.g. a handful of rows): say so, no traceback
         raise TrainingRefusedError(
-            f"cannot fit on {len(x_train):,} examples of {TRAINING_TABLE} v{published.version} "
-            f"({len(train_days)} day(s)): {exc} — train on more days"
+            f"cannot fit on {len(x['train']):,} examples of {TRAINING_TABLE} "
+            f"v{published.version} ({len(split.train)} day(s)): {exc} — train on more days"
         ) from exc
-    p_test = model.predict_proba(x_test)[:, 1]
-    scores = metrics(y_test, p_test)
+    x_test, y_test = x["test"], y["test"]
+    p_test = fitted.model.predict_proba(x_test)[:, 1]
+    scores = metrics(y_test, p_test, config.calibration_bins)
 
     sample = x_test.sample(n=min(len(x_test), config.max_importance_rows), random_state=config.seed)
-    importances = permutation_importances(
-        model, sample, y_test[x_test.index.get_indexer(sample.index)], config.seed
+    drivers = driver_groups(features)
+    groups = {**{f: [f] for f in features}, **drivers}
+    importances = grouped_importances(
+        fitted.model,
+        sample,
+        y_test[x_test.index.get_indexer(sample.index)],
+        groups,
+        config.seed,
+        config.importance_repeats,
+        config.importance_bootstraps,
     )
-    store = _ModelStore(cfg.resolved_models_root)
-    previous = store.read_json("current.json")
-    constant = constant_log_loss(y_test, float(y_train.mean()))
-    verdict = metric_gate(scores["auc"], scores["log_loss"], constant, previous, config)
+    store = ModelStore(cfg.resolved_models_root)
+    before_test = np.concatenate([y["train"], y["validation"], y["calibration"]])
+    constant = constant_log_loss(y_test, float(before_test.mean()))
+    current = current_model(store, windows["test"], y_test)
+    gate = verdict(checks(scores, constant, feature_aucs(x_test, y_test), current, config))
 
     created = datetime.now(UTC)
     model_id = f"{created:%Y%m%dT%H%M%SZ}-v{published.version}"
     card: dict[str, Any] = {
         "model_name": MODEL_NAME,
         "model_id": model_id,
-        "status": "published" if verdict["passed"] else "rejected",
+        "status": "published" if gate["passed"] else "rejected",
         "created_at": created.isoformat(),
-        "code_version": code_version(),
-        "estimator": "sklearn HistGradientBoostingClassifier",
+        "provenance": provenance(config),
+        "estimator": "sklearn HistGradientBoostingClassifier, calibrated (CalibratedClassifierCV)",
+        "fit": {
+            "boosting_iterations": fitted.iterations,
+            "calibration_method": fitted.calibration_method,
+            "calibration_positives": fitted.calibration_positives,
+            "isotonic_min_positives": config.isotonic_min_positives,
+        },
         "data": {
             "table": TRAINING_TABLE,
             "table_version": published.version,
             "published_run_id": published.run_id,
             "published_day": str(published.day),
-            "gate_run_id": gate.run_id,
-            "gate_day": str(gate.day),
-            "train_start": str(train_days[0]),
-            "train_end": str(train_days[-1]),
-            "test_start": str(test_days[0]),
-            "test_end": str(test_days[-1]),
-            "train_rows": len(train),
-            "test_rows": len(test),
-            "train_positives": int(y_train.sum()),
-            "test_positives": int(y_test.sum()),
+            "gate_run_id": training_gate.run_id,
+            "gate_day": str(training_gate.day),
+            **_window_facts(split.windows(), y),
         },
-        "table_versions": {TRAINING_TABLE: published.version},
+        # The training set read, then every table its publishing run published that day.
+        "table_versions": {
+            TRAINING_TABLE: published.version,
+            **published_with(cfg.lake_root, published),
+        },
         "features": features,
         "metrics": scores,
-        "metric_gate": verdict,
-        "feature_importances": importances,
-        "drivers": driver_ranking(importances),
+        "metric_gate": {"constant_log_loss": constant, **gate},
+        "feature_importances": feature_table({f: importances[f] for f in features}),
+        "drivers": driver_ranking({d: importances[d] for d in drivers}, drivers),
     }
-    buffer = io.BytesIO()
-    joblib.dump({"model": model, "features": features}, buffer)
-    card["paths"] = {
-        "model": store.path(model_id, "model.joblib"),
-        "markdown": store.path(model_id, "model_card.md"),
-        "html": store.path(model_id, "model_card.html"),
-        "json": store.path(model_id, "model_card.json"),
-    }
-    store.write(buffer.getvalue(), model_id, "model.joblib")
-    store.write(json.dumps(scores, indent=2).encode(), model_id, "metrics.json")
-    store.write(json.dumps(card, indent=2, default=str).encode(), model_id, "model_card.json")
-    store.write(render_markdown(card).encode(), model_id, "model_card.md")
-    store.write(render_html(card).encode(), model_id, "model_card.html")
-    if not verdict["passed"]:
+    _save(store, card, fitted.model, features)
+    if not gate["passed"]:
         raise ModelRejectedError(
-            f"model {model_id} not published: {'; '.join(verdict['reasons'])} "
+            f"model {model_id} not published: {'; '.join(gate['reasons'])} "
             f"(card: {card['paths']['markdown']})",
             card,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,13 @@ import pytest
 from deltalake import write_deltalake
 
 from livelake.config import settings
+from livelake.model.card import summary_lines
 from livelake.model.data import TrainingRefusedError
+from livelake.model.store import ModelStore
 from livelake.model.train import (
     ModelRejectedError,
     TrainingConfig,
     constant_log_loss,
-    metric_gate,
     train_and_publish,
 )
 from tests.browser import crawl, needs_chromium
@@ -37,34 +39,46 @@ from tests.model.training_lake import (
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline"
 
 
-@pytest.fixture
-def gated_lake(lake_root: Path, tmp_path: Path, monkeypatch) -> Path:
-    monkeypatch.setenv("LIVELAKE_MODELS_ROOT", str(tmp_path / "models"))
-    settings.cache_clear()
-    version = write_training_set(lake_root, planted_training_set())
-    publish_rows(lake_root, version)
-    gate_rows(lake_root, "run-1", date(2026, 1, 10), True, datetime(2026, 1, 11, tzinfo=UTC))
-    return lake_root
-
-
 def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_lake, tmp_path):
     result = train_and_publish(TrainingConfig(seed=7))
 
     card = result.card
     assert result.published and card["status"] == "published"
-    assert card["data"]["train_start"] == "2026-01-01"
-    assert card["data"]["train_end"] == "2026-01-08"
-    assert (card["data"]["test_start"], card["data"]["test_end"]) == ("2026-01-09", "2026-01-10")
-    assert card["data"]["test_rows"] == 2 * ROWS_PER_DAY
+    data = card["data"]
+    assert (data["train_start"], data["train_end"]) == ("2026-01-01", "2026-01-04")
+    assert (data["validation_start"], data["validation_end"]) == ("2026-01-05", "2026-01-06")
+    assert (data["calibration_start"], data["calibration_end"]) == ("2026-01-07", "2026-01-08")
+    assert (data["test_start"], data["test_end"]) == ("2026-01-09", "2026-01-10")
+    assert data["test_rows"] == 2 * ROWS_PER_DAY
     assert card["table_versions"] == {"gold/training_examples": 0}
     assert card["metrics"]["auc"] > 0.8
     gate = card["metric_gate"]
-    assert gate["log_loss"] == card["metrics"]["log_loss"] < gate["constant_log_loss"]
+    assert gate["passed"] and gate["reasons"] == []
+    assert [(c["name"], c["status"]) for c in gate["checks"]] == [
+        ("auc_floor", "pass"),
+        ("log_loss_vs_base_rate", "pass"),
+        ("ece_bound", "pass"),
+        ("no_leaked_feature", "pass"),
+        ("no_auc_regression", "skipped"),
+        ("no_log_loss_regression", "skipped"),
+    ]
+    assert gate["checks"][1]["value"] == pytest.approx(
+        card["metrics"]["log_loss"] / gate["constant_log_loss"]
+    )
     assert sum(b["rows"] for b in card["metrics"]["calibration"]) == 2 * ROWS_PER_DAY
     assert len(card["features"]) == 6
     assert card["feature_importances"][0]["feature"] == "anchor__professionalism_score"
     drivers = card["drivers"]
     assert drivers["ranks_as_generated"] is True
+    assert drivers["overlapping"] == []
+    planned = drivers["drivers"]
+    assert all(a["low"] > b["high"] for a, b in pairwise(planned))
+    assert [d["features"] for d in planned] == [
+        ["anchor__professionalism_score"],
+        ["product__explain_seconds_7d"],
+        ["user__interaction_count_7d"],
+        ["product__price_anchor_discount_pct"],
+    ]
     assert (
         drivers["observed_order"]
         == drivers["planned_order"]
@@ -82,13 +96,15 @@ def test_the_model_card_shows_the_planted_drivers_in_their_planned_order(gated_l
         "model_card.html",
         "model_card.json",
         "model_card.md",
+        "reliability.svg",
     ]
     markdown = (folder / "model_card.md").read_text()
-    assert "**Rank as generated: yes**" in markdown
+    assert "**Rank as generated: yes** (in the planned order, every interval above" in markdown
     assert "`gold/training_examples` Delta version **0**" in markdown
     page = (folder / "model_card.html").read_text()
     assert "<strong>Rank as generated: yes</strong>" in page
     assert "<code>gold/training_examples</code> Delta version <strong>0</strong>" in page
+    assert '<img src="reliability.svg"' in page
     assert "<table>" in page and "http" not in page
     current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
     assert current["model_id"] == card["model_id"]
@@ -125,34 +141,55 @@ def test_training_is_refused_without_any_training_gate_result(lake_root, tmp_pat
         train_and_publish()
 
 
-def test_a_model_below_the_floor_is_written_but_not_published(gated_lake, tmp_path):
-    with pytest.raises(ModelRejectedError, match=r"below the floor 0\.9990") as rejected:
+def test_a_model_below_the_floor_is_kept_with_its_reason_but_not_published(gated_lake, tmp_path):
+    with pytest.raises(
+        ModelRejectedError, match=r"auc_floor: test AUC 0\.\d+ \(must be ≥ 0\.999\)"
+    ):
         train_and_publish(TrainingConfig(min_auc=0.999))
 
-    assert rejected.value.card["status"] == "rejected"
-    assert Path(rejected.value.card["paths"]["markdown"]).exists()
-    assert not (tmp_path / "models/conversion_baseline/current.json").exists()
+    folder = tmp_path / "models/conversion_baseline"
+    (kept,) = [json.loads(p.read_text()) for p in folder.glob("*/model_card.json")]
+    assert kept["status"] == "rejected"
+    assert [c["name"] for c in kept["metric_gate"]["checks"] if c["status"] == "fail"] == [
+        "auc_floor"
+    ]
+    assert (folder / kept["model_id"] / "model.joblib").exists()
+    assert (
+        "**Verdict: REJECTED** — auc_floor: test AUC"
+        in (folder / kept["model_id"] / "model_card.md").read_text()
+    )
+    assert not (folder / "current.json").exists()
+    # What the demo and the CLI show of it: the newest card, with the gate's reasons.
+    newest = ModelStore(str(tmp_path / "models")).newest_card()
+    assert newest["model_id"] == kept["model_id"]
+    assert summary_lines(newest)[-1].startswith(
+        "not published, the metric gate said: auc_floor: test AUC 0."
+    )
 
 
-def test_a_model_worse_than_the_current_one_by_the_margin_is_not_published(gated_lake, tmp_path):
-    current = tmp_path / "models/conversion_baseline/current.json"
-    current.parent.mkdir(parents=True)
-    current.write_text(json.dumps({"model_id": "earlier", "auc": 0.999}))
+def test_a_model_worse_than_the_current_one_on_the_same_test_days_is_not_published(
+    gated_lake, tmp_path
+):
+    first = train_and_publish().card
+    stump = TrainingConfig(max_iter=1, max_leaf_nodes=2)
 
-    with pytest.raises(ModelRejectedError, match="worse than the current model earlier"):
-        train_and_publish(TrainingConfig(max_auc_drop=0.01))
-    assert json.loads(current.read_text())["model_id"] == "earlier"
+    with pytest.raises(ModelRejectedError) as rejected:
+        train_and_publish(stump)
+
+    checks = {c["name"]: c for c in rejected.value.card["metric_gate"]["checks"]}
+    assert checks["no_auc_regression"]["status"] == "fail"
+    assert checks["no_auc_regression"]["value"] == pytest.approx(
+        rejected.value.card["metrics"]["auc"] - first["metrics"]["auc"]
+    )
+    assert checks["no_log_loss_regression"]["status"] == "fail"
+    assert f"vs current model {first['model_id']}" in checks["no_auc_regression"]["detail"]
+    current = json.loads((tmp_path / "models/conversion_baseline/current.json").read_text())
+    assert current["model_id"] == first["model_id"]
 
 
 def test_the_constant_base_rate_model_is_the_bar_for_probabilities():
     # 1 positive in 4, predicted 0.25 each: -(ln 0.25 + 3 ln 0.75) / 4
     assert constant_log_loss(np.array([1, 0, 0, 0]), 0.25) == pytest.approx(0.5623351446)
-    worse = metric_gate(0.9, 0.60, 0.56, None, TrainingConfig())
-    assert not worse["passed"]
-    assert worse["reasons"] == [
-        "log-loss 0.6000 is no better than the constant base-rate model's 0.5600"
-    ]
-    assert metric_gate(0.9, 0.50, 0.56, None, TrainingConfig())["passed"]
 
 
 def test_money_features_reach_the_model_as_numbers(lake_root):

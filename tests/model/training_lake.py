@@ -18,20 +18,23 @@ from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 
 START = date(2026, 1, 1)
 DAYS = 10
-ROWS_PER_DAY = 600
+ROWS_PER_DAY = 2_000
 
 
-def planted_training_set(seed: int = 3) -> pd.DataFrame:
-    """Conversions driven by the four drivers with clearly separated weights, plus noise."""
+def planted_training_set(
+    seed: int = 3, rows_per_day: int = ROWS_PER_DAY, intercept: float = -4.0
+) -> pd.DataFrame:
+    """Conversions driven by the four drivers with clearly separated weights, plus noise;
+    `intercept` sets the base rate (-4.0: about 12% convert; -9.0: about 0.6%)."""
     rng = np.random.default_rng(seed)
-    n = DAYS * ROWS_PER_DAY
+    n = DAYS * rows_per_day
     professionalism = rng.normal(size=n)
     explain = rng.normal(size=n)
     interactions = rng.normal(size=n)
     discount = rng.normal(size=n)
-    logit = -2.0 + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
+    logit = intercept + 2.4 * professionalism + 1.5 * explain + 0.9 * interactions + 0.45 * discount
     label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype("int64")
-    days = [START + timedelta(days=i // ROWS_PER_DAY) for i in range(n)]
+    days = [START + timedelta(days=i // rows_per_day) for i in range(n)]
     return pd.DataFrame(
         {
             "user_id": [f"u{i % 500}" for i in range(n)],
@@ -53,16 +56,24 @@ def planted_training_set(seed: int = 3) -> pd.DataFrame:
 
 def write_training_set(lake_root: Path, frame: pd.DataFrame) -> int:
     uri = str(lake_root / "gold/training_examples")
-    write_deltalake(uri, frame, mode="overwrite", partition_by=["example_date"])
+    write_deltalake(
+        uri, frame, mode="overwrite", schema_mode="overwrite", partition_by=["example_date"]
+    )
     return DeltaTable(uri).version()
 
 
-def publish_rows(lake_root: Path, version: int, run_id: str = "run-1") -> None:
+def publish_rows(
+    lake_root: Path,
+    version: int,
+    run_id: str = "run-1",
+    table_name: str = "gold/training_examples",
+    stage: str = "training",
+) -> None:
     row = {
         "run_id": run_id,
         "day": START + timedelta(days=DAYS - 1),
-        "stage": "training",
-        "table_name": "gold/training_examples",
+        "stage": stage,
+        "table_name": table_name,
         "table_version": version,
         "rows": DAYS * ROWS_PER_DAY,
         "published_at": datetime(2026, 1, 11, tzinfo=UTC),
