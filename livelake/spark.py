@@ -63,11 +63,11 @@ def delta_jars_present(spark: SparkSession) -> bool:
 
 
 def delta_jars(cfg: Settings) -> list[Path]:
-    """The Delta Spark jars `make install` verified, unless the delta-rs writer is asked for
-    (a cluster's own jars come from its spark-defaults instead)."""
+    """The Delta Spark jars `make install` verified, for a local session that may use the
+    native writer (a cluster's own jars come from its spark-defaults instead)."""
     from livelake import jars
 
-    if cfg.delta_writer == "delta-rs":
+    if cfg.delta_writer == "delta-rs" or not cfg.is_local:
         return []
     return jars.installed(Path(cfg.delta_jars_dir) if cfg.delta_jars_dir else None)
 

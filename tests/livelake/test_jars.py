@@ -74,6 +74,7 @@ def test_the_test_session_runs_with_the_installed_jars(spark):
     assert len(delta_jars(load_settings())) == len(jars.read_lock())
     assert delta_jars_present(spark)
     assert delta_jars(load_settings(delta_writer="delta-rs")) == []
+    assert delta_jars(load_settings(spark_master="spark://127.0.0.1:7077")) == []
 
 
 def test_without_jars_auto_commits_with_delta_rs_and_delta_spark_is_a_clear_error(tmp_path):
