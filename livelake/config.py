@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     landing_root: str = Field("landing", description="Where sources deliver files")
     spark_master: str = Field("local[*]", description="local[*], spark://host:port, yarn, k8s://…")
     delta_writer: DeltaWriter = Field("auto", description="Which Delta writer commits tables")
+    delta_jars_dir: str | None = Field(
+        None,
+        description="Folder of the Delta Spark jars put on a local session's classpath "
+        "(default: the venv's, which `make install` fills from jars.lock)",
+    )
     shuffle_partitions: int = Field(4, ge=1, description="spark.sql.shuffle.partitions")
     adaptive_min_rows: int = Field(
         100_000,

@@ -52,12 +52,24 @@ def require_java() -> None:
 
 
 def delta_jars_present(spark: SparkSession) -> bool:
-    """True when the Delta Spark classes can be loaded by this session's JVM."""
+    """True when the Delta Spark classes can be loaded by this session's JVM (through Spark's
+    class loader, which holds `spark.jars`; py4j's own `Class.forName` does not see them)."""
     try:
-        spark._jvm.java.lang.Class.forName(DELTA_EXTENSION)  # type: ignore[union-attr]
+        utils = spark._jvm.org.apache.spark.util.Utils  # type: ignore[union-attr]
+        utils.classForName(DELTA_EXTENSION, True, False)
     except Exception:
         return False
     return True
+
+
+def delta_jars(cfg: Settings) -> list[Path]:
+    """The Delta Spark jars `make install` verified, for a local session that may use the
+    native writer (a cluster's own jars come from its spark-defaults instead)."""
+    from livelake import jars
+
+    if cfg.delta_writer == "delta-rs" or not cfg.is_local:
+        return []
+    return jars.installed(Path(cfg.delta_jars_dir) if cfg.delta_jars_dir else None)
 
 
 @contextmanager
@@ -121,7 +133,10 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
         )
-    if cfg.delta_writer == "delta-spark":
+    jars = delta_jars(cfg)
+    if jars:
+        builder = builder.config("spark.jars", ",".join(str(p) for p in jars))
+    if jars or cfg.delta_writer == "delta-spark":
         builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
             "spark.sql.catalog.spark_catalog", DELTA_CATALOG
         )

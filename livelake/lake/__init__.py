@@ -1,8 +1,8 @@
 """Lake I/O: the only code that knows where tables live and how Delta commits happen.
 
-`open_lake(spark)` returns the writer the configuration asks for (`auto` picks native
-delta-spark when its jars are on the classpath, else delta-rs); `read_table` reads any table
-without a JVM.
+`open_lake(spark)` returns the writer the configuration asks for (`auto`: delta-rs, until the
+native writer has run the whole pipeline; `delta-spark` needs its jars on the classpath);
+`read_table` reads any table without a JVM.
 """
 
 from __future__ import annotations
@@ -46,13 +46,12 @@ def open_lake(spark: SparkSession, cfg: Settings | None = None) -> Lake:
 
     cfg = cfg or settings()
     writer = cfg.delta_writer
-    if writer == "auto":
-        writer = "delta-spark" if delta_jars_present(spark) else "delta-rs"
     if writer == "delta-spark":
         if not delta_jars_present(spark):
             raise LakeError(
                 "delta_writer=delta-spark but io.delta.sql.DeltaSparkSessionExtension is not on "
-                "the Spark classpath: add the delta-spark jars or set LIVELAKE_DELTA_WRITER=auto"
+                "the Spark classpath: install them (make install, needs Maven) or set "
+                "LIVELAKE_DELTA_WRITER=auto"
             )
         from livelake.lake.delta_spark import DeltaSparkLake
 

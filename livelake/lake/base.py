@@ -11,11 +11,12 @@ in one go.
 
 from __future__ import annotations
 
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from livelake.lake.registry import Table
@@ -78,6 +79,13 @@ class RunContext:
 # `livelake history` shows; delta-rs records no metrics for a transaction it did not write).
 ROWS_KEY = "livelake.rows"
 PARTITIONS_KEY = "livelake.partitions"
+# The idempotency token a commit carries (also its app-transaction id): finds its version.
+TOKEN_KEY = "livelake.token"
+
+
+def new_write_id() -> str:
+    """A staged write's name; it starts with its Unix time so vacuum can tell stale ones."""
+    return f"{int(time.time())}-{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True)
@@ -164,8 +172,11 @@ class Lake(ABC):
         df: DataFrame,
         mode: WriteMode,
         partitions: Sequence[Any] | None = None,
+        read_version: int | None = None,
     ) -> StagedWrite:
-        """Write `df`'s files for `table` without publishing them."""
+        """Write `df`'s files for `table` without publishing them. A write computed from
+        the table's `read_version` (a merge) conflicts with any commit after it that touched
+        what it replaces."""
 
     def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
         """The staged write `StagedWrite.describe()` described (staged by another process)."""
@@ -189,9 +200,13 @@ class Lake(ABC):
     ) -> CommitResult:
         """Append a few driver-side records (audit rows, ledgers) without Spark."""
 
-    @abstractmethod
     def history(self, table: Table, limit: int | None = None) -> list[dict[str, Any]]:
-        """Commits newest first, with livelake run metadata."""
+        """Commits newest first, with livelake run metadata (whichever writer committed)."""
+        from deltalake import DeltaTable
+
+        from livelake.lake.log import commits
+
+        return commits(DeltaTable(self.uri(table)), limit) if self.exists(table) else []
 
     @abstractmethod
     def optimize(self, table: Table, ctx: RunContext) -> dict[str, Any]:
@@ -200,6 +215,23 @@ class Lake(ABC):
     @abstractmethod
     def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
         """Delete files no version within the retention references; returns them."""
+
+    def _purge_stale_staging(self, table: Table, retention_hours: int) -> list[str]:
+        """Staging folders of writes that died before their commit (Delta's vacuum skips
+        folders whose name starts with `_`)."""
+        from livelake.lake import storage
+
+        fs, root = storage.filesystem(self.uri(table))
+        base = f"{root}/{storage.STAGING_DIR}"
+        cutoff = datetime.now(UTC) - timedelta(hours=retention_hours)
+        selector = storage.pafs.FileSelector(base, allow_not_found=True)
+        removed = []
+        for info in fs.get_file_info(selector):
+            started = int(info.base_name.split("-", 1)[0]) if "-" in info.base_name else 0
+            if datetime.fromtimestamp(started, UTC) <= cutoff:
+                fs.delete_dir(info.path)
+                removed.append(info.path)
+        return removed
 
     def file_statistics(self, table: Table) -> pa.Table:
         """One row per data file of the current version, from the Delta log alone: its
@@ -291,15 +323,17 @@ class Lake(ABC):
         if not keys:
             raise SchemaMismatchError(f"{table.qualified_name}: merge needs key columns")
         incoming = conform(df, table)
-        if not self.exists(table):
+        # Conflict detection starts from the version the merge reads, before it stages.
+        read_version = self.version(table)
+        if read_version is None:
             return self.stage(table, incoming, "append")
+        current = self.read(table, version=read_version)
         if not table.partition_by:
-            result = merged_rows(self.read(table), incoming, keys)
-            return self.stage(table, result, "overwrite")
+            result = merged_rows(current, incoming, keys)
+            return self.stage(table, result, "overwrite", read_version=read_version)
         part = table.partition_by[0]
         touched = sorted(
             r[0] for r in incoming.select(part).distinct().collect() if r[0] is not None
         )
-        current = self.read(table).where(F.col(part).isin(touched))
-        result = merged_rows(current, incoming, keys)
-        return self.stage(table, result, "replace_partitions", touched)
+        result = merged_rows(current.where(F.col(part).isin(touched)), incoming, keys)
+        return self.stage(table, result, "replace_partitions", touched, read_version)

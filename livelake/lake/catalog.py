@@ -12,6 +12,7 @@ from deltalake.exceptions import TableNotFoundError
 
 from livelake.lake import storage
 from livelake.lake.base import PARTITIONS_KEY, ROWS_KEY
+from livelake.lake.log import commits
 from livelake.lake.registry import Table
 
 
@@ -42,7 +43,7 @@ def table_status(table: Table, lake_root: str) -> TableStatus:
         return TableStatus(None, None, None, None)
     actions = pa.table(dt.get_add_actions(flatten=True))
     rows = sum(n or 0 for n in actions.column("num_records").to_pylist())
-    newest = dt.history(1)[0]
+    newest = commits(dt, 1)[0]
     return TableStatus(
         dt.version(), rows, newest.get("livelake.run_id"), _when(newest.get("timestamp"))
     )
@@ -56,11 +57,11 @@ def commit_history(table: Table, lake_root: str, limit: int | None = 20) -> list
     dt = _open(table, lake_root)
     if dt is None:
         return []
-    commits = []
-    for c in dt.history(limit):
+    listed = []
+    for c in commits(dt, limit):
         metrics = c.get("operationMetrics") or {}
         rows = metrics.get("num_added_rows", metrics.get("numOutputRows", c.get(ROWS_KEY)))
-        commits.append(
+        listed.append(
             {
                 "version": c.get("version"),
                 "when": _when(c.get("timestamp")),
@@ -74,4 +75,4 @@ def commit_history(table: Table, lake_root: str, limit: int | None = 20) -> list
                 ),
             }
         )
-    return commits
+    return listed

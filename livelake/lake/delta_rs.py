@@ -10,15 +10,14 @@ with delta-rs. Until that commit no Delta reader sees them; a crash leaves only 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from deltalake import DeltaTable, Schema, write_deltalake
+from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, Transaction
 
@@ -27,32 +26,25 @@ from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
     PARTITIONS_KEY,
     ROWS_KEY,
+    TOKEN_KEY,
     CommitConflictError,
     CommitResult,
     Lake,
     LakeError,
     RunContext,
-    SchemaMismatchError,
     StagedWrite,
     WriteMode,
+    new_write_id,
 )
 from livelake.lake.conform import conform
+from livelake.lake.log import added_columns, paths, version_of_token
 from livelake.lake.read import commit_version_at, read_files
 from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-TOKEN_KEY = "livelake.token"
 MAX_COMMIT_RETRIES = 5
-
-
-def _delta_fields(schema_json: str) -> dict[str, str]:
-    return {f["name"]: json.dumps(f["type"]) for f in json.loads(schema_json)["fields"]}
-
-
-def _paths(dt: DeltaTable) -> set[str]:
-    return set(pa.table(dt.get_add_actions(flatten=False)).column("path").to_pylist())
 
 
 def _partition_literal(value: Any) -> str:
@@ -100,7 +92,7 @@ class DeltaRsStagedWrite(StagedWrite):
         """Delete the staged files, never one the table's log references (a retried task may
         abort a write an earlier attempt published)."""
         fs, root = storage.filesystem(self._lake.uri(self.table))
-        published = _paths(DeltaTable(self._lake.uri(self.table))) if self.files else set()
+        published = paths(DeltaTable(self._lake.uri(self.table))) if self.files else set()
         for data_file in self.files:
             if data_file.relative_path not in published:
                 fs.delete_file(f"{root}/{data_file.relative_path}")
@@ -130,7 +122,7 @@ class DeltaRsStagedWrite(StagedWrite):
             return CommitResult(self.table.qualified_name, latest.version(), False, 0, 0, 0)
         self._lake.evolve_schema(self.table, latest)
         snapshot = latest if self.read_version is None else DeltaTable(uri, self.read_version)
-        before = _paths(snapshot)
+        before = paths(snapshot)
         mode = "append" if self.mode == "append" else "overwrite"
         filters = None
         if self.mode == "replace_partitions":
@@ -172,8 +164,8 @@ class DeltaRsStagedWrite(StagedWrite):
                 f"published — rerun the job. ({exc})"
             ) from None
         self._done = True
-        version = self._lake.version_of_token(self.table, token)
-        removed = 0 if mode == "append" else len(before - _paths(DeltaTable(uri, version)))
+        version = version_of_token(uri, token, latest.version(), self.table.qualified_name)
+        removed = 0 if mode == "append" else len(before - paths(DeltaTable(uri, version)))
         return CommitResult(
             self.table.qualified_name, version, True, len(self.files), removed, self.rows
         )
@@ -223,36 +215,9 @@ class DeltaRsLake(Lake):
 
     def evolve_schema(self, table: Table, dt: DeltaTable) -> None:
         """Accept additive nullable columns; refuse type changes and dropped columns."""
-        current = _delta_fields(dt.schema().to_json())
-        declared_schema = Schema.from_arrow(table.arrow_schema())
-        declared = _delta_fields(declared_schema.to_json())
-        for name, current_type in current.items():
-            if name not in declared:
-                raise SchemaMismatchError(
-                    f"{table.qualified_name}: column {name!r} exists in the table but is no "
-                    f"longer declared; dropping columns needs a migration"
-                )
-            if declared[name] != current_type:
-                raise SchemaMismatchError(
-                    f"{table.qualified_name}: column {name!r} is {json.loads(current_type)} "
-                    f"in the table but declared as {json.loads(declared[name])}; an "
-                    f"incompatible type change needs a new table or a migration"
-                )
-        new_fields = [f for f in declared_schema.fields if f.name not in current]
-        required = [f.name for f in new_fields if not f.nullable]
-        if required:
-            raise SchemaMismatchError(
-                f"{table.qualified_name}: new columns {required} must be nullable to be added"
-            )
+        new_fields = added_columns(table, dt)
         if new_fields:
             dt.alter.add_columns(new_fields)
-
-    def version_of_token(self, table: Table, token: str) -> int:
-        dt = DeltaTable(self.uri(table))
-        for commit in dt.history(20):
-            if commit.get(TOKEN_KEY) == token:
-                return int(commit["version"])
-        return dt.version()
 
     # Reads -----------------------------------------------------------------------------
 
@@ -292,7 +257,7 @@ class DeltaRsLake(Lake):
         if mode == "replace_partitions" and not table.partition_by:
             raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
         self.ensure(table)
-        write_id = f"{int(time.time())}-{uuid.uuid4().hex[:12]}"
+        write_id = new_write_id()
         uri = self.uri(table)
         fs, root = storage.filesystem(uri)
         staging = f"{root}/{storage.STAGING_DIR}/{write_id}"
@@ -334,15 +299,6 @@ class DeltaRsLake(Lake):
             description["write_id"],
         )
 
-    def stage_merge(
-        self, table: Table, df: DataFrame, keys: Sequence[str] | None = None
-    ) -> StagedWrite:
-        staged = super().stage_merge(table, df, keys)
-        # Conflict detection must start from the version the merge read.
-        if isinstance(staged, DeltaRsStagedWrite) and staged.mode != "append":
-            staged.read_version = self.version(table)
-        return staged
-
     def append_records(
         self,
         table: Table,
@@ -367,15 +323,10 @@ class DeltaRsLake(Lake):
                 max_commit_retries=MAX_COMMIT_RETRIES,
             ),
         )
-        return CommitResult(
-            table.qualified_name, self.version_of_token(table, token), True, 1, 0, len(records)
-        )
+        version = version_of_token(self.uri(table), token, dt.version(), table.qualified_name)
+        return CommitResult(table.qualified_name, version, True, 1, 0, len(records))
 
     # Maintenance -----------------------------------------------------------------------
-
-    def history(self, table: Table, limit: int | None = None) -> list[dict[str, Any]]:
-        dt = self._open(table)
-        return [] if dt is None else dt.history(limit)
 
     def optimize(self, table: Table, ctx: RunContext) -> dict[str, Any]:
         dt = self.ensure(table)
@@ -393,18 +344,4 @@ class DeltaRsLake(Lake):
             full=True,  # also orphans of crashed writes, not only tombstoned files
         )
         removed += self._purge_stale_staging(table, retention_hours)
-        return removed
-
-    def _purge_stale_staging(self, table: Table, retention_hours: int) -> list[str]:
-        """Staging folders of writes that died before their files were moved."""
-        fs, root = storage.filesystem(self.uri(table))
-        base = f"{root}/{storage.STAGING_DIR}"
-        cutoff = datetime.now(UTC) - timedelta(hours=retention_hours)
-        selector = storage.pafs.FileSelector(base, allow_not_found=True)
-        removed = []
-        for info in fs.get_file_info(selector):
-            started = int(info.base_name.split("-", 1)[0]) if "-" in info.base_name else 0
-            if datetime.fromtimestamp(started, UTC) <= cutoff:
-                fs.delete_dir(info.path)
-                removed.append(info.path)
         return removed

@@ -1,36 +1,65 @@
-"""Native Delta writer for clusters that ship the Delta Spark jars.
+"""Native Delta writer: Spark commits with the Delta Spark jars (`make install` fetches them).
 
 Same contract as the delta-rs writer: stage Parquet under `_staging/`, let the gate read it,
 then publish with one Delta commit carrying run metadata (`userMetadata`) and an idempotency
 token (`txnAppId`/`txnVersion`, which Delta uses to skip a commit it has already applied).
+Metadata reads (versions, history, schema, tokens) go through the log with delta-rs: no Spark
+job, and the same answers whichever writer committed.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from deltalake import DeltaTable
 
 from livelake.lake import storage
 from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
+    TOKEN_KEY,
+    CommitConflictError,
     CommitResult,
     Lake,
     LakeError,
     RunContext,
+    SchemaMismatchError,
     StagedWrite,
     WriteMode,
+    new_write_id,
 )
 from livelake.lake.conform import conform
+from livelake.lake.log import added_columns, paths, version_of_token
 from livelake.lake.read import commit_version_at, read_files
 from livelake.lake.registry import Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
+
+
+def _literal(value: Any) -> str:
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def _session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
 
 
 class DeltaSparkStagedWrite(StagedWrite):
@@ -41,21 +70,25 @@ class DeltaSparkStagedWrite(StagedWrite):
         mode: WriteMode,
         staging_uri: str,
         partitions: Sequence[Any] | None,
+        read_version: int | None,
     ) -> None:
         self._lake = lake
         self.table = table
         self.mode = mode
         self.staging_uri = staging_uri
         self.partitions = tuple(partitions) if partitions is not None else None
+        self.read_version = read_version
 
     @property
     def dataframe(self) -> DataFrame:
-        return self._lake.spark.read.schema(self.table.spark_schema()).parquet(self.staging_uri)
+        return self._lake.spark.read.schema(self.table.spark_schema()).parquet(
+            storage.spark_uri(self.staging_uri)
+        )
 
     def arrow(self, columns: list[str] | None = None) -> pa.Table:
         fs, path = storage.filesystem(self.staging_uri)
-        paths = [f"{path}/{f}" for f in storage.list_parquet(fs, path)]
-        return read_files(self.table, fs, path, paths, columns)
+        files = [f"{path}/{f}" for f in storage.list_parquet(fs, path)]
+        return read_files(self.table, fs, path, files, columns)
 
     @property
     def rows(self) -> int:
@@ -66,7 +99,8 @@ class DeltaSparkStagedWrite(StagedWrite):
 
     def abort(self) -> None:
         fs, path = storage.filesystem(self.staging_uri)
-        fs.delete_dir(path)
+        if fs.get_file_info(path).type != storage.pafs.FileType.NotFound:
+            fs.delete_dir(path)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -74,6 +108,7 @@ class DeltaSparkStagedWrite(StagedWrite):
             "table": self.table.qualified_name,
             "mode": self.mode,
             "staging_uri": self.staging_uri,
+            "read_version": self.read_version,
             "partitions": None if self.partitions is None else [str(v) for v in self.partitions],
         }
 
@@ -81,34 +116,75 @@ class DeltaSparkStagedWrite(StagedWrite):
         # The staging folder's name identifies this staged write across processes.
         write_id = self.staging_uri.rsplit("/", 1)[1]
         token = token or f"livelake:{self.table.qualified_name}:{write_id}"
-        uri = self._lake.uri(self.table)
-        before = self._lake.version(self.table)
+        name, uri = self.table.qualified_name, self._lake.uri(self.table)
+        before = DeltaTable(uri) if self._lake.exists(self.table) else None
+        if before is not None and before.transaction_version(token) is not None:
+            self.abort()  # published before (a retried commit): keep the table as it is
+            return CommitResult(name, before.version(), False, 0, 0, 0)
         fs, path = storage.filesystem(self.staging_uri)
         if fs.get_file_info(path).type == storage.pafs.FileType.NotFound:
-            # Committed by an earlier attempt, which then removed the staging folder.
-            return CommitResult(self.table.qualified_name, before or 0, False, 0, 0, 0)
+            raise LakeError(f"{name}: the staged files at {self.staging_uri} are gone")
+        if self.mode == "replace_partitions" and not self.partitions:
+            self.abort()
+            raise LakeError(f"{name}: replace_partitions needs days")
+        try:
+            new_columns = added_columns(self.table, before) if before is not None else []
+        except SchemaMismatchError:
+            self.abort()
+            raise
+        if self.read_version is not None:
+            self._refuse_changes_since_read(ctx)
+        metadata = {**ctx.metadata(), TOKEN_KEY: token, "livelake.writer": "delta-spark"}
         writer = (
             self.dataframe.write.format("delta")
             .option("txnAppId", token)
             .option("txnVersion", 1)
-            .option("userMetadata", json.dumps(ctx.metadata()))
+            .option("userMetadata", json.dumps(metadata))
+            .option("mergeSchema", str(bool(new_columns)).lower())
             .partitionBy(*self.table.partition_by)
+            .mode("append" if self.mode == "append" else "overwrite")
         )
-        if self.mode == "append":
-            writer = writer.mode("append")
-        elif self.mode == "overwrite":
-            writer = writer.mode("overwrite")
-        else:
-            part = self.table.partition_by[0]
-            values = ", ".join(f"'{v}'" for v in self.partitions or ())
-            writer = writer.mode("overwrite").option("replaceWhere", f"{part} IN ({values})")
+        if self.mode == "replace_partitions":
+            values = ", ".join(_literal(v) for v in self.partitions or ())
+            writer = writer.option("replaceWhere", f"{self.table.partition_by[0]} IN ({values})")
         rows = self.rows
-        writer.save(storage.spark_uri(uri))
+        try:
+            writer.save(storage.spark_uri(uri))
+        except Exception as exc:
+            self.abort()
+            if "Concurrent" in type(exc).__name__ or "DELTA_CONCURRENT" in str(exc):
+                raise self._conflict(ctx, str(exc).splitlines()[0]) from None
+            raise
         self.abort()
-        after = self._lake.version(self.table)
-        applied = after != before
-        return CommitResult(
-            self.table.qualified_name, after or 0, applied, 0, 0, rows if applied else 0
+        version = version_of_token(uri, token, None if before is None else before.version(), name)
+        old = paths(DeltaTable(uri, version - 1)) if version > 0 else set()
+        new = paths(DeltaTable(uri, version))
+        return CommitResult(name, version, True, len(new - old), len(old - new), rows)
+
+    def _refuse_changes_since_read(self, ctx: RunContext) -> None:
+        """A merge replaces what it read at `read_version`: a commit since then that changed
+        those files (the partitions it replaces, or any file when it overwrites) would be
+        lost. Checked just before the write; Delta's own checks cover the write itself."""
+        uri = self._lake.uri(self.table)
+        read, latest = DeltaTable(uri, self.read_version), DeltaTable(uri)
+        if latest.version() == self.read_version:
+            return
+        changed = paths(read) ^ paths(latest)
+        if self.mode == "replace_partitions":
+            part = self.table.partition_by[0]
+            mine = {storage.partition_path({part: str(v)}) + "/" for v in self.partitions or ()}
+            changed = {p for p in changed if any(p.startswith(m) for m in mine)}
+        if changed:
+            self.abort()
+            raise self._conflict(
+                ctx, f"versions {self.read_version + 1}..{latest.version()} changed its files"
+            )
+
+    def _conflict(self, ctx: RunContext, detail: str) -> CommitConflictError:
+        return CommitConflictError(
+            f"{self.table.qualified_name}: another writer committed a conflicting change "
+            f"while {ctx.job} (run {ctx.run_id}) was writing; nothing of this write was "
+            f"published — rerun the job. ({detail})"
         )
 
 
@@ -125,36 +201,32 @@ class DeltaSparkLake(Lake):
         return storage.table_uri(self.lake_root, table)
 
     def _delta_table(self, table: Table):
-        from delta.tables import DeltaTable
+        from delta.tables import DeltaTable as SparkDeltaTable
 
-        return DeltaTable.forPath(self.spark, storage.spark_uri(self.uri(table)))
+        return SparkDeltaTable.forPath(self.spark, storage.spark_uri(self.uri(table)))
 
     def exists(self, table: Table) -> bool:
-        from delta.tables import DeltaTable
-
-        return DeltaTable.isDeltaTable(self.spark, storage.spark_uri(self.uri(table)))
+        return DeltaTable.is_deltatable(self.uri(table))
 
     def version(self, table: Table) -> int | None:
-        if not self.exists(table):
-            return None
-        return self._delta_table(table).history(1).collect()[0]["version"]
+        return DeltaTable(self.uri(table)).version() if self.exists(table) else None
 
     def read(
         self, table: Table, version: int | None = None, timestamp: datetime | None = None
     ) -> DataFrame:
         if not self.exists(table):
-            raise LakeError(f"{table.qualified_name} does not exist yet at {self.uri(table)}")
+            raise LakeError(
+                f"{table.qualified_name} does not exist yet at {self.uri(table)}: run the job "
+                f"that writes it first (`livelake run`)"
+            )
+        if timestamp is not None:
+            # Spark's timestampAsOf goes by log file times; the recorded commit time does not move.
+            version = commit_version_at(
+                DeltaTable(self.uri(table)), timestamp, table.qualified_name
+            )
         reader = self.spark.read.format("delta")
         if version is not None:
             reader = reader.option("versionAsOf", version)
-        if timestamp is not None:
-            # Spark's timestampAsOf goes by log file times; the recorded commit time does not move.
-            from deltalake import DeltaTable as LogReader
-
-            recorded = commit_version_at(
-                LogReader(self.uri(table)), timestamp, table.qualified_name
-            )
-            reader = reader.option("versionAsOf", recorded)
         return reader.load(storage.spark_uri(self.uri(table)))
 
     def stage(
@@ -163,10 +235,13 @@ class DeltaSparkLake(Lake):
         df: DataFrame,
         mode: WriteMode,
         partitions: Sequence[Any] | None = None,
+        read_version: int | None = None,
     ) -> StagedWrite:
-        staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{uuid.uuid4().hex}"
+        if mode == "replace_partitions" and not table.partition_by:
+            raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
+        staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
         conform(df, table).write.parquet(storage.spark_uri(staging))
-        return DeltaSparkStagedWrite(self, table, mode, staging, partitions)
+        return DeltaSparkStagedWrite(self, table, mode, staging, partitions, read_version)
 
     def _restore_staged(self, description: dict[str, Any], table: Table) -> StagedWrite:
         return DeltaSparkStagedWrite(
@@ -175,6 +250,7 @@ class DeltaSparkLake(Lake):
             description["mode"],
             description["staging_uri"],
             description["partitions"],
+            description.get("read_version"),
         )
 
     def append_records(
@@ -187,16 +263,19 @@ class DeltaSparkLake(Lake):
         df = self.spark.createDataFrame(list(records), table.spark_schema())
         return self.append(table, df, ctx, token)
 
-    def history(self, table: Table, limit: int | None = None) -> list[dict[str, Any]]:
-        if not self.exists(table):
-            return []
-        rows = self._delta_table(table).history(limit).collect()
-        return [row.asDict(recursive=True) for row in rows]
-
     def optimize(self, table: Table, ctx: RunContext) -> dict[str, Any]:
-        result = self._delta_table(table).optimize().executeCompaction().collect()
+        metadata = {**ctx.metadata(), "livelake.writer": "delta-spark"}
+        with _session_conf(self.spark, USER_METADATA, json.dumps(metadata)):
+            result = self._delta_table(table).optimize().executeCompaction().collect()
         return result[0].asDict(recursive=True) if result else {}
 
     def vacuum(self, table: Table, retention_hours: int = DEFAULT_RETENTION_HOURS) -> list[str]:
-        self._delta_table(table).vacuum(retention_hours / 1.0)
-        return []
+        if not self.exists(table):
+            return []
+        location = storage.spark_uri(self.uri(table))
+        statement = f"VACUUM delta.`{location}` RETAIN {retention_hours} HOURS"
+        # The retention is livelake's setting (time travel of its runs), not Delta's default.
+        with _session_conf(self.spark, RETENTION_CHECK, "false"):
+            removed = [row[0] for row in self.spark.sql(f"{statement} DRY RUN").collect()]
+            self.spark.sql(statement).collect()
+        return removed + self._purge_stale_staging(table, retention_hours)

@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("livelake.lake",),
     ("livelake.features",),
     ("livelake.spark",),
-    ("livelake.config",),
+    ("livelake.config", "livelake.jars"),
     ("livelake.column_types", "livelake.version"),
 ]
 # The package itself (`import livelake`, its version and the read_table shortcut) may be
