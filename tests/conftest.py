@@ -29,10 +29,14 @@ BUILT_LAKE_MODULES = frozenset(
         "test_training_set_rebuild",
     )
 )
+# Modules whose tests run once per lake writer: the delta-spark half is a unit of its own, so
+# the two halves run on both workers at once.
+PER_WRITER_MODULES = frozenset({"tests/jobs/lake/test_lake_contract.py"})
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`--dist loadfile`, except that the modules of `BUILT_LAKE_MODULES` form one unit.
+    """`--dist loadfile`, except that the modules of `BUILT_LAKE_MODULES` form one unit and
+    the modules of `PER_WRITER_MODULES` two.
 
     (xdist's own `loadgroup` cannot do it under pytest 9: its group marks never reach the
     node ids.) The controller sees node ids only, hence a list of modules; the collection
@@ -45,7 +49,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class ModulesAndBuiltLake(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return "built-lake" if module in BUILT_LAKE_MODULES else module
+            if module in BUILT_LAKE_MODULES:
+                return "built-lake"
+            if module in PER_WRITER_MODULES and "[delta-spark" in nodeid:
+                return f"{module}[delta-spark]"
+            return module
 
     return ModulesAndBuiltLake(config, log)
 

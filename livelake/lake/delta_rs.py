@@ -210,7 +210,7 @@ class DeltaRsLake(Lake):
             partition_by=list(table.partition_by) or None,
             name=table.qualified_name,
             description=table.grain,
-            configuration=table.properties or None,
+            configuration=table.delta_properties or None,
         )
 
     def evolve_schema(self, table: Table, dt: DeltaTable) -> None:

@@ -243,9 +243,31 @@ class DeltaSparkLake(Lake):
     ) -> StagedWrite:
         if mode == "replace_partitions" and not table.partition_by:
             raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
+        self._create_if_missing(table)
         staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
         conform(df, table).write.parquet(storage.spark_uri(staging))
         return DeltaSparkStagedWrite(self, table, mode, staging, partitions, read_version)
+
+    def _create_if_missing(self, table: Table) -> None:
+        """Create the table from its declaration, as the delta-rs writer does: a first write
+        would otherwise create it without the declared properties (which columns Delta keeps
+        statistics of) and without its description."""
+        if self.exists(table):
+            return
+        from delta.tables import DeltaTable as SparkDeltaTable
+
+        # Delta compares the location with the one Hadoop qualifies it to (`file:/x`).
+        location = storage.spark_uri(self.uri(table)).replace("file:///", "file:/", 1)
+        builder = (
+            SparkDeltaTable.createIfNotExists(self.spark)
+            .location(location)
+            .addColumns(table.spark_schema())
+            .partitionedBy(*table.partition_by)
+            .comment(table.grain)
+        )
+        for key, value in table.delta_properties.items():
+            builder = builder.property(key, value)
+        builder.execute()
 
     def _restore_staged(self, description: dict[str, Any], table: Table) -> StagedWrite:
         return DeltaSparkStagedWrite(

@@ -9,7 +9,7 @@ it, gates derive key, not-null, value-set, bounds and foreign-key checks from it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 Layer = Literal["bronze", "silver", "quarantine", "gold", "audit"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "quarantine", "gold", "audit")
+# The Delta table property naming the columns whose min/max a writer keeps in the log.
+STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
 
 
 class UnknownTableError(KeyError):
@@ -100,7 +102,6 @@ class Table:
     keys: tuple[str, ...] = ()
     description: str = ""
     append_only: bool = False
-    properties: dict[str, str] = field(default_factory=dict)
     foreign_keys: tuple[ForeignKey, ...] = ()
     # A stage publishes it through its gate, and audit/published_runs names each published
     # version (readers see only those by default). None: silver, quarantine and gold are;
@@ -135,6 +136,18 @@ class Table:
     @property
     def free_text_columns(self) -> frozenset[str]:
         return frozenset(c.name for c in self.columns if c.free_text)
+
+    @property
+    def delta_properties(self) -> dict[str, str]:
+        """The table properties both writers create the table with: the columns Delta may keep
+        min/max statistics of in its log. A free-text column holds text as a source sent it
+        (raw lines, drifted fields), which must not be copied into the log readers see."""
+        if not self.free_text_columns:
+            return {}
+        indexed = [
+            c for c in self.column_names if c not in self.free_text_columns | set(self.partition_by)
+        ]
+        return {STATS_COLUMNS_PROPERTY: ",".join(indexed)}
 
     def column(self, name: str) -> Column:
         for column in self.columns:

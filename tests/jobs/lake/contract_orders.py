@@ -17,7 +17,7 @@ ORDERS = Table(
         key("order_id"),
         key("day", "date"),
         col("amount_cny", "decimal(18,2)"),
-        col("note", "string"),
+        col("note", "string", "free text, as a source might send it", free_text=True),
     ),
     partition_by=("day",),
     keys=("order_id",),

@@ -23,8 +23,9 @@ from deltalake import DeltaTable
 
 from livelake.lake import CommitConflictError, RunContext, SchemaMismatchError
 from livelake.lake.read import read_arrow
-from livelake.lake.registry import Table, col
+from livelake.lake.registry import STATS_COLUMNS_PROPERTY, Table, col
 from tests.jobs.lake.contract_orders import ORDERS, frame, sorted_rows
+from tests.pii_scan import pii_hits
 
 D1, D2, D3 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)
 
@@ -81,6 +82,25 @@ def test_file_statistics_come_from_the_log_and_count_every_published_row(spark, 
         per_day[f["partition.day"]] = per_day.get(f["partition.day"], 0) + f["num_records"]
     assert per_day == {D1: 1, D2: 2}
     assert {(f["min.order_id"], f["max.order_id"]) for f in files} == {("a", "a"), ("b", "c")}
+
+
+def test_a_free_text_columns_values_stay_out_of_the_delta_log(spark, lake):
+    """Delta keeps min/max of a file's columns in its log, which every reader of the table
+    can read: a free-text column (raw lines, fields a source added) is left out of them."""
+    planted = "13800138000"
+    lake.append(
+        ORDERS, frame(spark, [("a", D1, 1, planted), ("b", D1, 2, "zz")]), RunContext(job="test")
+    )
+
+    log = Path(lake.uri(ORDERS), "_delta_log")
+    assert pii_hits(log, {planted, "zz"}) == []
+    assert DeltaTable(lake.uri(ORDERS)).metadata().configuration == {
+        STATS_COLUMNS_PROPERTY: "order_id,amount_cny"
+    }
+    files = lake.file_statistics(ORDERS).to_pylist()
+    assert min(f["min.order_id"] for f in files) == "a"
+    assert max(f["max.order_id"] for f in files) == "b"
+    assert all("min.note" not in f for f in files)
 
 
 def test_keys_after_a_staged_write_are_the_distinct_staged_and_published_keys(spark, lake):
