@@ -1,0 +1,90 @@
+"""Batch scoring: the published model's scores of day D, from features as of D-1, gated; and
+nothing published, with the reason, while no model has been accepted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from livelake.lake.read import read_arrow
+from livelake.lake.tables.audit import PUBLISHED_RUNS
+from livelake.lake.tables.gold import CONVERSION_SCORES, TRAINING_EXAMPLES
+from livelake.model import score
+from livelake.model.data import read_training_examples
+from livelake.model.store import ModelStore
+from livelake.model.train import prepare_features
+from tests.jobs.gold import conftest as gold
+from tests.jobs.gold.world import D2, D3
+from tests.model.training_lake import accepted_model
+
+# The gold tests' built lake (world D1..D3 through features and training), shared, copied.
+built, copy_ctx = gold.built, gold.copy_ctx
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    return accepted_model(tmp_path_factory.mktemp("scoring"))
+
+
+def _with_models(ctx, root: Path):
+    return replace(ctx, settings=ctx.settings.model_copy(update={"models_root": str(root)}))
+
+
+def test_scores_of_d_are_the_published_models_predictions_from_features_of_d_minus_1(
+    copy_ctx, models
+):
+    ctx = _with_models(copy_ctx, models)
+    store = ModelStore(str(models))
+    card = store.published_card()
+
+    report = score.run(ctx, D3)
+
+    assert report.status == "ok", report.message
+    assert report.gate is not None and report.gate.passed
+    rows = read_arrow(CONVERSION_SCORES).to_pylist()
+    assert {(r["user_id"], r["session_id"], r["product_id"]) for r in rows} == {
+        ("u1", "s3", "p1"),
+        ("u2", "s3", "p1"),
+    }
+    assert {(r["session_date"], r["as_of_date"], r["anchor_id"]) for r in rows} == {(D3, D2, "a1")}
+    assert {r["model_id"] for r in rows} == {card["model_id"]}
+    assert {r["model_card"] for r in rows} == {card["paths"]["html"]}
+    assert Path(card["paths"]["html"]).is_file()
+    # D3's training examples carry the features as of D2: the model on them gives the scores.
+    version = max(r["version"] for r in _published(ctx, TRAINING_EXAMPLES.qualified_name))
+    examples = read_training_examples(str(ctx.settings.lake_root), version)
+    examples = examples[examples["example_date"] == D3].set_index(["user_id", "product_id"])
+    saved = store.load_model(card["model_id"])
+    expected = saved["model"].predict_proba(prepare_features(examples, saved["features"]))[:, 1]
+    got = {(r["user_id"], r["product_id"]): r["score"] for r in rows}
+    assert [got[key] for key in examples.index] == pytest.approx(list(expected), abs=1e-12)
+    published = _published(ctx, CONVERSION_SCORES.qualified_name)
+    assert [(r["stage"], r["version"]) for r in published] == [("score", report.tables[0].version)]
+    assert "2 exposures of 2026-03-03 scored by model" in report.message
+
+
+def _published(ctx, table_name: str) -> list[dict]:
+    rows = read_arrow(
+        PUBLISHED_RUNS, filter=pc.field("table_name") == table_name, lake_root=ctx.lake.lake_root
+    ).to_pylist()
+    return [{**r, "version": r["table_version"]} for r in rows]
+
+
+def test_without_an_accepted_model_nothing_is_scored_and_the_stage_says_why(copy_ctx, tmp_path):
+    store = ModelStore(str(tmp_path / "models"))
+    gate = {"passed": False, "reasons": ["auc_floor: test AUC 0.5100 (must be ≥ 0.6)"]}
+    card = {"model_id": "20260310T040000Z-v3", "status": "rejected", "metric_gate": gate}
+    store.write(json.dumps(card).encode(), card["model_id"], "model_card.json")
+
+    report = score.run(_with_models(copy_ctx, tmp_path / "models"), D3)
+
+    assert report.status == "nothing_to_do"
+    assert report.message == (
+        "not scored: the metric gate accepted no model yet; the newest, 20260310T040000Z-v3, "
+        "was rejected: auc_floor: test AUC 0.5100 (must be ≥ 0.6)"
+    )
+    assert not copy_ctx.lake.exists(CONVERSION_SCORES)
