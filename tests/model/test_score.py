@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
+from livelake.jobs.quality.audit_index import write_reports
+from livelake.jobs.quality.evidence import evidence_page
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS
 from livelake.lake.tables.gold import CONVERSION_SCORES, TRAINING_EXAMPLES
@@ -17,6 +19,7 @@ from livelake.model import score
 from livelake.model.data import read_training_examples
 from livelake.model.store import ModelStore
 from livelake.model.train import prepare_features
+from tests.browser import crawl, needs_chromium
 from tests.jobs.gold import conftest as gold
 from tests.jobs.gold.world import D2, D3
 from tests.model.training_lake import accepted_model
@@ -88,3 +91,26 @@ def test_without_an_accepted_model_nothing_is_scored_and_the_stage_says_why(copy
         "was rejected: auc_floor: test AUC 0.5100 (must be ≥ 0.6)"
     )
     assert not copy_ctx.lake.exists(CONVERSION_SCORES)
+
+
+@needs_chromium
+def test_the_evidence_page_of_the_scoring_run_links_the_model_card_and_both_open_offline(
+    copy_ctx, models
+):
+    ctx = _with_models(copy_ctx, models)
+    card = ModelStore(str(models)).published_card()
+    assert score.run(ctx, D3).status == "ok"
+
+    write_reports(str(ctx.settings.lake_root))
+
+    page = evidence_page(str(ctx.settings.lake_root), D3, ctx.run.run_id)
+    text = page.read_text()
+    assert "Conversion model that scored the day" in text
+    assert f"<code>{card['model_id']}</code>" in text
+    card_page = Path(card["paths"]["html"])
+    evidence, card_check = crawl([page, card_page], count=("a[href$='model_card.html']", "img"))
+    assert (evidence.failed, evidence.errors, evidence.broken_links()) == ([], [], [])
+    assert evidence.counts["a[href$='model_card.html']"] == 1
+    assert card_page.resolve().as_uri() in evidence.links
+    assert (card_check.failed, card_check.errors, card_check.broken_links()) == ([], [], [])
+    assert card_check.counts["img"] == 1  # the reliability plot, beside the card
