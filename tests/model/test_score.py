@@ -16,6 +16,7 @@ from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS
 from livelake.lake.tables.gold import CONVERSION_SCORES, TRAINING_EXAMPLES
 from livelake.model import score
+from livelake.model.card import render_html
 from livelake.model.data import read_training_examples
 from livelake.model.store import ModelStore
 from livelake.model.train import prepare_features
@@ -108,9 +109,30 @@ def test_the_evidence_page_of_the_scoring_run_links_the_model_card_and_both_open
     assert "Conversion model that scored the day" in text
     assert f"<code>{card['model_id']}</code>" in text
     card_page = Path(card["paths"]["html"])
-    evidence, card_check = crawl([page, card_page], count=("a[href$='model_card.html']", "img"))
+    evidence, card_check = crawl(
+        [page, card_page], count=("a[href$='model_card.html']", "img", ".verdict.accepted")
+    )
     assert (evidence.failed, evidence.errors, evidence.broken_links()) == ([], [], [])
     assert evidence.counts["a[href$='model_card.html']"] == 1
     assert card_page.resolve().as_uri() in evidence.links
     assert (card_check.failed, card_check.errors, card_check.broken_links()) == ([], [], [])
     assert card_check.counts["img"] == 1  # the reliability plot, beside the card
+    assert card_check.counts[".verdict.accepted"] == 1
+
+
+def test_a_rejected_models_page_says_so_first_with_its_reasons(models):
+    card = ModelStore(str(models)).published_card()
+    reason = (
+        "ece_bound: expected calibration error 0.03100 over 10 equal-count bins (must be ≤ 0.02)"
+    )
+    card["status"] = "rejected"
+    card["metric_gate"] = {**card["metric_gate"], "passed": False, "reasons": [reason]}
+
+    page = render_html(card)
+
+    banner = page[page.index("<body>") :].split("</p>", 1)[0]
+    assert banner == (
+        '<body>\n<p class="verdict rejected">Rejected by the metric gate, not published: '
+        "ece_bound: expected calibration error 0.03100 over 10 equal-count bins (must be ≤ 0.02)"
+    )
+    assert "<strong>Verdict: REJECTED</strong>" in page  # and in the gate section, per check
