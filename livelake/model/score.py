@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 JOB = "model.score"
 STAGE = "score"
-KEYS = ("user_id", "session_id", "product_id", "anchor_id")
+IDS = ("user_id", "session_id", "product_id", "anchor_id")  # carried from candidate to score
 
 
 class MissingFeaturesError(RuntimeError):
@@ -68,7 +68,7 @@ def scores(
         )
     decimals = {f.name for f in candidates.schema.fields if isinstance(f.dataType, DecimalType)}
     rows = candidates.select(
-        *KEYS, *(F.col(f).cast("double") if f in decimals else F.col(f) for f in features)
+        *IDS, *(F.col(f).cast("double") if f in decimals else F.col(f) for f in features)
     )
 
     def predict(batches):
@@ -79,11 +79,11 @@ def scores(
         with threadpool_limits(1):
             for frame in batches:
                 p = model.predict_proba(prepare_features(frame, features))[:, 1]
-                yield frame[list(KEYS)].assign(score=p)
+                yield frame[list(IDS)].assign(score=p)
 
-    schema = ", ".join(f"{k} string" for k in KEYS) + ", score double"
+    schema = ", ".join(f"{k} string" for k in IDS) + ", score double"
     return rows.mapInPandas(predict, schema).select(
-        *KEYS,
+        *IDS,
         F.lit(day).alias("session_date"),
         F.lit(day - timedelta(days=1)).alias("as_of_date"),
         "score",

@@ -136,3 +136,19 @@ def test_a_rejected_models_page_says_so_first_with_its_reasons(models):
         "ece_bound: expected calibration error 0.03100 over 10 equal-count bins (must be ≤ 0.02)"
     )
     assert "<strong>Verdict: REJECTED</strong>" in page  # and in the gate section, per check
+
+
+def test_a_model_needing_features_the_snapshots_lack_is_refused_naming_them(spark):
+    candidates = spark.createDataFrame(
+        [("u1", "s1", "p1", "a1", 1.0)],
+        "user_id string, session_id string, product_id string, anchor_id string, "
+        "user__visits_7d double",
+    )
+
+    with pytest.raises(score.MissingFeaturesError) as refused:
+        score.scores(candidates, None, ["user__visits_7d", "user__gone_7d"], D3, "m1", "card", "r")
+
+    assert str(refused.value) == (
+        "model m1 uses 1 feature(s) the snapshots of 2026-03-02 lack: user__gone_7d — retrain "
+        "it (livelake_weekly_train) on the current features"
+    )
