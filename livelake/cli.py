@@ -114,8 +114,12 @@ def _context(job: str = "cli", **overrides: object):
     try:
         with console.status("Connecting to Spark…" if cfg.spark_remote else "Starting Spark…"):
             return JobContext.create(cfg, job=job)
-    except (JavaMissingError, SparkServerUnavailableError) as exc:
+    except JavaMissingError as exc:
         raise fail(str(exc)) from None
+    except SparkServerUnavailableError as exc:
+        from livelake.orchestration.stage_lock import CONFLICT_EXIT_CODE
+
+        raise fail(str(exc), CONFLICT_EXIT_CODE) from None
 
 
 @app.command()
