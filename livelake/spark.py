@@ -1,7 +1,9 @@
-"""The one place a SparkSession is made.
+"""The one place a SparkSession is made, and the one module that reaches into a driver's JVM.
 
-Local and cluster runs share this code path: only `Settings.spark_master` differs. Local
-defaults are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
+Local and cluster runs share this code path: only `Settings.spark_master` differs, or
+`Settings.spark_remote` makes the session a Spark Connect client (`livelake.connect`) whose
+server got the same driver settings (`driver_conf`, `livelake.spark_server`). Local defaults
+are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
 `spark-defaults.conf` from `infra/` supplies the rest.
 """
 
