@@ -37,7 +37,7 @@ demo: check-java $(STAMP)  ## run the daily pipeline end to end on generated dat
 	$(BIN)/livelake demo
 
 test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) on two pytest-xdist workers, a module per worker (the modules on the shared gold lake together: tests/conftest.py)
-	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow and not faults' -n 2 --dist loadfile --durations=25; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+	$(BIN)/python -m pytest -q -m 'not integration and not bench and not slow and not faults and not connect' -n 2 --dist loadfile --durations=25; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
 	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
@@ -55,10 +55,16 @@ bench: check-java $(STAMP)  ## run the benchmarks, write BENCHMARKS.md
 	$(BIN)/python -m benchmarks.run
 
 AIRFLOW_PORT ?= 8080
-airflow: check-java $(STAMP)  ## Airflow 3 UI + scheduler on 127.0.0.1:8080 (AIRFLOW_HOME=./airflow_home, dags/)
+SPARK_CONNECT_PORT ?= 15002
+# Tasks are clients of one local Spark Connect server (livelake spark start): no JVM and no
+# Spark start-up per task. The trap stops the server when Airflow stops (Ctrl-C).
+airflow: check-java $(STAMP)  ## Airflow 3 UI + scheduler on 127.0.0.1:8080 (AIRFLOW_HOME=./airflow_home, dags/), tasks on a local Spark Connect server
 	@mkdir -p airflow_home
+	$(BIN)/livelake spark start --port $(SPARK_CONNECT_PORT)
 	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW_PORT)  login: admin  password: printed below on first start, then in airflow_home/simple_auth_manager_passwords.json.generated"
 	@echo "Lake: $${LIVELAKE_LAKE_ROOT:-$(CURDIR)/lake}  landing: $${LIVELAKE_LANDING_ROOT:-$(CURDIR)/landing}  (Ctrl-C stops everything)"
+	trap '$(BIN)/livelake spark stop' EXIT INT TERM; \
+	LIVELAKE_SPARK_REMOTE=sc://127.0.0.1:$(SPARK_CONNECT_PORT) \
 	PATH="$(CURDIR)/$(BIN):$$PATH" \
 	AIRFLOW_HOME="$(CURDIR)/airflow_home" \
 	AIRFLOW__CORE__DAGS_FOLDER="$(CURDIR)/dags" \

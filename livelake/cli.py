@@ -106,15 +106,20 @@ def _settings():
 
 def _context(job: str = "cli", **overrides: object):
     """A job context from the settings, with the command's flags (`overrides`) applied."""
+    from livelake.connect import SparkServerUnavailableError
     from livelake.jobs.context import JobContext
     from livelake.spark import JavaMissingError
 
     cfg = _settings().model_copy(update=overrides)
     try:
-        with console.status("Starting Spark…"):
+        with console.status("Connecting to Spark…" if cfg.spark_remote else "Starting Spark…"):
             return JobContext.create(cfg, job=job)
     except JavaMissingError as exc:
         raise fail(str(exc)) from None
+    except SparkServerUnavailableError as exc:
+        from livelake.orchestration.stage_lock import CONFLICT_EXIT_CODE
+
+        raise fail(str(exc), CONFLICT_EXIT_CODE) from None
 
 
 @app.command()
@@ -248,8 +253,10 @@ def run(
     """Run the daily pipeline for DAY (or DAY..UNTIL): every stage that exists, in order.
 
     Exit code 1: a stage failed (a refused gate, bad input).
-    Exit code 75: another run of the same stage and day is running; try again later.
+    Exit code 75: another run of the same stage and day is running, or the Spark Connect
+    server went away; try again later.
     """
+    from livelake.connect import SparkServerUnavailableError
     from livelake.jobs.quality.audit_index import write_reports
     from livelake.jobs.quality.gx_context import is_local
     from livelake.jobs.runner import DAILY_STAGES, days_between
@@ -272,8 +279,8 @@ def run(
             reports += execute_day(
                 ctx, one_day, stage, on_report=lambda r: console.print(stage_line(r, profile))
             )
-    except RunConflictError as conflict:
-        raise fail(str(conflict), CONFLICT_EXIT_CODE) from None
+    except (RunConflictError, SparkServerUnavailableError) as retry_later:
+        raise fail(str(retry_later), CONFLICT_EXIT_CODE) from None
     console.print(run_summary(reports, ctx.settings.lake_root))
     print_failures(err, reports)
     if is_local(ctx.settings.lake_root):
@@ -487,6 +494,57 @@ def features_catalog(
         console.print(f"wrote {path}")
 
 
+spark_app = _Typer(
+    cls=_Group,
+    help="The local Spark Connect server every task can share (LIVELAKE_SPARK_REMOTE).",
+    no_args_is_help=True,
+)
+app.add_typer(spark_app, name="spark")
+
+
+@spark_app.command("start")
+def spark_start(
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default: spark_connect_port, 15002)")
+    ] = None,
+) -> None:
+    """Start a Spark Connect server on 127.0.0.1 (spark_master, local[*] by default) and wait
+    until it accepts clients; a server already running from this run folder is kept."""
+    from livelake import spark_server
+    from livelake.spark import JavaMissingError
+
+    cfg = _settings()
+    try:
+        with console.status("Starting the Spark Connect server…"):
+            state = spark_server.start(cfg, port)
+    except (JavaMissingError, spark_server.SparkServerError) as exc:
+        raise fail(str(exc)) from None
+    console.print(spark_server.describe(state), soft_wrap=True)
+
+
+@spark_app.command("stop")
+def spark_stop() -> None:
+    """Stop the Spark Connect server this run folder started."""
+    from livelake import spark_server
+
+    stopped = spark_server.stop(_settings())
+    message = "not running" if stopped is None else f"stopped (pid {stopped.pid})"
+    console.print(f"Spark Connect server: {message}")
+
+
+@spark_app.command("status")
+def spark_status() -> None:
+    """Say whether the Spark Connect server runs, where, and how clients reach it.
+
+    Exit code 3: not running."""
+    from livelake import spark_server
+
+    state = spark_server.status(_settings())
+    console.print(spark_server.describe(state), soft_wrap=True)
+    if state is None:
+        raise typer.Exit(3)
+
+
 @app.command()
 def backfill(
     start: Annotated[date, _date_option("First logical day")],
@@ -507,7 +565,7 @@ def backfill(
     if end < start:
         raise fail(f"--end {end} is before --start {start}")
     cfg = _settings()
-    ctx = _context("cli.backfill") if cfg.is_local else None
+    ctx = _context("cli.backfill") if cfg.runs_in_process else None
     try:
         result = run_backfill(
             start,

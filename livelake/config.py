@@ -2,13 +2,15 @@
 
 Values come from, in rising priority: the defaults below, a `livelake.toml` file (the one
 named by `LIVELAKE_CONFIG`, else `./livelake.toml` if present), and `LIVELAKE_*` environment
-variables (`LIVELAKE_LAKE_ROOT`, `LIVELAKE_SPARK_MASTER`, ...). Laptop vs cluster is this
-object and nothing else: the jobs never look at the environment themselves.
+variables (`LIVELAKE_LAKE_ROOT`, `LIVELAKE_SPARK_MASTER`, ...). Laptop vs cluster, and
+in-process Spark vs a Spark Connect server (`LIVELAKE_SPARK_REMOTE`), is this object and nothing
+else: the jobs never look at the environment themselves.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +35,17 @@ class Settings(BaseSettings):
     lake_root: str = Field("lake", description="Lake root: a local path, or s3://, hdfs://… URI")
     landing_root: str = Field("landing", description="Where sources deliver files")
     spark_master: str = Field("local[*]", description="local[*], spark://host:port, yarn, k8s://…")
+    spark_remote: str | None = Field(
+        None,
+        description="sc://host:port of a Spark Connect server: every process is then its thin "
+        "client (no JVM of its own); unset, each process runs its own in-process Spark",
+    )
+    spark_connect_port: int = Field(
+        15002, ge=1, le=65535, description="Port of the server `livelake spark start` runs"
+    )
+    run_dir: str = Field(
+        ".livelake/run", description="Where `livelake spark start` keeps its pid, state and log"
+    )
     delta_writer: DeltaWriter = Field("auto", description="Which Delta writer commits tables")
     delta_jars_dir: str | None = Field(
         None,
@@ -86,7 +99,7 @@ class Settings(BaseSettings):
         None, description="Where trained models and cards go (default: <lake_root>/../models)"
     )
 
-    @field_validator("lake_root", "landing_root", "models_root")
+    @field_validator("lake_root", "landing_root", "models_root", "run_dir")
     @classmethod
     def _normalise_root(cls, value: str | None) -> str | None:
         if value is None:
@@ -111,6 +124,13 @@ class Settings(BaseSettings):
             raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://…")
         return value
 
+    @field_validator("spark_remote")
+    @classmethod
+    def _connect_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"sc://[^/:]+:\d+(/.*)?", value):
+            raise ValueError("expected sc://host:port (a Spark Connect server)")
+        return value
+
     @property
     def resolved_models_root(self) -> str:
         """`models_root`, else a `models` folder next to the lake root."""
@@ -121,6 +141,12 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.spark_master.startswith("local")
+
+    @property
+    def runs_in_process(self) -> bool:
+        """Whether this process drives a stage's Spark work (in-process Spark, or a client of
+        a Connect server) rather than `spark-submit` it to a cluster."""
+        return self.spark_remote is not None or self.is_local
 
     @property
     def lake_is_local(self) -> bool:

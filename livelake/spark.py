@@ -1,7 +1,9 @@
-"""The one place a SparkSession is made.
+"""The one place a SparkSession is made, and the one module that reaches into a driver's JVM.
 
-Local and cluster runs share this code path: only `Settings.spark_master` differs. Local
-defaults are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
+Local and cluster runs share this code path: only `Settings.spark_master` differs, or
+`Settings.spark_remote` makes the session a Spark Connect client (`livelake.connect`) whose
+server got the same driver settings (`driver_conf`, `livelake.spark_server`). Local defaults
+are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
 `spark-defaults.conf` from `infra/` supplies the rest.
 """
 
@@ -10,12 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from livelake.config import Settings, settings
+from livelake.connect import connect, is_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -51,14 +55,22 @@ def require_java() -> None:
     )
 
 
+def spark_home() -> Path:
+    """`$SPARK_HOME`, else the Spark distribution inside the installed pyspark package."""
+    if os.environ.get("SPARK_HOME"):
+        return Path(os.environ["SPARK_HOME"])
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
 def delta_jars_present(spark: SparkSession) -> bool:
-    """True when the Delta Spark classes can be loaded by this session's JVM (through Spark's
-    class loader, which holds `spark.jars`; py4j's own `Class.forName` does not see them)."""
+    """True when the session's driver (in-process or a Connect server) can load Delta's data
+    source: asking it for a table that does not exist fails on the path, not the format."""
     try:
-        utils = spark._jvm.org.apache.spark.util.Utils  # type: ignore[union-attr]
-        utils.classForName(DELTA_EXTENSION, True, False)
-    except Exception:
-        return False
+        spark.read.format("delta").load(f"/nonexistent/livelake-{uuid4().hex}").schema  # noqa: B018
+    except Exception as exc:  # in-process: a Py4JJavaError; over Connect: a PySparkException
+        return "DATA_SOURCE_NOT_FOUND" not in str(exc)
     return True
 
 
@@ -70,6 +82,31 @@ def delta_jars(cfg: Settings) -> list[Path]:
     if cfg.delta_writer == "delta-rs" or not cfg.is_local:
         return []
     return jars.installed(Path(cfg.delta_jars_dir) if cfg.delta_jars_dir else None)
+
+
+@contextmanager
+def tagged_jobs(spark: SparkSession) -> Iterator[Callable[[], int | None]]:
+    """Tag the Spark jobs the block starts; yields how to count them once it has ended.
+
+    Only an in-process driver can count: a Connect session's jobs run in its server's JVM,
+    whose status tracker no client reaches, so its count is None."""
+    if is_connect(spark):
+        yield lambda: None
+        return
+    context = spark.sparkContext
+    tag = f"livelake-{uuid4().hex[:12]}"
+    context.addJobTag(tag)
+
+    def count() -> int:
+        tracker = context._jsc.sc()  # type: ignore[union-attr]
+        # Job events reach the status store through the listener bus: let it catch up first.
+        tracker.listenerBus().waitUntilEmpty()
+        return len(list(tracker.statusTracker().getJobIdsForTag(tag)))
+
+    try:
+        yield count
+    finally:
+        context.removeJobTag(tag)
 
 
 @contextmanager
@@ -96,50 +133,68 @@ def planned_for(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]
             spark.conf.set(key, value)
 
 
+def session_conf(cfg: Settings) -> dict[str, str]:
+    """SQL settings of every session, in-process or a Connect client's session on its server."""
+    return {
+        "spark.sql.session.timeZone": "UTC",
+        SHUFFLE_PARTITIONS: str(cfg.shuffle_partitions),
+        ADAPTIVE: "true",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # A landed JSON line may repeat a key (or repeat it in another case, which silver
+        # matches case-insensitively): the last one wins, as in most JSON readers.
+        "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    }
+
+
+def driver_conf(cfg: Settings) -> dict[str, str]:
+    """Settings fixed when a driver JVM starts: this process's own, or a Connect server's
+    (`spark_server.py`); the Delta jars and extension go here, so both drivers have them."""
+    conf = {
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": (
+            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}"
+        ),
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+    }
+    if cfg.is_local:
+        conf |= {
+            "spark.driver.memory": cfg.driver_memory,
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+        }
+    jars = delta_jars(cfg)
+    if jars:
+        conf["spark.jars"] = ",".join(str(p) for p in jars)
+    if jars or cfg.delta_writer == "delta-spark":
+        conf["spark.sql.extensions"] = DELTA_EXTENSION
+        conf["spark.sql.catalog.spark_catalog"] = DELTA_CATALOG
+    return conf
+
+
 def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkSession:
-    """Return the process's SparkSession, creating it from settings on first use."""
+    """Return the process's SparkSession, creating it from settings on first use: a client of
+    `cfg.spark_remote` (a Spark Connect server), else an in-process driver on `spark_master`.
+
+    A process is one or the other: pyspark picks the Column and function implementations by
+    a process-wide switch that a Connect session turns on."""
     from pyspark.sql import SparkSession
 
     cfg = cfg or settings()
+    if cfg.spark_remote:
+        return connect(cfg.spark_remote, session_conf(cfg))
     require_java()
     # Executors must run the same Python as the driver (venvs, cluster workers).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = (
-        SparkSession.builder.appName(app_name)
-        .master(cfg.spark_master)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config(SHUFFLE_PARTITIONS, str(cfg.shuffle_partitions))
-        .config(ADAPTIVE, "true")
-        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        # A landed JSON line may repeat a key (or repeat it in another case, which silver
-        # matches case-insensitively): the last one wins, as in most JSON readers.
-        .config("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config(
-            "spark.driver.extraJavaOptions",
-            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
-        )
-        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
-    )
     if cfg.is_local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = (
-            builder.config("spark.driver.memory", cfg.driver_memory)
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-        )
-    jars = delta_jars(cfg)
-    if jars:
-        builder = builder.config("spark.jars", ",".join(str(p) for p in jars))
-    if jars or cfg.delta_writer == "delta-spark":
-        builder = builder.config("spark.sql.extensions", DELTA_EXTENSION).config(
-            "spark.sql.catalog.spark_catalog", DELTA_CATALOG
-        )
+    builder = SparkSession.builder.appName(app_name).master(cfg.spark_master)
+    for key, value in (driver_conf(cfg) | session_conf(cfg)).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

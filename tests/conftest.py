@@ -76,12 +76,48 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in BUILT_LAKE_MODULES)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--spark-connect",
+        action="store_true",
+        help="the `spark` fixture is a client of a Spark Connect server the run starts and "
+        "stops (`livelake spark start`); tests/integration/test_connect.py runs it",
+    )
+
+
 @pytest.fixture(scope="session")
-def spark():
+def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Spark Connect server on a free loopback port, started and stopped by the code
+    of `livelake spark start|stop`; its `sc://` address."""
+    from livelake import spark_server
+    from livelake.config import load_settings
+    from tests.integration.spark_cluster import free_port
+
+    cfg = load_settings(
+        run_dir=str(tmp_path_factory.mktemp("run")),
+        spark_master="local[2]",
+        shuffle_partitions=2,
+        driver_memory="2g",
+    )
+    state = spark_server.start(cfg, port=free_port())
+    yield state.remote
+    spark_server.stop(cfg)
+
+
+@pytest.fixture(scope="session")
+def spark(request: pytest.FixtureRequest):
+    """Local in-process Spark; with `--spark-connect`, a client of `connect_server` (a process
+    is one or the other: `livelake.spark.get_spark`)."""
     from livelake.config import load_settings
     from livelake.spark import get_spark
 
-    session = get_spark(load_settings(spark_master="local[2]", shuffle_partitions=2))
+    if request.config.getoption("--spark-connect"):
+        remote = request.getfixturevalue("connect_server")
+        # Child processes (the contract's crash test) and `settings()` connect to it too.
+        os.environ["LIVELAKE_SPARK_REMOTE"] = remote
+        session = get_spark(load_settings(spark_remote=remote, shuffle_partitions=2))
+    else:
+        session = get_spark(load_settings(spark_master="local[2]", shuffle_partitions=2))
     yield session
     session.stop()
 

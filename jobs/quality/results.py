@@ -84,6 +84,15 @@ def failed_counts(result: Any) -> tuple[int, int]:
     return failed.count("error"), failed.count("warn")
 
 
+def _error(info: dict[str, Any]) -> str | None:
+    """GE's exception for one result: flat, or keyed by each metric that raised (how its
+    graph resolution reports a metric it could not compute)."""
+    if info.get("raised_exception"):
+        return info.get("exception_message")
+    raised = [v for v in info.values() if isinstance(v, dict) and v.get("exception_message")]
+    return raised[0]["exception_message"] if raised else None
+
+
 def outcomes(table: str, suite: str, result: Any) -> list[Outcome]:
     """Flatten a GE suite validation result into outcomes."""
     out = []
@@ -91,8 +100,7 @@ def outcomes(table: str, suite: str, result: Any) -> list[Outcome]:
         config = r.expectation_config
         kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
         details = r.result or {}
-        info = r.exception_info or {}
-        error = info.get("exception_message") if info.get("raised_exception") else None
+        error = _error(r.exception_info or {})
         column = kwargs.get("column") or ",".join(kwargs.get("column_list", [])) or None
         rows = details.get("partial_unexpected_index_list") or []
         out.append(

@@ -261,7 +261,7 @@ class DeltaRsLake(Lake):
         uri = self.uri(table)
         fs, root = storage.filesystem(uri)
         staging = f"{root}/{storage.STAGING_DIR}/{write_id}"
-        writer = conform(df, table).write.mode("errorifexists")
+        writer = conform(df, table).write.mode("error")  # Connect knows only this spelling
         if table.partition_by:
             writer = writer.partitionBy(*table.partition_by)
         writer.parquet(storage.spark_uri(f"{uri}/{storage.STAGING_DIR}/{write_id}"))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from livelake.config import Settings
 from livelake.jobs.report import StageReport
+from livelake.spark import spark_home
 
 ENTRY_FILE = Path(__file__).with_name("spark_entry.py")
 # spark_entry exits with this code when the stage reported `failed` (vs. 1 for a crash).
@@ -27,15 +28,6 @@ TAIL_LINES = 40
 
 class SparkSubmitError(RuntimeError):
     """spark-submit itself or the driver crashed: a transient failure, worth a retry."""
-
-
-def spark_home() -> Path:
-    """`$SPARK_HOME`, else the Spark distribution inside the installed pyspark package."""
-    if os.environ.get("SPARK_HOME"):
-        return Path(os.environ["SPARK_HOME"])
-    import pyspark
-
-    return Path(pyspark.__file__).parent
 
 
 def spark_submit_command(cfg: Settings, stage: str, day: date, report_path: Path) -> list[str]:

@@ -1,16 +1,19 @@
 """The one entry point that runs a stage, whoever calls it: run stage S for day D, here or on
 a cluster. DAG tasks, `livelake run`, backfills, the demo and the benchmarks all come here.
 
-`execute_stage` decides by `Settings.spark_master` alone: `local[*]` runs the stage in this
-process on local Spark; `spark://…`, `yarn` or `k8s://…` submits the very same code with
+`execute_stage` decides by the settings alone: `local[*]` runs the stage in this process on
+local Spark, `LIVELAKE_SPARK_REMOTE` runs it in this process as a client of a Spark Connect
+server; otherwise `spark://…`, `yarn` or `k8s://…` submits the very same code with
 `spark-submit` (see `submit.py`) and reads back its report. Either way the outcome is
 recorded in `audit/stage_runs`, and a stage whose report says `failed` (a failed gate or bad
 input: retrying cannot help) raises `StageFailedError`, while crashes raise as they are (a
-scheduler may retry those).
+scheduler may retry those): a Spark Connect server lost mid-stage as a one-line
+`SparkServerUnavailableError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -18,6 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from livelake.config import Settings, settings
+from livelake.connect import SparkServerUnavailableError, lost_server_error, server_lost
 from livelake.jobs.report import StageReport
 from livelake.lake.tables.audit import STAGE_STARTED
 
@@ -56,6 +60,8 @@ def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
         try:
             report = run_in_process(ctx, stage, day)
         except Exception as exc:
+            if ctx.settings.spark_remote and server_lost(exc):
+                raise _server_lost(ctx, stage, day, time.monotonic() - started) from exc
             message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
             record(ctx, stage, day, "error", message, time.monotonic() - started)
             raise
@@ -63,12 +69,26 @@ def run_and_record(ctx: JobContext, stage: str, day: date) -> StageReport:
     return report
 
 
+def _server_lost(
+    ctx: JobContext, stage: str, day: date, seconds: float
+) -> SparkServerUnavailableError:
+    """The error of a stage whose Spark Connect server went away, recorded where the lake can
+    still be written without Spark (delta-rs commits from this process); with delta-spark
+    the `started` row stays alone, as after a kill."""
+    from livelake.orchestration.stage_runs import record
+
+    error = lost_server_error(str(ctx.settings.spark_remote), f"stage {stage} for {day}")
+    with contextlib.suppress(Exception):
+        record(ctx, stage, day, "error", str(error), seconds)
+    return error
+
+
 def execute_stage(
     stage: str, day: date, cfg: Settings | None = None, ctx: JobContext | None = None
 ) -> StageReport:
     """Run `stage` for `day` where the settings say (local Spark or a cluster)."""
     cfg = cfg or settings()
-    if cfg.is_local:
+    if cfg.runs_in_process:
         from livelake.jobs.context import JobContext
 
         ctx = ctx or JobContext.create(cfg, job=f"orchestration.{stage}")

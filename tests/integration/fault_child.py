@@ -9,6 +9,8 @@ POINT is one of
   `commit:<table>:after`   the same commit's log entry is written, nothing after it is;
   `published:<stage>`      the stage's publication is recorded (`audit/published_runs`; for
                            bronze, the ingest ledger), its `audit/stage_runs` outcome is not.
+  `stage:<table>`          a job is about to have Spark write <table>'s staged files (a
+                           Spark Connect server killed here dies mid-task).
 
 At the point the hook writes the run id to the marker and waits for the test to kill the
 process group, or, given `--release`, holds there until that file exists and then goes on
@@ -70,6 +72,15 @@ def install(point: str, marker: Path, release: Path | None) -> None:
             return result
 
         DeltaRsLake.append_records = hooked_append
+    elif kind == "stage":
+        stage = DeltaRsLake.stage
+
+        def hooked_stage(self, table, *args, **kwargs):
+            if table.qualified_name == rest:
+                _stop_here(marker, "staging", release)
+            return stage(self, table, *args, **kwargs)
+
+        DeltaRsLake.stage = hooked_stage
     else:
         raise SystemExit(f"bad kill point {point!r}")
 

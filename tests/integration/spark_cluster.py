@@ -12,7 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from livelake.orchestration.submit import spark_home
+from livelake.spark import spark_home
 
 
 def free_port() -> int:

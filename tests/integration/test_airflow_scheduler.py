@@ -1,17 +1,24 @@
 """The real scheduler: trigger livelake_daily for one day through the REST API of a running
-Airflow 3 (api-server, scheduler, dag-processor, LocalExecutor, SQLite) and get the tables."""
+Airflow 3 (api-server, scheduler, dag-processor, LocalExecutor, SQLite) and get the tables.
+
+As `make airflow` runs it: every task is a client of one local Spark Connect server
+(`livelake spark start`), so no task process starts a JVM of its own."""
 
 from __future__ import annotations
 
 import time
 import urllib.error
+from contextlib import contextmanager
 from datetime import date
 
 import polars as pl
 import pytest
 
+from livelake import spark_server
+from livelake.config import load_settings
 from livelake.lake.read import read_table
 from tests.integration.airflow_stack import airflow_stack
+from tests.integration.spark_cluster import free_port
 from tests.orchestration.landing import deliver_day
 
 DAY = date(2026, 1, 1)
@@ -35,6 +42,14 @@ def dag_parsed(stack) -> bool:
         return False
 
 
+@contextmanager
+def spark_server_stopped(cfg):
+    try:
+        yield
+    finally:
+        spark_server.stop(cfg)
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(2400)
 def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
@@ -51,7 +66,11 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
         "LIVELAKE_DELIVERY_TIMEOUT_MINUTES": "1",
         "LIVELAKE_DELIVERY_POKE_SECONDS": "5",
     }
-    with airflow_stack(tmp_path / "airflow", env) as stack:
+    server_cfg = load_settings(
+        run_dir=str(tmp_path / "run"), spark_master="local[2]", driver_memory="1g"
+    )
+    env["LIVELAKE_SPARK_REMOTE"] = spark_server.start(server_cfg, free_port()).remote
+    with spark_server_stopped(server_cfg), airflow_stack(tmp_path / "airflow", env) as stack:
         wait_for("the dag-processor parses livelake_daily", lambda: dag_parsed(stack), 300, stack)
         stack.call(
             "POST",
@@ -66,6 +85,7 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
         state = wait_for("the run finishes", finished, 1800, stack)
         tasks = stack.call("GET", f"/api/v2/dags/livelake_daily/dagRuns/{RUN_ID}/taskInstances")
         task_states = {t["task_id"]: t["state"] for t in tasks["task_instances"]}
+        print({t["task_id"]: t["duration"] for t in tasks["task_instances"]})  # -s: timings
         assert state == "success", f"{task_states}\n{stack.log_tail()}"
 
     assert set(task_states.values()) == {"success"}

@@ -47,6 +47,7 @@ def test_remote_lake_roots_pass_through_unchanged(monkeypatch):
         ("LIVELAKE_DELTA_WRITER", "parquet", "delta_writer: Input should be 'auto', 'delta-rs'"),
         ("LIVELAKE_SPARK_MASTER", "mainframe", "spark_master: Value error, expected local[*]"),
         ("LIVELAKE_SHUFFLE_PARTITIONS", "0", "shuffle_partitions: Input should be greater"),
+        ("LIVELAKE_SPARK_REMOTE", "localhost:15002", "spark_remote: Value error, expected sc://"),
     ],
 )
 def test_an_invalid_value_fails_with_one_line_naming_the_key(monkeypatch, env, value, expected):

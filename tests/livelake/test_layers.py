@@ -32,7 +32,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("livelake.landing", "livelake.kpi_catalog"),
     ("livelake.lake",),
     ("livelake.features",),
+    ("livelake.spark_server",),
     ("livelake.spark",),
+    ("livelake.connect",),
     ("livelake.config", "livelake.jars"),
     ("livelake.column_types", "livelake.version"),
 ]
