@@ -87,9 +87,10 @@ class Settings(BaseSettings):
     )
     reports_root: str | None = Field(
         None,
-        description="A local (or mounted) folder for what the gates and audits write beside a "
-        "lake on an object store: the Great Expectations project, Data Docs, evidence pages, "
-        "the audit index and the stage locks (a lake on local disk keeps them inside itself)",
+        description="A local (or mounted) folder for what the gates and audits write beside "
+        "the lake: the Great Expectations project, Data Docs, evidence pages, the audit index "
+        "and the stage locks (default: inside a lake on local disk; a lake on an object store "
+        "needs it)",
     )
 
     @field_validator("lake_root", "landing_root", "models_root", "reports_root")

@@ -2,7 +2,9 @@
 
 Local and cluster runs share this code path: only `Settings.spark_master` differs. Local
 defaults are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
-`spark-defaults.conf` from `infra/` supplies the rest.
+`spark-defaults.conf` from `infra/` supplies the rest. A local session whose lake is on S3
+also gets the S3A jars and its S3A settings from the standard AWS variables, the ones
+delta-rs, pyarrow and Polars read, so every client of the lake is configured by one set.
 """
 
 from __future__ import annotations

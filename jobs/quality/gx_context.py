@@ -2,8 +2,9 @@
 
 The GE context is a file context rooted at `<home>/_quality/gx`; Data Docs are written to
 `<home>/reports/data_docs/` so an auditor finds the HTML next to the data it describes. The
-home is the lake root of a lake on a local (or mounted) filesystem; a lake on an object store
-has its home in `Settings.reports_root`, a local folder (GE writes its project as files).
+home is `Settings.reports_root` when set, a local folder (GE writes its project as files),
+else the lake root of a lake on a local (or mounted) filesystem; a lake on an object store
+needs `reports_root`.
 """
 
 from __future__ import annotations
@@ -20,19 +21,19 @@ INDEX_LIMIT = 300
 
 
 def _home(lake_root: str) -> Path | None:
-    if lake_root.startswith("file://"):
-        return Path(lake_root.removeprefix("file://"))
-    if "://" not in lake_root:
-        return Path(lake_root)
     from livelake.config import settings
 
     reports_root = settings().reports_root
-    return Path(reports_root.removeprefix("file://")) if reports_root else None
+    if reports_root:
+        return Path(reports_root.removeprefix("file://"))
+    if lake_root.startswith("file://"):
+        return Path(lake_root.removeprefix("file://"))
+    return None if "://" in lake_root else Path(lake_root)
 
 
 def is_local(lake_root: str) -> bool:
-    """Whether the lake has a local home for its reports: it is on a local (or mounted)
-    filesystem, or on an object store with `reports_root` set."""
+    """Whether the lake has a local home for its reports: `reports_root` is set, or the lake
+    is on a local (or mounted) filesystem."""
     return _home(lake_root) is not None
 
 

@@ -71,7 +71,7 @@ def run_day(lake_root: str, landing: Path, reports: Path, env: dict[str, str], l
         "LIVELAKE_SHUFFLE_PARTITIONS": "1",
         "COLUMNS": "200",
     }
-    command = [sys.executable, "-m", "livelake.cli", "run", "--day", DAY.isoformat()]
+    command = [str(Path(sys.executable).with_name("livelake")), "run", "--day", DAY.isoformat()]
     with log.open("w") as out:
         done = subprocess.run(command, cwd=REPO, env=child, stdout=out, stderr=subprocess.STDOUT)
     assert done.returncode == 0, f"livelake run on {lake_root} failed:\n{log.read_text()[-4000:]}"

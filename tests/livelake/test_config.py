@@ -65,7 +65,7 @@ def test_an_unknown_key_in_the_file_is_refused(tmp_path):
         load_settings()
 
 
-def test_a_lake_on_s3_keeps_its_reports_in_the_local_reports_root(monkeypatch, tmp_path):
+def test_reports_go_to_the_reports_root_which_a_lake_on_s3_needs(monkeypatch, tmp_path):
     from livelake.config import settings
     from livelake.jobs.quality.gx_context import docs_dir, is_local
 
@@ -78,4 +78,5 @@ def test_a_lake_on_s3_keeps_its_reports_in_the_local_reports_root(monkeypatch, t
     settings.cache_clear()
     assert is_local("s3://bucket/lake")
     assert docs_dir("s3://bucket/lake") == tmp_path / "reports" / "reports" / "data_docs"
+    assert docs_dir("/data/lake") == tmp_path / "reports" / "reports" / "data_docs"
     settings.cache_clear()
