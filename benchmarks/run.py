@@ -29,6 +29,7 @@ from benchmarks import (
     reads,
     scaling,
     small_plans,
+    writers,
 )
 from benchmarks.measure import ROOT, load_average
 from livelake.config import settings
@@ -49,6 +50,7 @@ SECTIONS: dict[str, ModuleType] = {
     "pit_join": pit_join,
     "reads": reads,
     "scaling": scaling,
+    "writers": writers,
 }
 
 

@@ -1,7 +1,8 @@
 """livelake_daily: one logical day through every stage, in flow order.
 
 wait for the day's deliveries → bronze → twelve silver jobs → silver gate → aggregates →
-features (+ gate) → training examples (+ gate) → kpi. Each silver job conforms and stages
+features (+ gate) → training examples (+ gate) → conversion scores (+ gate; nothing to do
+without a published model) → kpi. Each silver job conforms and stages
 one table after the jobs of the dimensions it references (independent ones run in
 parallel); the silver gate checks all twelve and publishes all or none. Every task runs one
 step for the run's logical day (`{{ ds }}`) via

@@ -58,6 +58,8 @@ DAILY_STAGES: tuple[Stage, ...] = (
     Stage("aggregates", "livelake.jobs.gold.aggregates", "per-entity daily aggregates"),
     Stage("features", "livelake.jobs.gold.features", "user/product/anchor feature snapshots"),
     Stage("training", "livelake.jobs.gold.training", "labels joined with features of D-1"),
+    # Loaded by name: the model layer sits above the jobs (it scores with a trained model).
+    Stage("score", "livelake.model.score", "the published model's scores of D's exposures"),
     Stage("kpi", "livelake.jobs.gold.kpi", "KPI mart"),
 )
 

@@ -582,6 +582,31 @@ def train(
 
 
 @app.command()
+def score(day: DayOption) -> None:
+    """Score DAY's exposures (user × live session × product) with the published model, from
+    the features as of the day before, into gold/conversion_scores (gated).
+
+    Without a model the metric gate accepted, nothing is published and the reason is printed.
+    Exit code 1: the gate refused the scores, or the model needs features the lake lacks.
+    Exit code 75: another run of the same stage and day is running; try again later.
+    """
+    from livelake.orchestration.stage_lock import CONFLICT_EXIT_CODE, RunConflictError
+    from livelake.orchestration.tasks import execute_day
+    from livelake.summary import print_failures, stage_line
+
+    ctx = _context("cli.score")
+    try:
+        reports = execute_day(ctx, day, ["score"])
+    except RunConflictError as conflict:
+        raise fail(str(conflict), CONFLICT_EXIT_CODE) from None
+    for report in reports:
+        console.print(stage_line(report))
+    print_failures(err, reports)
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
 def dashboard(
     out: Annotated[Path, typer.Option(help="Where to write the HTML page")] = Path(
         "reports/dashboard.html"

@@ -32,6 +32,15 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+# Types Delta keeps no min/max of (it refuses them in `delta.dataSkippingStatsColumns`).
+_NO_MIN_MAX = frozenset({"boolean", "binary"})
+
+
+def has_min_max(type_name: str) -> bool:
+    """Whether Delta can keep min/max statistics of a column of this type."""
+    return type_name not in _NO_MIN_MAX
+
+
 def arrow_type(type_name: str) -> pa.DataType:
     """Map a declared type name (`long`, `decimal(18,2)`, …) to Arrow."""
     if type_name in _ARROW_TYPES:

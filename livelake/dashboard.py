@@ -5,7 +5,10 @@ plotly.js (from the installed plotly package, so it works offline) and reads onl
 tables, without a JVM: `gold/kpi_daily`, `gold/kpi_targets` and, when the quality gates have
 run, `audit/quality_results` (one status cell per day and stage). Each cell links to the
 evidence page of that stage's latest run, which the dashboard (re)writes with the audit index
-so the links resolve; links into a local lake are relative to the page.
+so the links resolve; links into a local lake are relative to the page. The conversion model
+section links the published model's card and the newest one's (a rejected model shows its
+reasons), and holds the model's predictions against what happened per anchor tier (the
+mart's calibration monitor).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ HEADLINE = (
     "gmv_cny",
     "aov_cny",
 )
+# The calibration monitor's metrics (livelake.kpi_catalog): predicted vs observed per tier.
+MONITOR = ("scored_exposures", "predicted_conversion_pct", "observed_scored_conversion_pct")
 TIERS = ("head", "mid", "long_tail", "unknown")
 TIER_COLOURS = {"head": "#1565c0", "mid": "#8e24aa", "long_tail": "#00897b", "unknown": "#9e9e9e"}
 DAY_MS = 86_400_000
@@ -351,6 +356,83 @@ def _metric_table(daily: pl.DataFrame, day: date) -> str:
     )
 
 
+def _card_href(card: dict, here: Path) -> str:
+    """The card page, relative to the dashboard's folder when it is a local file."""
+    page = card["paths"].get("html") or card["paths"]["markdown"]  # older cards: no html
+    return os.path.relpath(page, here) if Path(page).is_file() else page
+
+
+def _model_line(card: dict, here: Path, role: str) -> str:
+    m = card["metrics"]
+    status = "accepted by the metric gate" if card["status"] == "published" else "REJECTED"
+    reasons = "; ".join(card["metric_gate"]["reasons"])
+    return (
+        f"<li>{role}: <a href='{html.escape(_card_href(card, here))}'>"
+        f"<code>{html.escape(card['model_id'])}</code> model card</a> — {status} · "
+        f"AUC {m['auc']:.3f} · log-loss {m['log_loss']:.4f} · ECE {m['ece']:.4f}"
+        + (f" · <span class='bad'>{html.escape(reasons)}</span>" if reasons else "")
+        + "</li>"
+    )
+
+
+def _monitor_table(daily: pl.DataFrame) -> str:
+    """Predicted vs observed conversion of the scored exposures per tier, on the latest day
+    the model scored."""
+    import polars as pl
+
+    scored = daily.filter(
+        (pl.col("metric") == MONITOR[0]) & (pl.col("breakdown") == "all") & (pl.col("value") > 0)
+    )
+    if not scored.height:
+        return "<p class='muted'>No day has been scored by a published model yet.</p>"
+    day = scored["day"].max()
+    rows = daily.filter(
+        (pl.col("day") == day)
+        & pl.col("metric").is_in(MONITOR)
+        & pl.col("breakdown").is_in(["all", "anchor_tier"])
+    )
+    cells = {(r["breakdown_value"], r["metric"]): r for r in rows.iter_rows(named=True)}
+    body = "".join(
+        f"<tr><td>{html.escape(tier)}</td>"
+        + "".join(
+            f"<td>{_format(cells[(tier, m)]['value'], cells[(tier, m)]['unit'])}</td>"
+            if (tier, m) in cells
+            else "<td>—</td>"
+            for m in MONITOR
+        )
+        + "</tr>"
+        for tier in ("all", *TIERS)
+        if (tier, MONITOR[0]) in cells
+    )
+    return (
+        f"<table class='metrics' id='calibration-monitor'><tr><th>anchor tier ({day})</th>"
+        "<th>scored exposures</th><th>predicted conversion</th><th>observed conversion</th>"
+        f"</tr>{body}</table>"
+    )
+
+
+def model_section(models_root: str, daily: pl.DataFrame, here: Path) -> str:
+    """The published model's card and the newest model's (when another, e.g. rejected), and
+    the calibration monitor."""
+    from livelake.model.store import ModelStore
+
+    store = ModelStore(models_root)
+    published, newest = store.published_card(), store.newest_card()
+    lines = []
+    if published is not None:
+        lines.append(_model_line(published, here, "Scoring with"))
+    if newest is not None and (published is None or newest["model_id"] != published["model_id"]):
+        lines.append(_model_line(newest, here, "Newest trained"))
+    models = (
+        f"<ul>{''.join(lines)}</ul>"
+        if lines
+        else f"<p class='muted'>No model trained under {html.escape(models_root)} yet.</p>"
+    )
+    if newest is not None and published is None:
+        models += "<p>No model has been accepted: the daily runs score nothing.</p>"
+    return models + _monitor_table(daily)
+
+
 def _gate_links(lake_root: str, cells: list[GateCell], here: Path) -> tuple[list[GateCell], str]:
     """Cells linked to their run's evidence page and the strip's footer of links, relative to
     the folder `here` of the page; a remote lake has no evidence pages, only Data Docs."""
@@ -387,7 +469,7 @@ h1 { margin-bottom: 0; } .muted { color: #777; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 td.gate { color: white; text-align: center; } td.gate a { color: white; text-decoration: none; }
-td.none { background: #eee; }
+td.none { background: #eee; } .bad { color: #c62828; }
 section { margin: 28px 0; }
 """
 
@@ -397,6 +479,7 @@ def render(
     targets: pl.DataFrame | None,
     gates: list[GateCell] | None,
     details: str = "",
+    model: str = "",
 ) -> str:
     """The whole page as one HTML string (plotly.js inlined)."""
     from plotly.offline import get_plotlyjs
@@ -417,13 +500,17 @@ def render(
 <section><h2>Funnel</h2>{_figure_div(funnel_figure(daily, latest), "kpi-funnel")}</section>
 <section><h2>Trends</h2>{_figure_div(trends_figure(daily, targets), "kpi-trends")}</section>
 <section><h2>Anchor tiers</h2>{_figure_div(tiers_figure(daily), "kpi-tiers")}</section>
+<section id="conversion-model"><h2>Conversion model</h2>{model}</section>
 <section><h2>Every metric on {latest}</h2>{_metric_table(daily, latest)}</section>
 </body></html>
 """
 
 
-def build_dashboard(lake_root: str, out: Path) -> Path:
-    """Read the KPI mart (and gate results) from `lake_root` and write the page to `out`."""
+def build_dashboard(lake_root: str, out: Path, models_root: str | None = None) -> Path:
+    """Read the KPI mart (and gate results) from `lake_root`, the model cards from
+    `models_root` (default: the settings'), and write the page to `out`."""
+    from livelake.config import settings
+
     daily = _read("gold/kpi_daily", lake_root)
     if daily is None or daily.is_empty():
         raise DashboardError(
@@ -435,7 +522,10 @@ def build_dashboard(lake_root: str, out: Path) -> Path:
     details = ""
     if gates:
         gates, details = _gate_links(lake_root, gates, out.parent.absolute())
-    page = render(daily, _read("gold/kpi_targets", lake_root), gates, details)
+    model = model_section(
+        models_root or settings().resolved_models_root, daily, out.parent.absolute()
+    )
+    page = render(daily, _read("gold/kpi_targets", lake_root), gates, details, model)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

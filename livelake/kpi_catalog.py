@@ -3,8 +3,9 @@
 Three kinds of declarations, each in one place:
 
 - a **fact** is one SQL query over relations named like the silver tables (`{views}`,
-  `{orders}`, …) plus four dimension relations built here (`{user_dim}`, `{anchor_dim}`,
-  `{product_dim}`, `{session_dim}`, each "as known at the end of day D"). Every fact row
+  `{orders}`, …) and the model's `{conversion_scores}`, plus four dimension relations built
+  here (`{user_dim}`, `{anchor_dim}`, `{product_dim}`, `{session_dim}`, each "as known at
+  the end of day D"). Every fact row
   carries the breakdown columns it supports, and the fact lists its **measures**: named
   aggregate expressions over its rows.
 - a **metric** is numerator measure / denominator measure x scale, with a unit, a valid
@@ -430,6 +431,38 @@ SOCIAL = Fact(
     },
 )
 
+SCORED_EXPOSURES = Fact(
+    "scored_exposures",
+    "one row per (user, live session, product) of day D the published conversion model scored "
+    "(gold/conversion_scores, from features of D-1), paid for in that session on D or not",
+    """
+    WITH paid AS (
+        SELECT DISTINCT user_id, session_id, product_id FROM {orders}
+        WHERE event_date = DATE {day} AND event_type = 'paid'
+    )
+    SELECT c.score, p.user_id IS NOT NULL AS is_paid,
+           {breakdowns}
+    FROM {conversion_scores} c
+    LEFT JOIN paid p ON p.user_id = c.user_id AND p.session_id = c.session_id
+                    AND p.product_id = c.product_id
+    LEFT JOIN {session_dim} s ON s.session_id = c.session_id
+    LEFT JOIN {user_dim} u ON u.user_id = c.user_id
+    LEFT JOIN {product_dim} pr ON pr.product_id = c.product_id
+    WHERE c.session_date = DATE {day}""",
+    Breakdowns(
+        tier="s.anchor_tier",
+        category="coalesce(pr.category, s.category)",
+        region="u.region",
+        device="u.device",
+        at="s.started_at",
+    ),
+    {
+        "scored_exposures": "count(*)",
+        "predicted_conversions": "sum(score)",
+        "observed_conversions": "count_if(is_paid)",
+    },
+)
+
 FACTS: tuple[Fact, ...] = (
     ROOM_VISITS,
     VISITS,
@@ -440,6 +473,7 @@ FACTS: tuple[Fact, ...] = (
     SESSIONS,
     AFTER_SALES,
     SOCIAL,
+    SCORED_EXPOSURES,
 )
 
 # --- Metrics ------------------------------------------------------------------------------
@@ -728,6 +762,22 @@ METRICS: tuple[Metric, ...] = (
     _rate("follows_per_100_visits", "follows per 100 room visits", "follows", "room_visits"),
     _count("share_edges", "share edges (user -> user)"),
     _count("invites", "invite edges (user -> user)"),
+    # Calibration monitor: the published model's predictions against what happened. Per
+    # anchor tier (and every other breakdown) the two shares should stay close.
+    _count("scored_exposures", "exposures the published conversion model scored"),
+    _share(
+        "predicted_conversion_pct",
+        "mean probability the published model gave the scored exposures (features of D-1)",
+        "predicted_conversions",
+        "scored_exposures",
+    ),
+    _share(
+        "observed_scored_conversion_pct",
+        "scored exposures whose user paid for the product in that session: what the "
+        "predictions are held against",
+        "observed_conversions",
+        "scored_exposures",
+    ),
 )
 
 

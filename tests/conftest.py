@@ -22,16 +22,21 @@ os.environ.setdefault("LIVELAKE_PII_KEY", "test-pii-key-not-secret")
 
 BUILT_LAKE_FIXTURES = frozenset({"built", "built_ctx", "copy_ctx"})
 BUILT_LAKE_MODULES = frozenset(
-    f"tests/jobs/gold/{name}.py"
-    for name in (
-        "test_exact_money",
-        "test_features",
-        "test_known_as_of",
-        "test_late_data",
-        "test_training",
-        "test_training_set",
-        "test_training_set_rebuild",
-    )
+    {
+        *(
+            f"tests/jobs/gold/{name}.py"
+            for name in (
+                "test_exact_money",
+                "test_features",
+                "test_known_as_of",
+                "test_late_data",
+                "test_training",
+                "test_training_set",
+                "test_training_set_rebuild",
+            )
+        ),
+        "tests/model/test_score.py",
+    }
 )
 # Modules whose tests run once per lake writer: the delta-spark half is a unit of its own, so
 # the two halves run on both workers at once.

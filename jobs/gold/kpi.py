@@ -5,7 +5,9 @@ Grain: one row per day per metric per breakdown value. Every number comes from t
 GROUPING SETS pass over all its breakdowns, into `(measure, breakdown, value) -> amount`;
 metrics are then numerator / denominator of those few thousand numbers. Day D
 reads day D's partitions of the silver event tables, plus 30 days of orders for the
-repurchase window, so it costs in proportion to one day.
+repurchase window, and day D's partition of `gold/conversion_scores` (the calibration
+monitor: the published model's predictions against what happened), so it costs in
+proportion to one day.
 Late data: when `audit/dirty_days` lists earlier days for this delivery (in tables the
 KPIs read), every day from the earliest of them up to D is recomputed in order, each
 day's `previous_value` taken from the recomputed day before, as aggregates and features do.
@@ -34,6 +36,7 @@ from livelake.kpi_catalog import (
     breakdowns_of,
     query_parameters,
 )
+from livelake.lake.tables.gold import CONVERSION_SCORES
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
 from livelake.lake.tables.silver import SILVER
 
@@ -41,13 +44,16 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Row, SparkSession
 
     from livelake.jobs.context import JobContext
+    from livelake.lake.registry import Table
 
 JOB = "gold.kpi"
 STAGE = "kpi"
 DECIMALS = 6
 PARALLEL_FACTS = 4
 
-# Which partitions of each silver table day D needs: (first day, last day) offsets from D.
+# The relations the catalog's queries read, by name: the silver tables and the model's scores.
+INPUTS: dict[str, Table] = {**SILVER, "conversion_scores": CONVERSION_SCORES}
+# Which partitions of each input day D needs: (first day, last day) offsets from D.
 # None means the table is read whole (the SCD2 dimensions, filtered "as of D" in SQL).
 INPUT_WINDOWS: dict[str, tuple[int, int] | None] = {
     "views": (0, 0),
@@ -61,6 +67,7 @@ INPUT_WINDOWS: dict[str, tuple[int, int] | None] = {
     "session_products": (0, 0),
     "after_sales": (0, 0),
     "social": (0, 0),
+    "conversion_scores": (0, 0),
 }
 
 
@@ -259,16 +266,17 @@ def targets(spark: SparkSession, run_id: str) -> DataFrame:
 
 def has_silver(ctx: JobContext) -> bool:
     """Whether any silver table the KPIs read has been published."""
-    return any(ctx.lake.exists(SILVER[name]) for name in INPUT_WINDOWS)
+    return any(ctx.lake.exists(SILVER[name]) for name in INPUT_WINDOWS.keys() & SILVER.keys())
 
 
 def read_silver(ctx: JobContext, day: date) -> dict[str, DataFrame]:
-    """The silver partitions day D needs (empty frames for tables not published yet)."""
+    """The input partitions day D needs (empty frames for tables not published yet: no
+    model scored the day, say)."""
     from pyspark.sql import functions as F
 
     frames: dict[str, DataFrame] = {}
     for name, window in INPUT_WINDOWS.items():
-        declared = SILVER[name]
+        declared = INPUTS[name]
         if not ctx.lake.exists(declared):
             frames[name] = ctx.spark.createDataFrame([], declared.spark_schema())
             continue

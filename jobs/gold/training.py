@@ -70,21 +70,21 @@ def labelled(exposed: DataFrame, orders: DataFrame) -> DataFrame:
     )
 
 
-def examples(
+def candidates(
     day: date,
     views: DataFrame,
     segments: DataFrame,
-    orders: DataFrame,
     sessions: DataFrame,
     products: DataFrame,
     snapshots: dict[str, DataFrame],
-    run_id: str,
 ) -> DataFrame:
-    """Day D's labelled examples with `<entity>__<feature>` columns as of D-1 (never D)."""
+    """Day D's exposures, unlabelled, with the session's anchor, the product's category and
+    `<entity>__<feature>` columns as of D-1 (never D): what the model is trained on and
+    what it scores (`livelake.model.score`)."""
     from pyspark.sql import functions as F
 
     rows = (
-        labelled(exposures(views, segments), orders)
+        exposures(views, segments)
         .join(F.broadcast(sessions.select("session_id", "anchor_id")), "session_id", "left")
         .join(F.broadcast(products.select("product_id", "category")), "product_id", "left")
     )
@@ -97,22 +97,28 @@ def examples(
             keys,
             "left",
         )
-    return rows.withColumn("example_date", F.lit(day)).withColumn("run_id", F.lit(run_id))
+    return rows
 
 
-def build(ctx: JobContext, day: date) -> DataFrame:
-    """Read one day's inputs and compute its examples."""
+def read_candidates(ctx: JobContext, day: date) -> DataFrame:
+    """Read the inputs of day D's candidates and compute them."""
     before = day - timedelta(days=1)
-    return examples(
+    return candidates(
         day,
         inputs.silver_day(ctx, "views", day),
         inputs.silver_day(ctx, "session_products", day),
-        inputs.silver_day(ctx, "orders", day),
         inputs.read_partitions(ctx, inputs.SILVER["live_sessions"], before, day),
         inputs.dimension_as_of(ctx, "products", before),
         {e: inputs.read_partitions(ctx, SNAPSHOTS[e], before, before) for e in ENTITIES},
-        ctx.run.run_id,
     )
+
+
+def build(ctx: JobContext, day: date) -> DataFrame:
+    """Day D's labelled examples with `<entity>__<feature>` columns as of D-1."""
+    from pyspark.sql import functions as F
+
+    rows = labelled(read_candidates(ctx, day), inputs.silver_day(ctx, "orders", day))
+    return rows.withColumn("example_date", F.lit(day)).withColumn("run_id", F.lit(ctx.run.run_id))
 
 
 @inputs.planned_by_day_size

@@ -20,7 +20,9 @@ from typing import Any
 from livelake.jobs.quality.audit import DayAudit, stage_runs
 from livelake.jobs.quality.gx_context import docs_dir, local_path
 from livelake.lake.catalog import commit_history
+from livelake.lake.read import read_arrow
 from livelake.lake.registry import table as lookup
+from livelake.lake.tables.gold import CONVERSION_SCORES
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -90,6 +92,30 @@ class RewrittenPartitions:
             commits = commit_history(declared, self.lake_root, limit=None)
             self._by_table[table_name] = {c["version"]: c["partitions"] for c in commits}
         return self._by_table[table_name].get(version) or "—"
+
+
+def scoring_models(audit: DayAudit, published: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(model id, card) of the models whose scores of the day these publications hold: the
+    scores name their model, so the page links the card an auditor judges them by."""
+    import pyarrow.compute as pc
+
+    found: set[tuple[str, str]] = set()
+    for r in published:
+        if r["table_name"] == CONVERSION_SCORES.qualified_name:
+            rows = read_arrow(
+                CONVERSION_SCORES,
+                version=r["table_version"],
+                columns=["model_id", "model_card"],
+                filter=pc.field("session_date") == audit.day,
+                lake_root=audit.lake_root,
+            )
+            found |= set(zip(*(rows[c].to_pylist() for c in rows.column_names), strict=True))
+    return sorted(found)
+
+
+def _card_link(card: str, here: Path) -> str:
+    """The card page, linked where it is a file on this machine (else its address as text)."""
+    return _link(card if Path(card).is_file() else None, card, here)
 
 
 def render_run(audit: DayAudit, run_id: str, here: Path, rewritten: RewrittenPartitions) -> str:
@@ -205,6 +231,14 @@ def render_run(audit: DayAudit, run_id: str, here: Path, rewritten: RewrittenPar
             [(escape(f), escape(t), n) for f, t, n in landed],
         ),
     }
+    models = scoring_models(audit, published)
+    if models:
+        sections["Conversion model that scored the day (its card: metrics, calibration, gate)"] = (
+            _table(
+                ["model", "model card"],
+                [(f"<code>{escape(m)}</code>", _card_link(card, here)) for m, card in models],
+            )
+        )
     body = "".join(f"<h2>{escape(title)}</h2>{html}" for title, html in sections.items())
     index = docs_page(audit.data_docs, audit.lake_root)
     docs = _link(index, "Data Docs index", here) if index else "no Data Docs in this lake"

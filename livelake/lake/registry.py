@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 
-from livelake.column_types import arrow_type, spark_type
+from livelake.column_types import arrow_type, has_min_max, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql.types import StructType
@@ -139,13 +139,17 @@ class Table:
 
     @property
     def delta_properties(self) -> dict[str, str]:
-        """The table properties both writers create the table with: the columns Delta may keep
+        """The table properties both writers create the table with: the columns Delta keeps
         min/max statistics of in its log. A free-text column holds text as a source sent it
         (raw lines, drifted fields), which must not be copied into the log readers see."""
         if not self.free_text_columns:
             return {}
         indexed = [
-            c for c in self.column_names if c not in self.free_text_columns | set(self.partition_by)
+            c.name
+            for c in self.columns
+            if has_min_max(c.type)
+            and c.name not in self.free_text_columns
+            and c.name not in self.partition_by
         ]
         return {STATS_COLUMNS_PROPERTY: ",".join(indexed)}
 

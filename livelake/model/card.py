@@ -18,8 +18,12 @@ table {{ border-collapse: collapse; margin: 0.5rem 0 1rem; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: left; }}
 th {{ background: #f3f3f3; }}
 code {{ background: #f3f3f3; padding: 0 0.2rem; }}
+.verdict {{ padding: 0.6rem 1rem; border-radius: 6px; font-weight: 600; }}
+.accepted {{ background: #e6f4ea; color: #17702b; }}
+.rejected {{ background: #fdecea; color: #b00020; }}
 </style></head>
 <body>
+<p class="verdict {verdict_class}">{verdict}</p>
 {body}</body></html>
 """
 
@@ -160,12 +164,24 @@ def render_markdown(card: dict[str, Any]) -> str:
 
 
 def render_html(card: dict[str, Any]) -> str:
-    """The Markdown card as a page an auditor opens in a browser (works offline)."""
+    """The Markdown card as a page an auditor opens in a browser (works offline), under a
+    banner saying first whether the metric gate accepted the model, and if not, why."""
     from markdown_it import MarkdownIt
 
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(render_markdown(card))
     title = html.escape(f"Model card · {card['model_name']} · {card['model_id']}")
-    return PAGE.format(title=title, body=body)
+    gate = card["metric_gate"]
+    verdict = (
+        "Accepted by the metric gate: published (the newest accepted model scores the days)"
+        if gate["passed"]
+        else "Rejected by the metric gate, not published: " + "; ".join(gate["reasons"])
+    )
+    return PAGE.format(
+        title=title,
+        verdict_class="accepted" if gate["passed"] else "rejected",
+        verdict=html.escape(verdict),
+        body=body,
+    )
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:

@@ -56,6 +56,11 @@ class ModelStore:
         folders = [i.base_name for i in found if i.type == FileType.Directory]
         return self.read_json(max(folders), "model_card.json") if folders else None
 
+    def published_card(self) -> dict[str, Any] | None:
+        """The card of the model `current.json` names (the metric gate accepted it), or None."""
+        pointer = self.read_json("current.json")
+        return None if pointer is None else self.read_json(pointer["model_id"], "model_card.json")
+
     def load_model(self, model_id: str) -> dict[str, Any] | None:
         """`{"model": ..., "features": [...]}` as written by the trainer, or None."""
         import joblib

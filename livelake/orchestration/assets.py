@@ -22,6 +22,7 @@ SILVER = lake_asset("silver")
 DAILY_AGGREGATES = lake_asset("gold/agg_daily")
 FEATURES = lake_asset("gold/features")
 TRAINING_EXAMPLES = lake_asset("gold/training_examples")
+CONVERSION_SCORES = lake_asset("gold/conversion_scores")
 KPI = lake_asset("gold/kpi")
 MODEL = lake_asset("models/conversion_baseline")
 
@@ -32,5 +33,6 @@ STAGE_OUTLETS: dict[str, list[Asset]] = {
     "aggregates": [DAILY_AGGREGATES],
     "features": [FEATURES],
     "training": [TRAINING_EXAMPLES],
+    "score": [CONVERSION_SCORES],
     "kpi": [KPI],
 }

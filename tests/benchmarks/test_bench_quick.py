@@ -28,6 +28,7 @@ TABLE_HEADERS = {
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
     "profile": "| stage | status | seconds | CPU s | Spark jobs | gate seconds | gate jobs |",
     "small_plans": "| run | plan | bronze | silver | aggregates | features | training | kpi |",
+    "writers": "| stage | delta-rs s | CPU s | delta-spark s | CPU s | wall ratio |",
 }
 
 
@@ -89,3 +90,14 @@ def test_small_plans_runs_the_day_compiled_and_interpreted_twice_each(tmp_path: 
         ("interpreted", True),
     ]
     assert all(d["status"] == ["ok"] for d in days), days
+
+
+@pytest.mark.bench  # the demo-size day once per writer
+def test_writers_run_the_day_on_both_writers_and_publish_the_same_rows(tmp_path: Path) -> None:
+    text, results = run_quick(tmp_path, ["writers"])
+    assert_sections(text, results, ["writers"])
+    writers = results["sections"]["writers"]
+    assert [r["writer"] for r in writers["runs"]] == ["delta-rs", "delta-spark"]
+    assert all(r["all_ok"] for r in writers["runs"]), writers["runs"]
+    assert writers["same_rows"], writers["differing_tables"]
+    assert writers["best"]["delta-rs"]["rows"]["silver/views"] > 0

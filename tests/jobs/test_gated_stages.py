@@ -14,5 +14,6 @@ def test_only_stages_and_parts_that_publish_through_a_gate_count_as_gated():
         "aggregates",
         "features",
         "training",
+        "score",
         "kpi",
     ]

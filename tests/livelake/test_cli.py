@@ -66,7 +66,7 @@ def test_run_rejects_an_unknown_stage_in_one_line_naming_the_stages(lake_root):
     assert result.exit_code == 2
     assert result.output == (
         "error: unknown stage 'gold-plating'; "
-        "stages are: bronze, silver, aggregates, features, training, kpi\n"
+        "stages are: bronze, silver, aggregates, features, training, score, kpi\n"
     )
 
 
@@ -115,8 +115,22 @@ def test_run_help_lists_the_stages():
     result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
     assert (
         "--stage  STAGE  Only this stage (repeatable): bronze, silver, aggregates, features, "
-        "training, kpi" in re.sub(r" {2,}", "  ", result.output)
+        "training, score, kpi" in re.sub(r" {2,}", "  ", result.output)
     )
+
+
+def test_score_without_an_accepted_model_says_so_and_publishes_nothing(
+    spark, lake_root, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LIVELAKE_MODELS_ROOT", str(tmp_path / "models"))
+
+    result = runner.invoke(app, ["score", "--day", "2026-01-01"], env={"COLUMNS": "300"})
+
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "2026-01-01 score nothing to do" in flat
+    assert f"not scored: no model has been trained under {tmp_path / 'models'}" in flat
+    assert not (lake_root / "gold").exists()
 
 
 def test_audit_of_a_day_on_an_empty_lake_exits_1_saying_nothing_ran(lake_root):

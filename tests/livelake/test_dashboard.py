@@ -3,6 +3,7 @@ drawn funnel and trend charts, a gate strip, and no JavaScript errors."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from livelake.jobs.gold.kpi import metric_rows, target_rows
 from livelake.lake import RunContext
 from livelake.lake.tables.audit import QUALITY_RESULTS
 from livelake.lake.tables.kpi import KPI_DAILY, KPI_TARGETS
+from livelake.model.store import ModelStore
 from tests.browser import crawl, needs_chromium
 from tests.publication import mark_published
 
@@ -38,6 +40,9 @@ def _amounts(i: int) -> dict[tuple[str, str, str], float]:
             ("watch_minutes", 8.0),
             ("gmv_cny", 5.0),
             ("orders_paid", 0.04),
+            ("scored_exposures", 0.5),  # the calibration monitor
+            ("predicted_conversions", 0.02),
+            ("observed_conversions", 0.025),
         ):
             amounts[(measure, breakdown, value)] = round(visitors * share)
     return amounts
@@ -106,6 +111,54 @@ def test_each_gate_cell_links_to_the_evidence_page_of_its_run(published, tmp_pat
     footer = re.findall(r"href='([^']+)'", strip[strip.index("</table>") :])
     assert footer == ["../lake/reports/index.html", "../lake/reports/data_docs/index.html"]
     assert all((out.parent / href).is_file() for href in footer)
+
+
+def _card(store: ModelStore, model_id: str, status: str, reasons: list[str]) -> dict:
+    """A card as the trainer writes it (the fields the dashboard shows), with its page."""
+    card = {
+        "model_id": model_id,
+        "status": status,
+        "created_at": f"{model_id[:8]}T04:00:00+00:00",
+        "metrics": {"auc": 0.75, "log_loss": 0.0151, "ece": 0.0042},
+        "metric_gate": {"passed": not reasons, "reasons": reasons},
+        "paths": {"html": store.path(model_id, "model_card.html")},
+    }
+    store.write(json.dumps(card).encode(), model_id, "model_card.json")
+    store.write(b"<!DOCTYPE html><title>card</title>", model_id, "model_card.html")
+    return card
+
+
+def test_the_model_section_links_both_cards_and_holds_predictions_against_outcomes_per_tier(
+    published, tmp_path
+):
+    store = ModelStore(str(tmp_path / "models"))
+    store.publish(_card(store, "20260105T040000Z-v3", "published", []))
+    reason = "log_loss_vs_base_rate: log-loss 0.01551 is 0.935× ... (must be ≤ 0.9)"
+    _card(store, "20260112T040000Z-v9", "rejected", [reason])
+    out = tmp_path / "site" / "dashboard.html"
+
+    page = build_dashboard(str(published), out, str(tmp_path / "models")).read_text()
+
+    section = page[page.index('id="conversion-model"') :]
+    links = re.findall(r"<li>([^:]+): <a href='([^']+)'>", section)
+    assert links == [
+        ("Scoring with", "../models/conversion_baseline/20260105T040000Z-v3/model_card.html"),
+        ("Newest trained", "../models/conversion_baseline/20260112T040000Z-v9/model_card.html"),
+    ]
+    assert all((out.parent / href).is_file() for _, href in links)
+    assert "accepted by the metric gate · AUC 0.750 · log-loss 0.0151 · ECE 0.0042" in section
+    assert "REJECTED · AUC 0.750 · log-loss 0.0151 · ECE 0.0042 · <span class='bad'>" in section
+    assert "log_loss_vs_base_rate: log-loss 0.01551 is 0.935×" in section
+    # The last day: 1,300 visits overall, 780 head, 520 long tail; half of them scored.
+    monitor = section[section.index("id='calibration-monitor'") : section.index("</table>")]
+    rows = re.findall(
+        r"<tr><td>(\w+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", monitor
+    )
+    assert rows == [
+        ("all", "650", "4.00%", "4.92%"),  # 26 and 32 (round half to even) of 650
+        ("head", "390", "4.10%", "5.13%"),  # 16 and 20 of 390
+        ("long_tail", "260", "3.85%", "5.00%"),  # 10 and 13 of 260
+    ]
 
 
 def test_without_a_mart_the_error_says_what_to_run(lake_root, tmp_path):

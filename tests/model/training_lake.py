@@ -115,3 +115,34 @@ def _append(lake_root: Path, declared, rows) -> None:
         mode="append",
         partition_by=list(declared.partition_by),
     )
+
+
+# The planted columns under names the feature snapshots really have, so a model trained on
+# them can score the lake's candidates; `user__paid_gmv_cny_30d` is money (a decimal there).
+SNAPSHOT_NAMES = {
+    "user__interaction_count_7d": "user__interactions_7d",
+    "product__price_anchor_discount_pct": "product__discount_vs_ref_30d",
+    "user__noise": "user__paid_gmv_cny_30d",
+}
+
+
+def accepted_model(root: Path) -> Path:
+    """A models root under `root` whose published model the metric gate accepted, trained on
+    the planted set under snapshot feature names (a small training run: few importance
+    resamples). Returns the models root."""
+    from livelake.config import load_settings
+    from livelake.model.train import TrainingConfig, train_and_publish
+
+    lake = root / "training-lake"
+    frame = planted_training_set(rows_per_day=1_000).drop(columns="user__membership_level")
+    publish_rows(lake, write_training_set(lake, frame.rename(columns=SNAPSHOT_NAMES)))
+    gate_rows(
+        lake, "run-1", START + timedelta(days=DAYS - 1), True, datetime(2026, 1, 11, tzinfo=UTC)
+    )
+    models = root / "models"
+    cfg = load_settings(lake_root=str(lake), models_root=str(models), pii_key="k")
+    config = TrainingConfig(
+        importance_repeats=1, importance_bootstraps=20, max_importance_rows=2_000
+    )
+    assert train_and_publish(config, cfg).published
+    return models

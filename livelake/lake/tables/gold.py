@@ -1,4 +1,4 @@
-"""Gold: daily aggregates, feature snapshots and training examples.
+"""Gold: daily aggregates, feature snapshots, training examples and conversion scores.
 
 Every gold table's columns are generated from the feature declarations in
 `livelake.features` (measures -> `agg_<entity>_daily`, features -> `<entity>_features` and the
@@ -91,4 +91,32 @@ TRAINING_EXAMPLES = Table(
     description="Labels observed on D joined with features as of D-1 (never D).",
 )
 
-register(*AGGREGATES.values(), *SNAPSHOTS.values(), TRAINING_EXAMPLES)
+CONVERSION_SCORES = Table(
+    layer="gold",
+    name="conversion_scores",
+    grain="one row per user × live session × product shown, for the sessions of session_date",
+    columns=(
+        key("user_id"),
+        key("session_id"),
+        key("product_id"),
+        col("anchor_id", "string", "the session's anchor"),
+        key("session_date", "date", "UTC day of the scored sessions: the partition"),
+        key("as_of_date", "date", "the feature snapshot scored: session_date - 1, never later"),
+        Column(
+            "score",
+            "double",
+            nullable=False,
+            doc="calibrated probability that the user pays for the product in that session",
+            bounds=(0.0, 1.0),
+        ),
+        key("model_id", doc="the published model that scored the row (its ModelStore folder)"),
+        key("model_card", doc="where that model's card page is (model_card.html)"),
+        RUN_ID,
+    ),
+    partition_by=("session_date",),
+    keys=("user_id", "session_id", "product_id", "session_date"),
+    description="The published conversion model's scores of the exposures of session_date, "
+    "from features as of the day before (the training examples' candidates, without labels).",
+)
+
+register(*AGGREGATES.values(), *SNAPSHOTS.values(), TRAINING_EXAMPLES, CONVERSION_SCORES)

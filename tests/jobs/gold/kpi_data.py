@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from livelake.lake.tables.gold import CONVERSION_SCORES
 from livelake.lake.tables.silver import SILVER
 
 DAY = date(2026, 1, 2)
@@ -265,12 +266,43 @@ def silver_rows() -> dict[str, list[dict[str, Any]]]:
     return {name: complete(name, rows) for name, rows in tables.items()}
 
 
-def silver_frames(spark) -> dict:
-    """The hand-built tables as Spark DataFrames with the declared silver schemas."""
+def score(user: str, session: str, product: str, p: float, day: date = DAY) -> dict[str, Any]:
+    """A row of gold/conversion_scores: the model's probability for an exposure of `day`."""
     return {
+        "user_id": user,
+        "session_id": session,
+        "product_id": product,
+        "anchor_id": None,
+        "session_date": day,
+        "as_of_date": day - timedelta(days=1),
+        "score": p,
+        "model_id": "m1",
+        "model_card": "models/conversion_baseline/m1/model_card.html",
+        "run_id": "hand-built",
+    }
+
+
+# The calibration monitor's predictions: u1 paid for p1 in s1 (o1); u2 and u3 did not.
+SCORES = [
+    score("u1", "s1", "p1", 0.30),
+    score("u2", "s1", "p1", 0.10),
+    score("u3", "s2", "p2", 0.05),
+    score("u1", "s1", "p1", 0.90, DAY - timedelta(days=1)),  # another day's sessions
+]
+
+
+def silver_frames(spark) -> dict:
+    """The hand-built tables as Spark DataFrames with their declared schemas: the silver
+    tables and the model's scores, the relations the KPI catalog reads."""
+    frames = {
         name: spark.createDataFrame(
             [tuple(r[c] for c in SILVER[name].column_names) for r in rows],
             SILVER[name].spark_schema(),
         )
         for name, rows in silver_rows().items()
     }
+    frames["conversion_scores"] = spark.createDataFrame(
+        [tuple(r[c] for c in CONVERSION_SCORES.column_names) for r in SCORES],
+        CONVERSION_SCORES.spark_schema(),
+    )
+    return frames

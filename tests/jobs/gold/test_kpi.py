@@ -104,6 +104,22 @@ def test_breakdown_value_equals_the_hand_computed_value(mart, metric, breakdown,
     assert value(mart, metric, breakdown, of) == expected
 
 
+def test_the_calibration_monitor_holds_the_models_scores_against_what_was_paid_per_tier(mart):
+    # Scored on D: (u1,s1,p1) 0.30 paid (o1), (u2,s1,p1) 0.10, (u3,s2,p2) 0.05; s1 is a1's
+    # (head), s2 a2's (long tail). The 0.90 of D-1's sessions is not D's.
+    assert value(mart, "scored_exposures") == 3.0
+    assert value(mart, "predicted_conversion_pct") == 15.0  # (0.30 + 0.10 + 0.05) / 3
+    assert value(mart, "observed_scored_conversion_pct") == 33.333333  # 1 of 3 paid
+    by_tier = {
+        tier: (
+            value(mart, "predicted_conversion_pct", "anchor_tier", tier),
+            value(mart, "observed_scored_conversion_pct", "anchor_tier", tier),
+        )
+        for tier in ("head", "long_tail")
+    }
+    assert by_tier == {"head": (20.0, 50.0), "long_tail": (5.0, 0.0)}
+
+
 def test_the_user_version_valid_at_the_end_of_the_day_decides_the_region(mart):
     assert not [k for k in mart if k[1] == "region" and k[2] == "south"]
 

@@ -15,6 +15,7 @@ from livelake.generator import GeneratorConfig, generate
 from livelake.generator.calibration import evaluate_duckdb, register_landing
 from livelake.jobs.gold.kpi import measures, metric_rows
 from livelake.kpi_catalog import METRICS
+from livelake.lake.tables.gold import CONVERSION_SCORES
 from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.kpi_data import complete
 
@@ -78,6 +79,8 @@ def _silver_frames(spark, con) -> dict:
             [tuple(r[c] for c in declared.column_names) for r in filled],
             declared.spark_schema(),
         )
+    # No model scored these days: the calibration monitor's relation is there, and empty.
+    frames["conversion_scores"] = spark.createDataFrame([], CONVERSION_SCORES.spark_schema())
     return frames
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from livelake import kpi_catalog
 from livelake.jobs.context import JobContext
-from livelake.jobs.gold.kpi import run
+from livelake.jobs.gold.kpi import INPUTS, run
 from livelake.lake import RunContext
 from livelake.lake.read import read_table
-from livelake.lake.tables.silver import SILVER
 from tests.jobs.gold.kpi_data import DAY, silver_frames
 
 
@@ -16,7 +15,7 @@ def test_the_stage_publishes_the_mart_and_a_rerun_replaces_the_day(spark, lake, 
     from livelake.config import settings
 
     for name, frame in silver_frames(spark).items():
-        lake.append(SILVER[name], frame, RunContext(job="test"))
+        lake.append(INPUTS[name], frame, RunContext(job="test"))
     ctx = JobContext(spark, lake, settings(), RunContext(job="test"))
 
     first = run(ctx, DAY)
@@ -26,6 +25,10 @@ def test_the_stage_publishes_the_mart_and_a_rerun_replaces_the_day(spark, lake, 
         (published["metric"] == "live_room_conversion_pct") & (published["breakdown"] == "all")
     )
     assert conversion["value"].to_list() == [33.333333]  # v1 v2 of six room visits
+    predicted = published.filter(
+        (published["metric"] == "predicted_conversion_pct") & (published["breakdown"] == "all")
+    )
+    assert predicted["value"].to_list() == [15.0]  # gold/conversion_scores of DAY, read
     assert published.select("metric", "breakdown").unique().height == len(kpi_catalog.series())
     assert read_table("gold/kpi_targets", lake_root=str(lake_root)).height == 6
 

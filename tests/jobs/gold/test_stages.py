@@ -21,6 +21,7 @@ def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
         "aggregates",
         "features",
         "training",
+        "score",
         "kpi",
     ]
     for stage in DAILY_STAGES:
@@ -29,11 +30,12 @@ def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
 
 
 def test_on_an_empty_lake_each_gold_stage_has_nothing_to_do(ctx):
-    reports = execute_day(ctx, D1, stages=["aggregates", "features", "training"])
+    reports = execute_day(ctx, D1, stages=["aggregates", "features", "training", "score"])
     assert [(r.stage, r.status) for r in reports] == [
         ("aggregates", "nothing_to_do"),
         ("features", "nothing_to_do"),
         ("training", "nothing_to_do"),
+        ("score", "nothing_to_do"),
     ]
     assert reports[0].message == "no silver event table exists yet"
 

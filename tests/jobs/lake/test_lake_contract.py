@@ -23,7 +23,7 @@ from deltalake import DeltaTable
 
 from livelake.lake import CommitConflictError, RunContext, SchemaMismatchError
 from livelake.lake.read import read_arrow
-from livelake.lake.registry import STATS_COLUMNS_PROPERTY, Table, col
+from livelake.lake.registry import STATS_COLUMNS_PROPERTY, Table, col, key
 from tests.jobs.lake.contract_orders import ORDERS, frame, sorted_rows
 from tests.pii_scan import pii_hits
 
@@ -101,6 +101,28 @@ def test_a_free_text_columns_values_stay_out_of_the_delta_log(spark, lake):
     assert min(f["min.order_id"] for f in files) == "a"
     assert max(f["max.order_id"] for f in files) == "b"
     assert all("min.note" not in f for f in files)
+
+
+def test_a_table_with_columns_delta_keeps_no_min_max_of_is_created_and_written(spark, lake):
+    """Delta refuses boolean and binary columns among the statistics columns."""
+    flags = Table(
+        layer="silver",
+        name="contract_flags",
+        grain="one row per flag",
+        columns=(
+            key("flag_id"),
+            col("is_on", "boolean"),
+            col("blob", "binary"),
+            col("line", "string", free_text=True),
+        ),
+        keys=("flag_id",),
+    )
+    rows = spark.createDataFrame([("f", True, b"x", "raw")], flags.spark_schema())
+    lake.append(flags, rows, RunContext(job="test"))
+    assert DeltaTable(lake.uri(flags)).metadata().configuration == {
+        STATS_COLUMNS_PROPERTY: "flag_id"
+    }
+    assert lake.read(flags).collect()[0]["is_on"] is True
 
 
 def test_keys_after_a_staged_write_are_the_distinct_staged_and_published_keys(spark, lake):
