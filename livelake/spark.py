@@ -69,21 +69,23 @@ def delta_jars_present(spark: SparkSession) -> bool:
     return True
 
 
-def lake_on_s3(cfg: Settings) -> bool:
-    return cfg.lake_root.startswith(("s3://", "s3a://"))
+def on_s3(cfg: Settings) -> bool:
+    """Whether Spark reaches S3: the lake, or the landing area it ingests, is there."""
+    return any(root.startswith(("s3://", "s3a://")) for root in (cfg.lake_root, cfg.landing_root))
 
 
 def object_store_jars(cfg: Settings) -> list[Path]:
-    """The S3A jars (`jars.lock`'s object-store group) for a local session whose lake is on
-    S3; a cluster has its own. Refuses, naming the command, when they are not installed."""
+    """The S3A jars (`jars.lock`'s object-store group) for a local session that reaches S3;
+    a cluster has its own. Refuses, naming the command, when they are not installed."""
     from livelake import jars
 
-    if not (cfg.is_local and lake_on_s3(cfg)):
+    if not (cfg.is_local and on_s3(cfg)):
         return []
     found = jars.installed(jars.default_dir(jars.OBJECT_STORE))
     if not found:
         raise JarsMissingError(
-            f"the lake is on S3 ({cfg.lake_root}) but Spark's S3A jars are not installed: run "
+            f"the lake or its landing area is on S3 ({cfg.lake_root}, {cfg.landing_root}) but "
+            "Spark's S3A jars are not installed: run "
             f".venv/bin/python -m livelake.jars install --with {jars.OBJECT_STORE} (needs Maven)"
         )
     return found
@@ -183,7 +185,7 @@ def get_spark(cfg: Settings | None = None, app_name: str = "livelake") -> SparkS
     on_classpath = jars + object_store_jars(cfg)
     if on_classpath:
         builder = builder.config("spark.jars", ",".join(str(p) for p in on_classpath))
-    if lake_on_s3(cfg):
+    if on_s3(cfg):
         for key, value in s3a_settings(os.environ).items():
             builder = builder.config(key, value)
     if jars or cfg.delta_writer == "delta-spark":

@@ -50,7 +50,7 @@ def test_on_aws_itself_s3a_needs_only_the_region():
     }
 
 
-def test_only_a_local_session_on_an_s3_lake_loads_the_object_store_jars(tmp_path, monkeypatch):
+def test_only_a_local_session_that_reaches_s3_loads_the_object_store_jars(tmp_path, monkeypatch):
     monkeypatch.setattr(jars, "default_dir", lambda group=jars.DELTA: tmp_path / group)
     assert object_store_jars(load_settings(lake_root=str(tmp_path / "lake"))) == []
     on_cluster = load_settings(lake_root="s3://b/lake", spark_master="spark://127.0.0.1:7077")
@@ -62,3 +62,5 @@ def test_only_a_local_session_on_an_s3_lake_loads_the_object_store_jars(tmp_path
     assert [p.name for p in object_store_jars(load_settings(lake_root="s3a://b/lake"))] == [
         "hadoop-aws-3.5.0.jar"
     ]
+    landing_on_s3 = load_settings(lake_root=str(tmp_path / "lake"), landing_root="s3://b/in")
+    assert len(object_store_jars(landing_on_s3)) == 1
