@@ -42,7 +42,8 @@ test: check-java $(STAMP)  ## run the test suite (unit + contract + DAG tests) o
 test-slow: check-java $(STAMP)  ## the multi-day pipeline tests (backfill, maintenance, real-log adapters into silver)
 	$(BIN)/python -m pytest -q -m slow; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests, and the fault-injection suite
+test-integration: check-java $(STAMP)  ## real Airflow scheduler + Spark standalone cluster tests, the lake on S3 (moto on 127.0.0.1), and the fault-injection suite
+	$(BIN)/python -m livelake.jars install --with object-store
 	$(BIN)/python -m pytest -q -m 'integration or faults' --durations=10
 
 test-faults: check-java $(STAMP)  ## fault injection: kill -9 at stage boundaries and in commits, two writers, a truncated file, the PII scan
@@ -83,7 +84,7 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-lock:  ## re-resolve requirements.lock from pyproject.toml and jars.lock (the Delta Spark jars) with Maven
+lock:  ## re-resolve requirements.lock from pyproject.toml and jars.lock (the Delta Spark jars; the S3A jars of the object-store group) with Maven
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 	$(BIN)/python -m livelake.jars lock
 

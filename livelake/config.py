@@ -98,8 +98,15 @@ class Settings(BaseSettings):
     models_root: str | None = Field(
         None, description="Where trained models and cards go (default: <lake_root>/../models)"
     )
+    reports_root: str | None = Field(
+        None,
+        description="A local (or mounted) folder for what the gates and audits write beside "
+        "the lake: the Great Expectations project, Data Docs, evidence pages, the audit index "
+        "and the stage locks (default: inside a lake on local disk; a lake on an object store "
+        "needs it)",
+    )
 
-    @field_validator("lake_root", "landing_root", "models_root", "run_dir")
+    @field_validator("lake_root", "landing_root", "models_root", "reports_root", "run_dir")
     @classmethod
     def _normalise_root(cls, value: str | None) -> str | None:
         if value is None:
@@ -107,6 +114,13 @@ class Settings(BaseSettings):
         if value.startswith(REMOTE_SCHEMES):
             return value.rstrip("/")
         return str(Path(value).expanduser().resolve())
+
+    @field_validator("reports_root")
+    @classmethod
+    def _local_reports(cls, value: str | None) -> str | None:
+        if value is not None and "://" in value and not value.startswith("file://"):
+            raise ValueError("expected a local or mounted folder (GE writes it as files)")
+        return value
 
     @field_validator("expected_sources", mode="before")
     @classmethod

@@ -4,7 +4,9 @@ Local and cluster runs share this code path: only `Settings.spark_master` differ
 `Settings.spark_remote` makes the session a Spark Connect client (`livelake.connect`) whose
 server got the same driver settings (`driver_conf`, `livelake.spark_server`). Local defaults
 are tuned for a small machine (few shuffle partitions, UTC, Arrow on); on a cluster,
-`spark-defaults.conf` from `infra/` supplies the rest.
+`spark-defaults.conf` from `infra/` supplies the rest. A driver whose lake is on S3 also gets
+the S3A jars and its S3A settings from the standard AWS variables, the ones delta-rs, pyarrow
+and Polars read, so every client of the lake is configured by one set.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,12 +36,17 @@ WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage"
 # expression tree directly (`NO_CODEGEN`). An internal setting Spark's own test suites run in
 # both modes; there is no public switch for expression (not whole-stage) code generation.
 CODEGEN_FACTORY = "spark.sql.codegen.factoryMode"
+S3A = "spark.hadoop.fs.s3a"
 SMALL_INPUT_PLAN = {
     ADAPTIVE: "false",
     SHUFFLE_PARTITIONS: "1",
     WHOLE_STAGE_CODEGEN: "false",
     CODEGEN_FACTORY: "NO_CODEGEN",
 }
+
+
+class JarsMissingError(RuntimeError):
+    """A jar group the configuration needs is not installed; the message names the command."""
 
 
 class JavaMissingError(RuntimeError):
@@ -72,6 +79,47 @@ def delta_jars_present(spark: SparkSession) -> bool:
     except Exception as exc:  # in-process: a Py4JJavaError; over Connect: a PySparkException
         return "DATA_SOURCE_NOT_FOUND" not in str(exc)
     return True
+
+
+def on_s3(cfg: Settings) -> bool:
+    """Whether Spark reaches S3: the lake, or the landing area it ingests, is there."""
+    return any(root.startswith(("s3://", "s3a://")) for root in (cfg.lake_root, cfg.landing_root))
+
+
+def object_store_jars(cfg: Settings) -> list[Path]:
+    """The S3A jars (`jars.lock`'s object-store group) for a local session that reaches S3;
+    a cluster has its own. Refuses, naming the command, when they are not installed."""
+    from livelake import jars
+
+    if not (cfg.is_local and on_s3(cfg)):
+        return []
+    found = jars.installed(jars.default_dir(jars.OBJECT_STORE))
+    if not found:
+        raise JarsMissingError(
+            f"the lake or its landing area is on S3 ({cfg.lake_root}, {cfg.landing_root}) but "
+            "Spark's S3A jars are not installed: run "
+            f".venv/bin/python -m livelake.jars install --with {jars.OBJECT_STORE} (needs Maven)"
+        )
+    return found
+
+
+def s3a_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """Spark's S3A settings from the AWS variables every other client of the lake reads
+    (delta-rs, pyarrow, Polars, DuckDB): the endpoint of an S3-compatible store, addressed
+    by path unless `AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true`, and the region. Credentials stay
+    in the environment, where S3A's default chain reads `AWS_ACCESS_KEY_ID` /
+    `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` (never copied into Spark's conf)."""
+    conf: dict[str, str] = {}
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        virtual = environ.get("AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "").lower() == "true"
+        conf[f"{S3A}.endpoint"] = endpoint
+        conf[f"{S3A}.path.style.access"] = str(not virtual).lower()
+        conf[f"{S3A}.connection.ssl.enabled"] = str(endpoint.startswith("https://")).lower()
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if region:
+        conf[f"{S3A}.endpoint.region"] = region
+    return conf
 
 
 def delta_jars(cfg: Settings) -> list[Path]:
@@ -167,8 +215,11 @@ def driver_conf(cfg: Settings) -> dict[str, str]:
             "spark.driver.bindAddress": "127.0.0.1",
         }
     jars = delta_jars(cfg)
-    if jars:
-        conf["spark.jars"] = ",".join(str(p) for p in jars)
+    on_classpath = jars + object_store_jars(cfg)
+    if on_classpath:
+        conf["spark.jars"] = ",".join(str(p) for p in on_classpath)
+    if on_s3(cfg):
+        conf |= s3a_settings(os.environ)
     if jars or cfg.delta_writer == "delta-spark":
         conf["spark.sql.extensions"] = DELTA_EXTENSION
         conf["spark.sql.catalog.spark_catalog"] = DELTA_CATALOG

@@ -11,8 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.s3_server import S3Server
 
 os.environ.setdefault("LIVELAKE_PII_KEY", "test-pii-key-not-secret")
 
@@ -76,6 +80,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in BUILT_LAKE_MODULES)
 
 
+# An `s3://bucket/prefix` here puts every test lake on that object store (the AWS variables
+# name the server): tests/integration/test_lake_on_s3.py runs the lake contract's key cases so,
+# in a pytest process of their own, against moto on 127.0.0.1.
+OBJECT_STORE = os.environ.get("LIVELAKE_TEST_OBJECT_STORE")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--spark-connect",
@@ -111,28 +121,43 @@ def spark(request: pytest.FixtureRequest):
     from livelake.config import load_settings
     from livelake.spark import get_spark
 
+    on_store = {"lake_root": OBJECT_STORE} if OBJECT_STORE else {}
     if request.config.getoption("--spark-connect"):
         remote = request.getfixturevalue("connect_server")
         # Child processes (the contract's crash test) and `settings()` connect to it too.
         os.environ["LIVELAKE_SPARK_REMOTE"] = remote
-        session = get_spark(load_settings(spark_remote=remote, shuffle_partitions=2))
+        session = get_spark(load_settings(spark_remote=remote, shuffle_partitions=2, **on_store))
     else:
-        session = get_spark(load_settings(spark_master="local[2]", shuffle_partitions=2))
+        session = get_spark(
+            load_settings(spark_master="local[2]", shuffle_partitions=2, **on_store)
+        )
     yield session
     session.stop()
 
 
 @pytest.fixture
-def lake_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty lake; LIVELAKE_LAKE_ROOT points at it so JVM-free readers find it too."""
+def lake_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path | str]:
+    """An empty lake; LIVELAKE_LAKE_ROOT points at it so JVM-free readers find it too. A
+    local folder, or a fresh `s3://` prefix under `LIVELAKE_TEST_OBJECT_STORE`."""
     from livelake.config import settings
 
-    root = tmp_path / "lake"
+    root = f"{OBJECT_STORE}/{tmp_path.name}" if OBJECT_STORE else tmp_path / "lake"
     monkeypatch.setenv("LIVELAKE_LAKE_ROOT", str(root))
     monkeypatch.setenv("LIVELAKE_LANDING_ROOT", str(tmp_path / "landing"))
     settings.cache_clear()
     yield root
     settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on a free port of 127.0.0.1 with one bucket, for the session."""
+    from tests.s3_server import start
+
+    server = start(tmp_path_factory.mktemp("s3") / "moto.log")
+    server.create_bucket()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

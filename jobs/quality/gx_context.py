@@ -1,8 +1,10 @@
 """The Great Expectations project of one lake: suites, results and Data Docs live beside it.
 
-The GE context is a file context rooted at `<lake_root>/_quality/gx`; Data Docs are written to
-`<lake_root>/reports/data_docs/` so an auditor finds the HTML next to the data it describes.
-Only a lake on a local (or mounted) filesystem is supported for the GE project in this version.
+The GE context is a file context rooted at `<home>/_quality/gx`; Data Docs are written to
+`<home>/reports/data_docs/` so an auditor finds the HTML next to the data it describes. The
+home is `Settings.reports_root` when set, a local folder (GE writes its project as files),
+else the lake root of a lake on a local (or mounted) filesystem; a lake on an object store
+needs `reports_root`.
 """
 
 from __future__ import annotations
@@ -18,20 +20,33 @@ DATASOURCE = "livelake_staged"
 INDEX_LIMIT = 300
 
 
+def _home(lake_root: str) -> Path | None:
+    from livelake.config import settings
+
+    reports_root = settings().reports_root
+    if reports_root:
+        return Path(reports_root.removeprefix("file://"))
+    if lake_root.startswith("file://"):
+        return Path(lake_root.removeprefix("file://"))
+    return None if "://" in lake_root else Path(lake_root)
+
+
 def is_local(lake_root: str) -> bool:
-    """Whether the lake is on a local (or mounted) filesystem, where its reports are written."""
-    return lake_root.startswith("file://") or "://" not in lake_root
+    """Whether the lake has a local home for its reports: `reports_root` is set, or the lake
+    is on a local (or mounted) filesystem."""
+    return _home(lake_root) is not None
 
 
 def local_path(lake_root: str) -> Path:
-    if lake_root.startswith("file://"):
-        return Path(lake_root.removeprefix("file://"))
-    if not is_local(lake_root):
+    """The local folder of the lake's GE project, reports and locks."""
+    home = _home(lake_root)
+    if home is None:
         raise ValueError(
-            f"quality gates keep their GE project and Data Docs beside the lake, but {lake_root} "
-            "is remote; set lake_root to a local or mounted path for gated runs"
+            f"quality gates keep their GE project and Data Docs in a local folder, but the lake "
+            f"{lake_root} is remote: set reports_root (LIVELAKE_REPORTS_ROOT) to a local or "
+            "mounted folder for gated runs"
         )
-    return Path(lake_root)
+    return home
 
 
 def docs_dir(lake_root: str) -> Path:

@@ -4,9 +4,10 @@ with words, instead of racing the first one's staged files and ledger rows.
 The lock is an exclusive `flock` on `<lake>/_locks/<day>/<stage>.lock`, taken before the
 stage records that it started. The kernel releases it when its process ends, killed or not,
 so a crash never leaves a stale lock to clean up. The file keeps the holder's pid, host, run
-id and start time for the loser's message. Locks cover a lake on a local or mounted
-filesystem (where its GE project lives too); on an object store, Delta's commit conflicts
-are the guard.
+id and start time for the loser's message. Locks live in the lake's local home, where its GE
+project lives too (`reports_root`, else a lake on a local or mounted filesystem itself), so
+they guard the runs that share that folder; between machines writing one object store,
+Delta's commit conflicts are the guard.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ def test_remote_lake_roots_pass_through_unchanged(monkeypatch):
         ("LIVELAKE_SPARK_MASTER", "mainframe", "spark_master: Value error, expected local[*]"),
         ("LIVELAKE_SHUFFLE_PARTITIONS", "0", "shuffle_partitions: Input should be greater"),
         ("LIVELAKE_SPARK_REMOTE", "localhost:15002", "spark_remote: Value error, expected sc://"),
+        ("LIVELAKE_REPORTS_ROOT", "s3://bucket/reports", "reports_root: Value error, expected a"),
     ],
 )
 def test_an_invalid_value_fails_with_one_line_naming_the_key(monkeypatch, env, value, expected):
@@ -63,3 +64,20 @@ def test_an_unknown_key_in_the_file_is_refused(tmp_path):
     (tmp_path / "livelake.toml").write_text('[livelake]\nlake_rooot = "x"\n')
     with pytest.raises(ConfigError, match="lake_rooot"):
         load_settings()
+
+
+def test_reports_go_to_the_reports_root_which_a_lake_on_s3_needs(monkeypatch, tmp_path):
+    from livelake.config import settings
+    from livelake.jobs.quality.gx_context import docs_dir, is_local
+
+    monkeypatch.setenv("LIVELAKE_LAKE_ROOT", "s3://bucket/lake")
+    settings.cache_clear()
+    assert not is_local("s3://bucket/lake")
+    with pytest.raises(ValueError, match=r"s3://bucket/lake is remote: set reports_root"):
+        docs_dir("s3://bucket/lake")
+    monkeypatch.setenv("LIVELAKE_REPORTS_ROOT", "reports")
+    settings.cache_clear()
+    assert is_local("s3://bucket/lake")
+    assert docs_dir("s3://bucket/lake") == tmp_path / "reports" / "reports" / "data_docs"
+    assert docs_dir("/data/lake") == tmp_path / "reports" / "reports" / "data_docs"
+    settings.cache_clear()

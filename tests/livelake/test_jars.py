@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from importlib.metadata import version
+from pathlib import Path
 
 import pyspark
 import pytest
@@ -33,6 +34,18 @@ def test_the_python_package_and_the_jars_are_one_delta_release_for_the_locked_sp
     spark_minor = ".".join(pyspark.__version__.split(".")[:2])
     assert artifact == f"delta-spark_{spark_minor}_2.13"
     assert {"io.delta:delta-storage:" + jar_version} <= {j.coordinate for j in jars.read_lock()}
+
+
+def test_the_object_store_group_is_s3a_for_pysparks_hadoop_without_the_sdk_bundle():
+    store = {j.coordinate for j in jars.read_lock(group=jars.OBJECT_STORE)}
+    hadoop = next((Path(pyspark.__file__).parent / "jars").glob("hadoop-client-api-*.jar"))
+    assert f"org.apache.hadoop:hadoop-aws:{hadoop.name.split('-')[-1][:-4]}" in store
+    modules = {f"software.amazon.awssdk:{m}:{jars.AWS_SDK_VERSION}" for m in jars.AWS_SDK_MODULES}
+    assert modules <= store
+    assert not any(c.startswith(jars.AWS_SDK_BUNDLE + ":") for c in store)
+    delta = {c.rsplit(":", 1)[0] for c in (j.coordinate for j in jars.read_lock())}
+    assert not delta & {c.rsplit(":", 1)[0] for c in store}, "each jar in one group only"
+    assert not any("hadoop-aws" in j.coordinate for j in jars.read_lock())
 
 
 def test_install_puts_only_verified_jars_in_place(tmp_path):
