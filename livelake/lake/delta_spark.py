@@ -82,6 +82,7 @@ class DeltaSparkStagedWrite(StagedWrite):
         self.staging_uri = staging_uri
         self.partitions = tuple(partitions) if partitions is not None else None
         self.read_version = read_version
+        self._rows: int | None = None
 
     @property
     def dataframe(self) -> DataFrame:
@@ -96,10 +97,14 @@ class DeltaSparkStagedWrite(StagedWrite):
 
     @property
     def rows(self) -> int:
-        fs, path = storage.filesystem(self.staging_uri)
-        return sum(
-            storage.footer_stats(fs, f"{path}/{f}")[0] for f in storage.list_parquet(fs, path)
-        )
+        """Counted from the staged files' footers once: publishing removes those files, and a
+        stage reports its rows after it published."""
+        if self._rows is None:
+            fs, path = storage.filesystem(self.staging_uri)
+            self._rows = sum(
+                storage.footer_stats(fs, f"{path}/{f}")[0] for f in storage.list_parquet(fs, path)
+            )
+        return self._rows
 
     def abort(self) -> None:
         fs, path = storage.filesystem(self.staging_uri)
@@ -121,6 +126,7 @@ class DeltaSparkStagedWrite(StagedWrite):
         write_id = self.staging_uri.rsplit("/", 1)[1]
         token = token or f"livelake:{self.table.qualified_name}:{write_id}"
         name, uri = self.table.qualified_name, self._lake.uri(self.table)
+        rows = self.rows
         before = DeltaTable(uri) if self._lake.exists(self.table) else None
         if before is not None and before.transaction_version(token) is not None:
             self.abort()  # published before (a retried commit): keep the table as it is
@@ -151,7 +157,6 @@ class DeltaSparkStagedWrite(StagedWrite):
         if self.mode == "replace_partitions":
             values = ", ".join(_literal(v) for v in self.partitions or ())
             writer = writer.option("replaceWhere", f"{self.table.partition_by[0]} IN ({values})")
-        rows = self.rows
         try:
             writer.save(storage.spark_uri(uri))
         except Exception as exc:

@@ -125,6 +125,14 @@ def test_a_table_with_columns_delta_keeps_no_min_max_of_is_created_and_written(s
     assert lake.read(flags).collect()[0]["is_on"] is True
 
 
+def test_a_staged_write_still_counts_its_rows_after_it_is_published(spark, lake):
+    """Stages report a table's rows after publishing, when the staged files are gone."""
+    rows = [("a", D1, 1, None), ("b", D2, 2, None), ("c", D2, 3, None)]
+    staged = lake.stage(ORDERS, frame(spark, rows), "append")
+    staged.commit(RunContext(job="test"))
+    assert staged.rows == 3
+
+
 def test_keys_after_a_staged_write_are_the_distinct_staged_and_published_keys(spark, lake):
     ctx = RunContext(job="test", day=D2)
     assert lake.keys_after(ORDERS, "order_id", []) is None  # no table, nothing staged
