@@ -356,7 +356,9 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
         dimension = MODULES[dim].TABLE
         keys = ctx.lake.keys_after(dimension, dimension.keys[0], manifest.writes)
         column = keys if keys is not None else pa.array([], pa.string())
-        known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}))
+        # The schema given: a Connect client cannot infer one from no rows.
+        key_type = dimension.spark_schema()[dimension.keys[0]].dataType.simpleString()
+        known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}), f"key {key_type}")
     return known
 
 
