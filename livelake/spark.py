@@ -15,7 +15,8 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import uuid4
@@ -24,7 +25,7 @@ from livelake.config import Settings, settings
 from livelake.connect import connect, is_connect
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 LOG4J_CONFIG = Path(__file__).parent / "resources" / "log4j2.properties"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
@@ -155,6 +156,35 @@ def tagged_jobs(spark: SparkSession) -> Iterator[Callable[[], int | None]]:
         yield count
     finally:
         context.removeJobTag(tag)
+
+
+_PERSISTED: ContextVar[list[DataFrame] | None] = ContextVar("livelake_persisted", default=None)
+
+
+def persist(df: DataFrame) -> DataFrame:
+    """`df.persist()`, unpersisted when the enclosing `persisted_frames` block ends."""
+    kept = df.persist()
+    frames = _PERSISTED.get()
+    if frames is not None:
+        frames.append(kept)
+    return kept
+
+
+@contextmanager
+def persisted_frames() -> Iterator[None]:
+    """Unpersist what `persist` kept inside the block, and only that, when it ends.
+
+    Not `catalog.clearCache()`: on a Spark Connect server that tasks share it drops every
+    session's cache, and what a task leaves cached stays after its session ends."""
+    frames: list[DataFrame] = []
+    token = _PERSISTED.set(frames)
+    try:
+        yield
+    finally:
+        _PERSISTED.reset(token)
+        with suppress(Exception):  # a server that cannot answer has lost its cache with it
+            for frame in frames:
+                frame.unpersist()
 
 
 @contextmanager

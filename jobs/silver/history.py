@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from livelake.spark import persist
+
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
@@ -26,7 +28,7 @@ def latest_per_key(
 
     window = Window.partitionBy(*keys).orderBy(*[F.col(c).desc_nulls_last() for c in order])
     # Persisted: the kept rows are written and the dropped ones counted from one ranking.
-    ranked = rows.withColumn("_rank", F.row_number().over(window)).persist()
+    ranked = persist(rows.withColumn("_rank", F.row_number().over(window)))
     kept = ranked.where(F.col("_rank") == 1).drop("_rank")
     dropped = ranked.where(F.col("_rank") > 1).drop("_rank")
     return kept, dropped

@@ -20,6 +20,7 @@ from livelake.jobs.silver import rules
 from livelake.jobs.silver.pii import PiiKey, pseudonym
 from livelake.lake.tables.silver import SilverTable
 from livelake.landing import header_columns
+from livelake.spark import persist
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -278,7 +279,7 @@ def check(bronze: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     joined = _join_known(parsed.selectExpr("*", *rules.typed_fields(spec)), spec, env)
     reason, rule = rules.first_broken(rules.rules(spec, env, set(parsed.columns)))
     # Persisted: the clean rows and the quarantine both come from this one parse.
-    return joined.selectExpr("*", f"{reason} AS _reason", f"{rule} AS _rule").persist()
+    return persist(joined.selectExpr("*", f"{reason} AS _reason", f"{rule} AS _rule"))
 
 
 def split(checked: DataFrame, spec: SilverTable, env: SilverEnv) -> tuple[DataFrame, DataFrame]:

@@ -54,7 +54,7 @@ from livelake.lake.manifests import Manifests
 from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.lake.tables.bronze import BRONZE
 from livelake.lake.tables.silver import QUARANTINE, SilverTable
-from livelake.spark import planned_for
+from livelake.spark import persist, persisted_frames, planned_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -248,7 +248,7 @@ def _conform_landed(
     """`conform_table` for a table with landed lines (all its Spark work)."""
     table, day = module.TABLE, env.day
     conformed = module.transform(bronze_of_day(ctx, table.name, day), env)
-    incoming = conformed.silver.persist()
+    incoming = persist(conformed.silver)
     quarantine = ctx.lake.stage(
         QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day]
     )
@@ -356,7 +356,9 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
         dimension = MODULES[dim].TABLE
         keys = ctx.lake.keys_after(dimension, dimension.keys[0], manifest.writes)
         column = keys if keys is not None else pa.array([], pa.string())
-        known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}))
+        # The schema given: a Connect client cannot infer one from no rows.
+        key_type = dimension.spark_schema()[dimension.keys[0]].dataType.simpleString()
+        known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}), f"key {key_type}")
     return known
 
 
@@ -371,11 +373,12 @@ def stage_table(ctx: JobContext, day: date, name: str) -> StageReport:
     part = f"silver.{name}"
     ctx = ctx.job(f"{JOB}.{name}", day)
     try:
-        outcome = conform_table(ctx, MODULES[name], _env(ctx, day, _staged_keys(ctx, name, day)))
+        with persisted_frames():
+            outcome = conform_table(
+                ctx, MODULES[name], _env(ctx, day, _staged_keys(ctx, name, day))
+            )
     except (MissingPiiKeyError, NotStagedError) as exc:
         return StageReport(part, day, "failed", message=str(exc))
-    finally:
-        ctx.spark.catalog.clearCache()
     manifests = Manifests(ctx.lake, "silver", day)
     manifests.save(name, outcome.writes, outcome.figures())
     manifests.discard(AUDIT)  # audit rows a crashed gate staged no longer match
