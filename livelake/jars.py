@@ -33,7 +33,7 @@ DELTA = "delta"
 OBJECT_STORE = "object-store"
 GROUPS = (DELTA, OBJECT_STORE)
 # hadoop-aws's pom asks for software.amazon.awssdk:bundle, every AWS SDK v2 client shaded in
-# one jar of over 600 MB. S3A uses the S3 client, its transfer manager, STS (assumed-role
+# one jar of hundreds of MB. S3A uses the S3 client, its transfer manager, STS (assumed-role
 # credentials) and the Apache HTTP client; these modules at the bundle's version are a
 # dozen MB. The version is the one hadoop-aws (below) pins; `lock` refuses another Hadoop.
 HADOOP_VERSION = "3.5.0"

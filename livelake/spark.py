@@ -106,7 +106,7 @@ def object_store_jars(cfg: Settings) -> list[Path]:
 
 def s3a_settings(environ: Mapping[str, str]) -> dict[str, str]:
     """Spark's S3A settings from the AWS variables every other client of the lake reads
-    (delta-rs, pyarrow, Polars, DuckDB): the endpoint of an S3-compatible store, addressed
+    (delta-rs, pyarrow, Polars): the endpoint of an S3-compatible store, addressed
     by path unless `AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true`, and the region. Credentials stay
     in the environment, where S3A's default chain reads `AWS_ACCESS_KEY_ID` /
     `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` (never copied into Spark's conf)."""
