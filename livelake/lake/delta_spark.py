@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from deltalake import DeltaTable
 
+from livelake.column_types import spark_type
 from livelake.lake import storage
 from livelake.lake.base import (
     DEFAULT_RETENTION_HOURS,
@@ -251,23 +252,26 @@ class DeltaSparkLake(Lake):
     def _create_if_missing(self, table: Table) -> None:
         """Create the table from its declaration, as the delta-rs writer does: a first write
         would otherwise create it without the declared properties (which columns Delta keeps
-        statistics of) and without its description."""
+        statistics of) and without its description. SQL, so a Connect session can too."""
         if self.exists(table):
             return
-        from delta.tables import DeltaTable as SparkDeltaTable
-
-        # Delta compares the location with the one Hadoop qualifies it to (`file:/x`).
-        location = storage.spark_uri(self.uri(table)).replace("file:///", "file:/", 1)
-        builder = (
-            SparkDeltaTable.createIfNotExists(self.spark)
-            .location(location)
-            .addColumns(table.spark_schema())
-            .partitionedBy(*table.partition_by)
-            .comment(table.grain)
+        columns = ", ".join(
+            f"`{c.name}` {spark_type(c.type).simpleString()}{'' if c.nullable else ' NOT NULL'}"
+            for c in table.columns
         )
-        for key, value in table.delta_properties.items():
-            builder = builder.property(key, value)
-        builder.execute()
+        partitioned = (
+            f" PARTITIONED BY ({', '.join(f'`{p}`' for p in table.partition_by)})"
+            if table.partition_by
+            else ""
+        )
+        properties = ", ".join(
+            f"{_literal(k)} = {_literal(v)}" for k, v in table.delta_properties.items()
+        )
+        self.spark.sql(
+            f"CREATE TABLE IF NOT EXISTS delta.`{storage.spark_uri(self.uri(table))}` "
+            f"({columns}) USING DELTA{partitioned} COMMENT {_literal(table.grain)}"
+            + (f" TBLPROPERTIES ({properties})" if properties else "")
+        ).collect()
 
     def _restore_staged(self, description: dict[str, Any], table: Table) -> StagedWrite:
         return DeltaSparkStagedWrite(
