@@ -24,7 +24,7 @@ from livelake.jobs.gold import inputs
 from livelake.jobs.gold.training import read_candidates
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
-from livelake.lake.tables.gold import CONVERSION_SCORES
+from livelake.lake.tables.gold import CONVERSION_SCORES, EXPOSURE
 from livelake.model.store import ModelStore
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 JOB = "model.score"
 STAGE = "score"
-IDS = ("user_id", "session_id", "product_id", "anchor_id")  # carried from candidate to score
+IDS = tuple(c.name for c in EXPOSURE)  # carried from candidate to score
 
 
 class MissingFeaturesError(RuntimeError):

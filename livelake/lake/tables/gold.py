@@ -61,15 +61,20 @@ def snapshot_table(entity: str) -> Table:
 AGGREGATES: dict[str, Table] = {e: aggregate_table(e) for e in ENTITIES}
 SNAPSHOTS: dict[str, Table] = {e: snapshot_table(e) for e in ENTITIES}
 
+# Who was shown what: the identity of a training example and of a score.
+EXPOSURE = (
+    key("user_id"),
+    key("session_id"),
+    key("product_id"),
+    col("anchor_id", "string", "the session's anchor"),
+)
+
 TRAINING_EXAMPLES = Table(
     layer="gold",
     name="training_examples",
     grain="one row per user × live session × product shown, observed on example_date",
     columns=(
-        key("user_id"),
-        key("session_id"),
-        key("product_id"),
-        col("anchor_id", "string", "the session's anchor"),
+        *EXPOSURE,
         col("category", "string", "the product's category at the end of example_date - 1"),
         key("example_date", "date", "day the example was observed: the partition"),
         key("observed_at", "timestamp", "first moment the user could see the product"),
@@ -96,10 +101,7 @@ CONVERSION_SCORES = Table(
     name="conversion_scores",
     grain="one row per user × live session × product shown, for the sessions of session_date",
     columns=(
-        key("user_id"),
-        key("session_id"),
-        key("product_id"),
-        col("anchor_id", "string", "the session's anchor"),
+        *EXPOSURE,
         key("session_date", "date", "UTC day of the scored sessions: the partition"),
         key("as_of_date", "date", "the feature snapshot scored: session_date - 1, never later"),
         Column(
