@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from tests.s3_server import S3Server
 
 os.environ.setdefault("LIVELAKE_PII_KEY", "test-pii-key-not-secret")
+# Two xdist workers share two cores with their Spark JVMs: sklearn's OpenMP threads, one per
+# core in each worker, spin against each other (a small training run: 21 s wall, 11 CPU s;
+# with one thread each, 5 s and 3).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 BUILT_LAKE_FIXTURES = frozenset({"built", "built_ctx", "copy_ctx"})
 BUILT_LAKE_MODULES = frozenset(
