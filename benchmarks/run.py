@@ -24,6 +24,7 @@ from benchmarks import (
     daily,
     generator,
     incremental,
+    overheads,
     pit_join,
     profile,
     reads,
@@ -51,6 +52,7 @@ SECTIONS: dict[str, ModuleType] = {
     "reads": reads,
     "scaling": scaling,
     "writers": writers,
+    "overheads": overheads,
 }
 
 

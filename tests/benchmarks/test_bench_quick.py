@@ -29,6 +29,7 @@ TABLE_HEADERS = {
     "profile": "| stage | status | seconds | CPU s | Spark jobs | gate seconds | gate jobs |",
     "small_plans": "| run | plan | bronze | silver | aggregates | features | training | kpi |",
     "writers": "| stage | delta-rs s | CPU s | delta-spark s | CPU s | wall ratio |",
+    "overheads": "| cost | before | s | CPU s | after | s | CPU s | wall ratio |",
 }
 
 
@@ -101,3 +102,17 @@ def test_writers_run_the_day_on_both_writers_and_publish_the_same_rows(tmp_path:
     assert all(r["all_ok"] for r in writers["runs"]), writers["runs"]
     assert writers["same_rows"], writers["differing_tables"]
     assert writers["best"]["delta-rs"]["rows"]["silver/views"] > 0
+
+
+@pytest.mark.bench  # a Spark child with the Delta jars and four pairs of processes
+def test_overheads_measures_each_cost_both_ways(tmp_path: Path) -> None:
+    text, results = run_quick(tmp_path, ["overheads"])
+    assert_sections(text, results, ["overheads"])
+    overheads = results["sections"]["overheads"]
+    assert {part: set(ways) for part, ways in overheads.items()} == {
+        "imports": {"source", "compiled"},
+        "training": {"openmp-default", "openmp-1"},
+        "ge_variables": {"template", "removed"},
+        "delta_log": {"50-tasks", "shuffle-tasks"},
+    }
+    assert all(w["seconds"] > 0 for ways in overheads.values() for w in ways.values())
