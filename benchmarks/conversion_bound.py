@@ -4,27 +4,31 @@ judged against what the data allows rather than against hope.
 
 The generator draws each visit's purchase propensity (logit = intercept + 6 · score, the
 four drivers weighted 35/28/22/15) and the product the visit lands on (the one explained when
-the user enters). This replays the generator (same seed, same random streams: the landed
-defects use a separate stream, so the truth is the demo's) and rebuilds the training
-examples as `jobs/gold/training.py` does: user × session entered × product explained that
-day, label = paid. It then scores the last day (the trainer's test day) under growing
-information, each tier a logistic regression fitted on the days before it on the log of
-the tier's quantities (the true structure is multiplicative, so this is close to the best
-predictor for that information):
+the user enters). This replays the generator (same seed, same random stream: the landed
+defects draw from another, so the truth is the demo's), rebuilds the training examples as
+`jobs/gold/training.py` does (user × session entered × product explained that day, label =
+paid) and scores a day under growing information (`TIER_INPUTS`), each tier a logistic
+regression on the log of its quantities fitted on other days (the true structure is
+multiplicative, so this is close to the best predictor for that information):
 
 - `n_products`: 1 / products explained in the session (the candidate list itself says it);
 - `anchor`: + the anchor's expected propensity given its professionalism and tier, the
-  other three drivers averaged over the generator's own distributions (what a snapshot of
-  D-1 can know: the day's explanation length, interaction rate and discount are drawn on D);
-- `user`: + the user's purchase history before D, true activity and whether the session's
-  category is the user's true favourite that day (more than a D-1 snapshot holds: the
-  generator hands buying visits to users by purchase history and activity, whatever their
-  interests, so interest predicts *not* buying);
-- `visit_propensity`: + the true propensity of the user's visits to the session (day D:
-  not knowable at D-1), still not which product the visit landed on;
-- `oracle`: the true propensity on the landed product itself, no fit.
+  other three drivers averaged over the generator's own distributions (all a snapshot of
+  D-1 can know of the drivers: the day's explanation length, interaction rate and discount
+  are drawn on D; the day's intercept is taken from the truth, a generous rounding);
+- `user_history`: + the user's purchase history before D and true activity (the generator
+  hands buying visits to users by these);
+- `user_interest`: + whether the session's category is the user's true favourite that day.
+  Not a driver but an artefact: buying visits go to users whatever their interests, so in
+  generated data interest predicts *not* buying;
+- `visit_propensity`: `user_history` + the true propensity of the user's visits to the
+  session (day D: not knowable at D-1), still not which product the visit landed on;
+- `landed_product`: + how many of those visits landed on the product (a real-time model's
+  information at entry);
+- `oracle`: the generator's propensity on the landed product itself, no fit.
 
-Run: `.venv/bin/python -m benchmarks.conversion_bound` (seconds; no Spark).
+Run: `.venv/bin/python -m benchmarks.conversion_bound` (about a minute for the demo week; no
+Spark).
 """
 
 from __future__ import annotations
@@ -180,8 +184,8 @@ def examples(d: Replayed, p: Platform, seed: int) -> pd.DataFrame:
     return rows.drop(columns=["miss", "entered"])
 
 
-#: Each tier's inputs: the tier before it plus its own. `user_interest` branches off
-#: `user_history`: it is the generator's artefact (see the module docstring), not a driver.
+#: Each tier's inputs. `user_interest` branches off `user_history`: it is the generator's
+#: artefact (see the module docstring), not a driver.
 TIER_INPUTS = {
     "n_products": ("n_products",),
     "anchor": ("n_products", "anchor"),
