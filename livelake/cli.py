@@ -496,7 +496,8 @@ def features_catalog(
 
 spark_app = _Typer(
     cls=_Group,
-    help="The local Spark Connect server every task can share (LIVELAKE_SPARK_REMOTE).",
+    help="The Spark Connect server every task can share (LIVELAKE_SPARK_REMOTE), local or on a "
+    "cluster.",
     no_args_is_help=True,
 )
 app.add_typer(spark_app, name="spark")
