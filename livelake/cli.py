@@ -496,7 +496,8 @@ def features_catalog(
 
 spark_app = _Typer(
     cls=_Group,
-    help="The local Spark Connect server every task can share (LIVELAKE_SPARK_REMOTE).",
+    help="The Spark Connect server every task can share (LIVELAKE_SPARK_REMOTE), local or on a "
+    "cluster.",
     no_args_is_help=True,
 )
 app.add_typer(spark_app, name="spark")
@@ -505,16 +506,26 @@ app.add_typer(spark_app, name="spark")
 @spark_app.command("start")
 def spark_start(
     port: Annotated[
-        int | None, typer.Option(help="Port on 127.0.0.1 (default: spark_connect_port, 15002)")
+        int | None, typer.Option(help="Port (default: spark_connect_port, 15002)")
     ] = None,
+    foreground: Annotated[
+        bool,
+        typer.Option(
+            help="Run in the foreground instead, as a container's or a service manager's main "
+            "process: no run folder, the log on this output (infra/spark/connect-server.sh)"
+        ),
+    ] = False,
 ) -> None:
-    """Start a Spark Connect server on 127.0.0.1 (spark_master, local[*] by default) and wait
-    until it accepts clients; a server already running from this run folder is kept."""
+    """Start a Spark Connect server on spark_connect_host (127.0.0.1) whose driver runs on
+    spark_master (local[*] by default, or a cluster) and wait until it accepts clients; a
+    server already running from this run folder is kept."""
     from livelake import spark_server
     from livelake.spark import JavaMissingError
 
     cfg = _settings()
     try:
+        if foreground:
+            spark_server.serve(cfg, port)
         with console.status("Starting the Spark Connect server…"):
             state = spark_server.start(cfg, port)
     except (JavaMissingError, spark_server.SparkServerError) as exc:

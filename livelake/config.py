@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     spark_connect_port: int = Field(
         15002, ge=1, le=65535, description="Port of the server `livelake spark start` runs"
     )
+    spark_connect_host: str = Field(
+        "127.0.0.1",
+        description="Address that server listens on: 127.0.0.1 on one machine; 0.0.0.0 in a "
+        "container that a Service fronts (infra/k8s/spark-connect-server.yaml)",
+    )
     run_dir: str = Field(
         ".livelake/run", description="Where `livelake spark start` keeps its pid, state and log"
     )

@@ -1,13 +1,18 @@
-"""One long-lived local Spark Connect server, run like a service: `livelake spark start|stop`.
+"""One long-lived Spark Connect server, run like a service: `livelake spark start|stop`.
 
 Under a real scheduler every task is a new process; with its own in-process Spark each pays
 a JVM and a SparkSession (13-15 s) before any work. The server pays that once: it is the
 Spark driver (`spark_master`, `local[*]` by default) with the same driver settings, Delta jars
-and extension an in-process session gets (`livelake.spark.driver_conf`), on 127.0.0.1 only.
-Tasks connect with `LIVELAKE_SPARK_REMOTE=sc://127.0.0.1:<port>` (`livelake.connect`).
+and extension an in-process session gets (`livelake.spark.driver_conf`), listening on
+`spark_connect_host` (127.0.0.1 by default). Tasks connect with
+`LIVELAKE_SPARK_REMOTE=sc://host:<port>` (`livelake.connect`). With a cluster's
+`spark_master` (`spark://…`, `yarn`, `k8s://…`) the server is that cluster's application and
+its executors do the tasks' Spark work (`infra/spark/connect-server.sh`).
 
-Its pid, state and log live in `<run_dir>/spark-connect/`. pyspark's pip package ships the
-server's jar but not `sbin/start-connect-server.sh`, so `spark-submit` starts its main class.
+In the background (`start`) its pid, state and log live in `<run_dir>/spark-connect/`; in the
+foreground (`serve`) a container or service manager supervises it. pyspark's pip package
+ships the server's jar but not `sbin/start-connect-server.sh`, so `spark-submit` starts its
+main class.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from livelake.config import Settings
 from livelake.connect import START_HINT, listening
 from livelake.spark import driver_conf, require_java, session_conf, spark_home
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-HOST = "127.0.0.1"
+LOOPBACK = "127.0.0.1"
+ANY_ADDRESS = "0.0.0.0"
 START_TIMEOUT_SECONDS = 180
 STOP_TIMEOUT_SECONDS = 30
 LOG_TAIL_LINES = 15
@@ -55,21 +62,32 @@ def _state_file(cfg: Settings) -> Path:
     return folder(cfg) / "server.json"
 
 
-def remote_of(port: int) -> str:
-    return f"sc://{HOST}:{port}"
+def remote_of(cfg: Settings, port: int) -> str:
+    """Where a client on this machine reaches the server."""
+    host = LOOPBACK if cfg.spark_connect_host == ANY_ADDRESS else cfg.spark_connect_host
+    return f"sc://{host}:{port}"
 
 
 def server_command(cfg: Settings, port: int) -> list[str]:
     conf = driver_conf(cfg) | session_conf(cfg)
     conf |= {
         "spark.app.name": "livelake-spark-connect",
-        "spark.connect.grpc.binding.address": HOST,
+        "spark.connect.grpc.binding.address": cfg.spark_connect_host,
         "spark.connect.grpc.binding.port": str(port),
     }
     command = [str(spark_home() / "bin" / "spark-submit"), "--master", cfg.spark_master]
     for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
     return [*command, "--class", SERVER_CLASS]
+
+
+def server_env(cfg: Settings) -> dict[str, str]:
+    """Executors run this Python; a server on loopback also gives its executors a loopback
+    address to reach the driver at (elsewhere Spark takes the host's own address)."""
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    if cfg.spark_connect_host == LOOPBACK:
+        env["SPARK_LOCAL_IP"] = LOOPBACK
+    return env
 
 
 def _alive(pid: int) -> bool:
@@ -89,13 +107,23 @@ def status(cfg: Settings) -> ServerState | None:
     return state if _alive(state.pid) else None
 
 
-def _port_taken(port: int) -> bool:
+def _port_taken(host: str, port: int) -> bool:
     with socket.socket() as sock:
         try:
-            sock.bind((HOST, port))
+            sock.bind((host, port))
         except OSError:
             return True
     return False
+
+
+def _can_start(cfg: Settings, port: int) -> None:
+    require_java()
+    if _port_taken(cfg.spark_connect_host, port):
+        raise SparkServerError(
+            f"port {port} on {cfg.spark_connect_host} is taken by another process: stop it, or "
+            f"start the server on another port (livelake spark start --port N, "
+            f"LIVELAKE_SPARK_CONNECT_PORT)"
+        )
 
 
 def _log_tail(log: Path) -> str:
@@ -109,21 +137,10 @@ def start(cfg: Settings, port: int | None = None) -> ServerState:
     running = status(cfg)
     if running is not None:
         return running
-    require_java()
-    if _port_taken(port):
-        raise SparkServerError(
-            f"port {port} on {HOST} is taken by another process: stop it, or start the server "
-            f"on another port (livelake spark start --port N, LIVELAKE_SPARK_CONNECT_PORT)"
-        )
+    _can_start(cfg, port)
     where = folder(cfg)
     where.mkdir(parents=True, exist_ok=True)
     log = where / "server.log"
-    env = {
-        **os.environ,
-        "SPARK_LOCAL_IP": HOST,
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-    }
     with log.open("w") as out:
         command = server_command(cfg, port)
         out.write(f"livelake: {' '.join(command)}\n")
@@ -134,12 +151,16 @@ def start(cfg: Settings, port: int | None = None) -> ServerState:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env=server_env(cfg),
             cwd=where,
             start_new_session=True,
         )
     state = ServerState(
-        proc.pid, port, remote_of(port), datetime.now(UTC).isoformat(timespec="seconds"), str(log)
+        proc.pid,
+        port,
+        remote_of(cfg, port),
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        str(log),
     )
     _state_file(cfg).write_text(json.dumps(state.__dict__))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -153,11 +174,21 @@ def start(cfg: Settings, port: int | None = None) -> ServerState:
         if time.monotonic() > deadline:
             _kill(proc.pid)
             raise SparkServerError(
-                f"the Spark Connect server did not listen on {HOST}:{port} within "
-                f"{START_TIMEOUT_SECONDS} s; {log}: {_log_tail(log)}"
+                f"the Spark Connect server did not listen on {cfg.spark_connect_host}:{port} "
+                f"within {START_TIMEOUT_SECONDS} s; {log}: {_log_tail(log)}"
             )
         time.sleep(0.5)
     return state
+
+
+def serve(cfg: Settings, port: int | None = None) -> NoReturn:
+    """Become the server, in the foreground: the main process of a container or a service
+    manager, which supervise and restart it; its log goes to this process's output."""
+    port = port or cfg.spark_connect_port
+    _can_start(cfg, port)
+    command = server_command(cfg, port)
+    print(f"livelake: {' '.join(command)}", file=sys.stderr, flush=True)
+    os.execve(command[0], command, server_env(cfg))
 
 
 def _kill(pid: int) -> None:

@@ -12,7 +12,7 @@ from livelake.cli import app
 from livelake.config import load_settings
 from livelake.connect import SparkServerUnavailableError
 from livelake.spark import DELTA_EXTENSION
-from livelake.spark_server import server_command
+from livelake.spark_server import remote_of, server_command, server_env
 from tests.integration.spark_cluster import free_port
 
 runner = CliRunner()
@@ -104,3 +104,20 @@ def test_the_server_gets_the_delta_jars_and_extension_of_an_in_process_session(t
     assert conf["spark.connect.grpc.binding.address"] == "127.0.0.1"
     assert conf["spark.connect.grpc.binding.port"] == "15123"
     assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_a_server_on_a_cluster_for_other_hosts_listens_everywhere_and_leaves_spark_the_address(
+    tmp_path, monkeypatch
+):
+    """Behind a Service (infra/k8s): its executors must reach the driver at the host's own
+    address, not loopback; clients on the machine itself still come in by loopback."""
+    monkeypatch.delenv("SPARK_LOCAL_IP", raising=False)
+    cfg = load_settings(
+        run_dir=str(tmp_path), spark_master="spark://master:7077", spark_connect_host="0.0.0.0"
+    )
+    command = server_command(cfg, 15123)
+    assert command[command.index("--master") + 1] == "spark://master:7077"
+    assert "spark.connect.grpc.binding.address=0.0.0.0" in command
+    assert "SPARK_LOCAL_IP" not in server_env(cfg)
+    assert remote_of(cfg, 15123) == "sc://127.0.0.1:15123"
+    assert server_env(load_settings(run_dir=str(tmp_path)))["SPARK_LOCAL_IP"] == "127.0.0.1"
