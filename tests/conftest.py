@@ -2,7 +2,7 @@
 
 Under `make test` (pytest-xdist, `--dist loadfile`) each test module runs on one worker, so
 its module fixtures are built once, and the gold modules that read the shared `built` lake
-(aggregates, features and training over three days, `tests/jobs/gold/conftest.py`) run on
+(aggregates, features and training over three days, `tests/built_lake.py`) run on
 one worker together, so that lake is built once rather than on both workers.
 """
 
@@ -23,6 +23,9 @@ os.environ.setdefault("LIVELAKE_PII_KEY", "test-pii-key-not-secret")
 # core in each worker, spin against each other (a small training run: 21 s wall, 11 CPU s;
 # with one thread each, 5 s and 3).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# The built lake's fixtures (`built`, `built_ctx`, `copy_ctx`), one definition for every module.
+pytest_plugins = ("tests.built_lake",)
 
 BUILT_LAKE_FIXTURES = frozenset({"built", "built_ctx", "copy_ctx"})
 BUILT_LAKE_MODULES = frozenset(

@@ -21,12 +21,8 @@ from livelake.model.data import read_training_examples
 from livelake.model.store import ModelStore
 from livelake.model.train import prepare_features
 from tests.browser import crawl, needs_chromium
-from tests.jobs.gold import conftest as gold
 from tests.jobs.gold.world import D2, D3
 from tests.model.training_lake import accepted_model
-
-# The gold tests' built lake (world D1..D3 through features and training), shared, copied.
-built, copy_ctx = gold.built, gold.copy_ctx
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """A tiny fixed live-commerce world, written straight into the silver tables.
 
 Three days (D1..D3), two anchors, two products, three users: the lake the gold contract
-tests share (the `built` fixture, tests/jobs/gold/conftest.py). The value tests build their
+tests share (the `built` fixture, tests/built_lake.py). The value tests build their
 own tiny worlds inline (tests/jobs/gold/test_features.py, test_aggregates.py); the row
 helpers are in tests/jobs/gold/silver_rows.py.
 """
