@@ -135,8 +135,10 @@ def spark(request: pytest.FixtureRequest):
         os.environ["LIVELAKE_SPARK_REMOTE"] = remote
         session = get_spark(load_settings(spark_remote=remote, shuffle_partitions=2, **on_store))
     else:
+        # One task thread: the two xdist workers already keep both cores busy, and two task
+        # threads each only made their JVMs contend (shuffles still have two partitions).
         session = get_spark(
-            load_settings(spark_master="local[2]", shuffle_partitions=2, **on_store)
+            load_settings(spark_master="local[1]", shuffle_partitions=2, **on_store)
         )
     yield session
     session.stop()
