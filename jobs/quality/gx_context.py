@@ -67,8 +67,8 @@ def gx_context(lake_root: str) -> AbstractDataContext:
     project.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(project))
     # GE parses this file (a template holding only an analytics id) at every look-up of a
-    # context variable, hundreds per gate: a third of a small table's gate. Without it GE
-    # substitutes from the environment alone; the gates use no config variables.
+    # context variable, hundreds per gate (0.8 ms each; BENCHMARKS.md, `overheads`). Without
+    # it GE substitutes from the environment alone; the gates use no config variables.
     (Path(context.root_directory) / "uncommitted" / "config_variables.yml").unlink(missing_ok=True)
     site = {
         "class_name": "SiteBuilder",
