@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.integration.spark_cluster import free_port
+from tests.integration.spark_cluster import free_port, stop_groups
 
 BIN = Path(sys.executable).parent
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
@@ -113,12 +112,4 @@ def airflow_stack(home: Path, extra_env: dict[str, str], timeout_seconds: float 
             stack.token = json.load(response)["access_token"]
         yield stack
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
+        stop_groups(procs, timeout=60)

@@ -38,14 +38,15 @@ def _wait(what: str, check, timeout_seconds: float, procs: list[subprocess.Popen
     raise TimeoutError(f"{what} within {timeout_seconds}s")
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
-    """SIGTERM each process's group (each runs in a session of its own), then SIGKILL."""
+def stop_groups(procs: list[subprocess.Popen], timeout: float = 30) -> None:
+    """SIGTERM each process's group (each runs in a session of its own), then SIGKILL what
+    has not exited after `timeout` seconds."""
     for proc in procs:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
     for proc in procs:
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
@@ -130,7 +131,7 @@ def standalone_cluster(log_dir: Path, worker_memory: str = "1g"):
         _wait("the worker registers", lambda: _alive_workers(ui_port) >= 1, 180, procs)
         yield Cluster(master_url, ui_port)
     finally:
-        _stop(procs)
+        stop_groups(procs)
 
 
 @contextmanager
@@ -149,4 +150,4 @@ def connect_server(env: dict[str, str], log: Path):
         _wait(f"the Connect server listens ({log})", lambda: listening(remote), 300, [proc])
         yield remote
     finally:
-        _stop([proc])
+        stop_groups([proc])
