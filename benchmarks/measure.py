@@ -73,16 +73,18 @@ def peak_rss_mb() -> dict[str, float]:
     return peaks
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) used so far by this process and its live descendants.
+def cpu_seconds(reaped: bool = False) -> float:
+    """CPU time (user + system) used so far by this process and its live descendants;
+    `reaped` adds descendants that already ended and were waited for (a scheduler's tasks).
 
     Unlike wall time it barely depends on how busy the shared machine is.
     """
+    fields = 4 if reaped else 2  # user, system[, children_user, children_system]
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    total = sum(me.cpu_times()[:fields])
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            total += sum(child.cpu_times()[:fields])
         except psutil.NoSuchProcess:
             continue
     return total

@@ -29,6 +29,7 @@ from benchmarks import (
     profile,
     reads,
     scaling,
+    scheduler,
     small_plans,
     writers,
 )
@@ -53,6 +54,7 @@ SECTIONS: dict[str, ModuleType] = {
     "scaling": scaling,
     "writers": writers,
     "overheads": overheads,
+    "scheduler": scheduler,
 }
 
 
@@ -102,7 +104,7 @@ def render(results: dict, command: str) -> str:
 
 
 def targets(sections: dict, quick: bool) -> list[str]:
-    """Every target of issue 9 that this run measured, met or missed (not judged if quick)."""
+    """Every target of the issues that this run measured, met or missed (not judged if quick)."""
     found: list[tuple[str, str, bool | None]] = []
     if "generator" in sections:
         g = sections["generator"]
@@ -187,6 +189,24 @@ def targets(sections: dict, quick: bool) -> list[str]:
             found.append(
                 (f"reads: 1M rows into {engine} ≤ 1 s", f"{f['seconds']:.2f} s", f["target_met"])
             )
+    if "scheduler" in sections:
+        s = sections["scheduler"]
+        median = s["ways"]["scheduler"]["median_overhead"]
+        found.append(
+            (
+                f"scheduler: median stage-task overhead ≤ "
+                f"{scheduler.TARGET_TASK_OVERHEAD_SECONDS:.0f} s",
+                f"{median:.1f} s",
+                s["targets"]["task_overhead_median_le_3_s"],
+            )
+        )
+        found.append(
+            (
+                f"scheduler: demo-size day ≤ {scheduler.TARGET_VS_DAG_TEST:g}× dag.test()",
+                f"{s['vs_dag_test']:.2f}×",
+                s["targets"]["day_le_1_5x_dag_test"],
+            )
+        )
     if not found:
         return []
     lines = ["## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]

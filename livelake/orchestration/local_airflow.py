@@ -29,6 +29,7 @@ class DagRunOutcome:
     state: str
     task_states: dict[str, str]
     reports: list[StageReport] = field(default_factory=list)  # from the tasks' XComs
+    task_seconds: dict[str, float] = field(default_factory=dict)  # each task's wall time
 
 
 def use_airflow_home(home: Path, dags_folder: Path = DEFAULT_DAGS_FOLDER) -> None:
@@ -69,7 +70,8 @@ def run_daily_dag(
         run = dag.test(logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC))
         instances = run.get_task_instances()
         states = {ti.task_id: str(ti.state) for ti in instances}
-        outcomes.append(DagRunOutcome(day, str(run.state), states, _reports(instances)))
+        seconds = {ti.task_id: ti.duration for ti in instances if ti.duration is not None}
+        outcomes.append(DagRunOutcome(day, str(run.state), states, _reports(instances), seconds))
         if run.state != "success":
             break
     return outcomes

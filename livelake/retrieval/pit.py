@@ -202,15 +202,17 @@ def _expire(
     joined: pa.Table, chosen: list[Feature], limits: dict[str, timedelta | None]
 ) -> pa.Table:
     """Null every value whose snapshot is older than its feature's limit at the label."""
+    stale: dict[tuple[str, timedelta], pa.ChunkedArray] = {}  # one mask per entity and limit
     for f in chosen:
         limit = limits[f.reference]
         if limit is None:
             continue
-        age = pc.subtract(joined.column(_TS), _available_us(joined.column(as_of_column(f.entity))))
+        if (f.entity, limit) not in stale:
+            found = _available_us(joined.column(as_of_column(f.entity)))
+            age = pc.subtract(joined.column(_TS), found)
+            stale[f.entity, limit] = pc.greater(age, limit // _MICROSECOND)
         values = joined.column(f.column)
-        kept = pc.if_else(
-            pc.greater(age, limit // _MICROSECOND), pa.scalar(None, values.type), values
-        )
+        kept = pc.if_else(stale[f.entity, limit], pa.scalar(None, values.type), values)
         joined = joined.set_column(joined.column_names.index(f.column), f.column, kept)
     return joined
 

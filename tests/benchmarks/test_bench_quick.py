@@ -30,6 +30,7 @@ TABLE_HEADERS = {
     "small_plans": "| run | plan | bronze | silver | aggregates | features | training | kpi |",
     "writers": "| stage | delta-rs s | CPU s | delta-spark s | CPU s | wall ratio |",
     "overheads": "| cost | before | s | CPU s | after | s | CPU s | wall ratio |",
+    "scheduler": "| task | dag.test() s | its stage s | overhead s | scheduler s | its stage s |",
 }
 
 
@@ -116,3 +117,19 @@ def test_overheads_measures_each_cost_both_ways(tmp_path: Path) -> None:
         "delta_log": {"50-tasks", "shuffle-tasks"},
     }
     assert all(w["seconds"] > 0 for ways in overheads.values() for w in ways.values())
+
+
+@pytest.mark.bench  # dag.test(), then a real Airflow and a Spark Connect server
+def test_scheduler_times_every_stage_task_both_ways(tmp_path: Path) -> None:
+    text, results = run_quick(tmp_path, ["scheduler"])
+    assert_sections(text, results, ["scheduler"])
+    ways = results["sections"]["scheduler"]["ways"]
+    for way in ways.values():
+        assert way["state"] == "success"
+        # Every stage task's time splits into its stage's own seconds and an overhead.
+        assert set(way["overheads"]) == set(way["task_seconds"]) - {
+            "wait_for_delivery",
+            "audit_reports",
+        }
+        assert all(0 <= way["stage_seconds"][t] < way["task_seconds"][t] for t in way["overheads"])
+    assert results["sections"]["scheduler"]["identical_tables"] > 20

@@ -113,3 +113,40 @@ def airflow_stack(home: Path, extra_env: dict[str, str], timeout_seconds: float 
         yield stack
     finally:
         stop_groups(procs, timeout=60)
+
+
+def wait_for(what: str, check, timeout_seconds: float, stack: Airflow):
+    """`check()`'s first truthy value, polled every 3 s; a timeout shows the stack's logs."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(3)
+    raise TimeoutError(f"{what} within {timeout_seconds}s\n{stack.log_tail()}")
+
+
+def dag_parsed(stack: Airflow, dag_id: str) -> bool:
+    try:
+        return stack.call("GET", f"/api/v2/dags/{dag_id}")["dag_id"] == dag_id
+    except urllib.error.HTTPError:
+        return False
+
+
+def run_dag(stack: Airflow, dag_id: str, run_id: str, logical_date: str, timeout: float) -> dict:
+    """Trigger a run once the dag-processor has parsed the DAG; its final state as the API
+    gives it (state, start_date, end_date) once it succeeded or failed."""
+    wait_for(f"the dag-processor parses {dag_id}", lambda: dag_parsed(stack, dag_id), 300, stack)
+    path = f"/api/v2/dags/{dag_id}/dagRuns"
+    stack.call("POST", path, {"dag_run_id": run_id, "logical_date": logical_date})
+
+    def finished():
+        run = stack.call("GET", f"{path}/{run_id}")
+        return run if run["state"] in ("success", "failed") else None
+
+    return wait_for(f"{dag_id} run {run_id} finishes", finished, timeout, stack)
+
+
+def task_instances(stack: Airflow, dag_id: str, run_id: str) -> list[dict]:
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+    return stack.call("GET", path)["task_instances"]

@@ -1,13 +1,12 @@
 """The real scheduler: trigger livelake_daily for one day through the REST API of a running
-Airflow 3 (api-server, scheduler, dag-processor, LocalExecutor, SQLite) and get the tables.
+Airflow 3 (api-server, scheduler, dag-processor, LocalExecutor, SQLite) and get the tables an
+in-process run of the same day writes.
 
 As `make airflow` runs it: every task is a client of one local Spark Connect server
 (`livelake spark start`), so no task process starts a JVM of its own."""
 
 from __future__ import annotations
 
-import time
-import urllib.error
 from contextlib import contextmanager
 from datetime import date
 
@@ -17,29 +16,14 @@ import pytest
 from livelake import spark_server
 from livelake.config import load_settings
 from livelake.lake.read import read_table
-from tests.integration.airflow_stack import airflow_stack
+from tests.integration.airflow_stack import airflow_stack, run_dag, task_instances
+from tests.integration.faults import Child, child_env, report, table_hashes
 from tests.integration.spark_cluster import free_port
 from tests.orchestration.landing import deliver_day
 
 DAY = date(2026, 1, 1)
 RUN_ID = "integration__2026-01-01"
-
-
-def wait_for(what: str, check, timeout_seconds: float, stack):
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(3)
-    raise TimeoutError(f"{what} within {timeout_seconds}s\n{stack.log_tail()}")
-
-
-def dag_parsed(stack) -> bool:
-    try:
-        return stack.call("GET", "/api/v2/dags/livelake_daily")["dag_id"] == "livelake_daily"
-    except urllib.error.HTTPError:
-        return False
+PII_KEY = "integration-test-key"
 
 
 @contextmanager
@@ -60,7 +44,7 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
         "LIVELAKE_LANDING_ROOT": str(landing),
         "LIVELAKE_SPARK_MASTER": "local[1]",
         "LIVELAKE_DRIVER_MEMORY": "1g",
-        "LIVELAKE_PII_KEY": "integration-test-key",
+        "LIVELAKE_PII_KEY": PII_KEY,
         # The latest interval's run (nothing delivered) waits for its delivery in the
         # triggerer; with max_active_runs=1 it must give up soon for the triggered day to run.
         "LIVELAKE_DELIVERY_TIMEOUT_MINUTES": "1",
@@ -71,21 +55,11 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
     )
     env["LIVELAKE_SPARK_REMOTE"] = spark_server.start(server_cfg, free_port()).remote
     with spark_server_stopped(server_cfg), airflow_stack(tmp_path / "airflow", env) as stack:
-        wait_for("the dag-processor parses livelake_daily", lambda: dag_parsed(stack), 300, stack)
-        stack.call(
-            "POST",
-            "/api/v2/dags/livelake_daily/dagRuns",
-            {"dag_run_id": RUN_ID, "logical_date": "2026-01-01T00:00:00Z"},
-        )
-
-        def finished():
-            run = stack.call("GET", f"/api/v2/dags/livelake_daily/dagRuns/{RUN_ID}")
-            return run["state"] if run["state"] in ("success", "failed") else None
-
-        state = wait_for("the run finishes", finished, 1800, stack)
-        tasks = stack.call("GET", f"/api/v2/dags/livelake_daily/dagRuns/{RUN_ID}/taskInstances")
-        task_states = {t["task_id"]: t["state"] for t in tasks["task_instances"]}
-        print({t["task_id"]: t["duration"] for t in tasks["task_instances"]})  # -s: timings
+        run = run_dag(stack, "livelake_daily", RUN_ID, "2026-01-01T00:00:00Z", timeout=1800)
+        state = run["state"]
+        tasks = task_instances(stack, "livelake_daily", RUN_ID)
+        task_states = {t["task_id"]: t["state"] for t in tasks}
+        print({t["task_id"]: t["duration"] for t in tasks})  # -s: timings
         assert state == "success", f"{task_states}\n{stack.log_tail()}"
 
     assert set(task_states.values()) == {"success"}
@@ -104,3 +78,14 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
     assert recorded.pop("score") == "nothing_to_do"
     assert {s for t, s in recorded.items() if not t.startswith("silver.")} == {"ok"}
     assert recorded["silver.gate"] == recorded["silver.views"] == "ok"
+
+    # Table by table, the scheduler's lake holds what one in-process run of the day writes.
+    local = tmp_path / "local"
+    done = Child(
+        ["run", "--day", DAY.isoformat()],
+        child_env(local, landing, PII_KEY),
+        tmp_path / "local.log",
+    )
+    assert done.wait().returncode == 0, done.output()[-4000:]
+    hashes = {"scheduler": table_hashes(lake), "in-process": table_hashes(local)}
+    assert hashes["scheduler"] == hashes["in-process"], report("the lakes differ", hashes)
