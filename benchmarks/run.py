@@ -129,6 +129,18 @@ def targets(sections: dict, quick: bool) -> list[str]:
                 daily.vs_duckdb_met(d),
             )
         )
+        if d.get("doubled"):
+            double = d["doubled"]
+            measured = (
+                f"{double['vs_full_day']:.2f}×" if "vs_full_day" in double else "did not complete"
+            )
+            found.append(
+                (
+                    f"daily: 4M-event day completes, ≤ {daily.TARGET_DOUBLE_VS_FULL:g}× the 2M day",
+                    measured,
+                    double["target_met"],
+                )
+            )
     if "profile" in sections:
         p = sections["profile"]
         found.append(
