@@ -10,7 +10,10 @@ both ways side by side, alternating, in child processes of this runner.
 - `ge_variables`: look-ups of GE context variables, hundreds per gate, with GE's
   config-variables template in the project against without it (`jobs/quality/gx_context.py`);
 - `delta_log`: delta-spark appends and reads of a small partitioned table with its log state
-  rebuilt in Delta's default 50 tasks against as many as a shuffle (`livelake.spark`).
+  rebuilt in Delta's default 50 tasks against as many as a shuffle (`livelake.spark`);
+- `json_check`: silver's strict JSON syntax rule over view-like lines, every line through all
+  of its regular expressions against flat lines skipping the four that cannot apply to them
+  (`jobs/silver/parsing._FLAT`).
 
 Usage of a child: python -m benchmarks.overheads PART WAY WORK_DIR
 """
@@ -36,10 +39,12 @@ WAYS = {
     "training": ("openmp-default", "openmp-1"),
     "ge_variables": ("template", "removed"),
     "delta_log": ("50-tasks", "shuffle-tasks"),
+    "json_check": ("full-check", "flat-fast-path"),
 }
 TRAINING_ROWS = 10_000
 GE_LOOKUPS = 300
 DELTA_ROUNDS = 6
+JSON_LINES = 1_000_000
 
 
 def _children_cpu() -> float:
@@ -131,6 +136,42 @@ def _delta_log(work: Path) -> dict:
     return {way: min(runs, key=lambda r: r["seconds"]) for way, runs in ways.items()}
 
 
+def _json_check(lines: int) -> dict:
+    """Both ways in one session over the same cached lines, alternating."""
+    from pyspark.sql import functions as F
+
+    from livelake.config import load_settings
+    from livelake.jobs.silver import parsing
+    from livelake.lake.registry import table
+    from livelake.spark import get_spark
+
+    spark = get_spark(load_settings(spark_master="local[2]"))
+    raw = F.format_string(
+        '{"event_id":"vw20260302-%09d","event_type":"enter","event_time":'
+        '"2026-03-02T00:00:16.800Z","user_id":"u%08d","session_id":"s20260302-%05d",'
+        '"visit_id":"v20260302-%08d","dwell_seconds":%d,"channel":"feed",'
+        '"device_id":"dev-%08d","ip":"10.0.%d.%d"}',
+        *(F.col("id") % m for m in (10**9, 10**5, 10**3, 10**7, 600, 10**5, 256, 251)),
+    )
+    rows = spark.range(lines).select(raw.alias("raw")).cache()
+    rows.count()
+    declared = list(table("silver/views").landed_names)
+    flat = parsing._FLAT
+    ways: dict[str, list[dict]] = {way: [] for way in WAYS["json_check"]}
+    for way in WAYS["json_check"] * 2:
+        parsing._FLAT = flat if way == "flat-fast-path" else "(?!)"  # (?!): matches nothing
+        rule = F.lit(None).cast("string")
+        for broken, says in reversed(parsing._syntax_problems(F.col("raw"), declared)):
+            rule = F.when(broken, says).otherwise(rule)
+        cpu, started = cpu_seconds(), time.monotonic()
+        broken_lines = rows.where(rule.isNotNull()).count()
+        seconds, cpu = time.monotonic() - started, cpu_seconds() - cpu
+        assert broken_lines == 0, f"{broken_lines} generated lines broke a rule ({way})"
+        ways[way].append({"seconds": seconds, "cpu_seconds": cpu})
+    parsing._FLAT = flat
+    return {way: min(runs, key=lambda r: r["seconds"]) for way, runs in ways.items()}
+
+
 def run(work: Path, quick: bool) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     rounds = 1 if quick else 2
@@ -145,6 +186,8 @@ def run(work: Path, quick: bool) -> dict:
         way: run_module("overheads", "ge_variables", way, work) for way in WAYS["ge_variables"]
     }
     result["delta_log"] = run_module("overheads", "delta_log", "both", work)
+    lines = 20_000 if quick else JSON_LINES
+    result["json_check"] = run_module("overheads", "json_check", str(lines), work)
     return result
 
 
@@ -154,6 +197,7 @@ def render(r: dict) -> list[str]:
         "training": f"two small training runs at once ({TRAINING_ROWS:,} rows each)",
         "ge_variables": f"{GE_LOOKUPS} look-ups of GE context variables",
         "delta_log": f"{DELTA_ROUNDS} delta-spark appends and reads of a small table",
+        "json_check": f"silver's JSON syntax rule over {JSON_LINES:,} view lines (--quick: 20,000)",
     }
     lines = [
         "## Overheads: fixed costs of every process, gate and test, each both ways",
@@ -178,6 +222,10 @@ def render(r: dict) -> list[str]:
         "- ge_variables: GE parses `uncommitted/config_variables.yml` at every look-up; the"
         " gates use no config variables, so the lake's GE project has none.",
         "- delta_log: `spark.databricks.delta.snapshotPartitions` follows `shuffle_partitions`.",
+        "- json_check: a line with no backslash, control character or inner brace / bracket"
+        " cannot break the surrogate, nesting, trailing-text or nested-field rules;"
+        " tests/jobs/silver/test_flat_fast_path.py checks that no verdict changes.",
+        "",
     ]
     return lines
 
@@ -187,6 +235,8 @@ def main(part: str, way: str, work: Path) -> None:
         _fit()
     elif part == "ge_variables":
         emit(_ge_variables(way, work))
+    elif part == "json_check":
+        emit(_json_check(int(way)))
     else:
         emit(_delta_log(work))
 

@@ -93,6 +93,10 @@ _LONE_SURROGATE = (
     r"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
     r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
 )
+# A line with no backslash, no control character and no brace or bracket but its outer pair
+# (what a producer of flat records writes, nearly every line) cannot break the escape,
+# nesting, trailing-text or nested-field rules: its check skips their regular expressions.
+_FLAT = r"^[ \t\r]*\{[^{}\[\]\\\x00-\x1f]*\}[ \t\r]*$"
 # Outside strings, JSON has no letters but those of true, false, null and exponents, and no
 # single quotes, which Spark's lenient parser accepts around names and values.
 _BARE_WORD = r"[A-DF-Za-df-z_$']"
@@ -119,6 +123,7 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
     """
     from pyspark.sql import functions as F
 
+    not_flat = ~text.rlike(_FLAT)
     keys = F.transform(F.json_object_keys(text), lambda k: F.lower(F.trim(k)))
     repeated = F.filter(keys, lambda k: F.size(F.filter(keys, lambda j: j == k)) > 1)
     names = "|".join(re.escape(n) for n in declared)
@@ -136,15 +141,15 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
             "line is not valid JSON (e.g. a raw control character inside a string)",
         ),
         (
-            F.regexp_replace(text, r"\\\\", "").rlike(_LONE_SURROGATE),
+            not_flat & F.regexp_replace(text, r"\\\\", "").rlike(_LONE_SURROGATE),
             "line has a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair)",
         ),
         # Still braced after the reductions: one object, nested deeper than they reach.
         (
-            shape.rlike(r"(?s)^\s*\{.*\}\s*$"),
+            not_flat & shape.rlike(r"(?s)^\s*\{.*\}\s*$"),
             f"line nests objects or arrays deeper than {_NESTING} levels (fields are flat)",
         ),
-        (~shape.rlike(r"^\s*O\s*$"), "line has text after its JSON object"),
+        (not_flat & ~shape.rlike(r"^\s*O\s*$"), "line has text after its JSON object"),
         (
             bare.rlike(_BARE_WORD),
             'line has a bare word or single quotes outside strings (JSON quotes with ")',
@@ -154,7 +159,7 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
             F.concat(F.lit("line names "), repeated[0], F.lit(" more than once (any case)")),
         ),
         (
-            nested != "",
+            not_flat & (nested != ""),
             F.concat(
                 F.lit("field "),
                 F.lower(nested),

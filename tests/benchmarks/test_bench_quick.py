@@ -115,6 +115,7 @@ def test_overheads_measures_each_cost_both_ways(tmp_path: Path) -> None:
         "training": {"openmp-default", "openmp-1"},
         "ge_variables": {"template", "removed"},
         "delta_log": {"50-tasks", "shuffle-tasks"},
+        "json_check": {"full-check", "flat-fast-path"},
     }
     assert all(w["seconds"] > 0 for ways in overheads.values() for w in ways.values())
 

@@ -1,0 +1,69 @@
+"""The JSON syntax check's fast path for flat lines (`parsing._FLAT`) changes no verdict.
+
+Lines with no backslash, control character or inner brace / bracket skip four rules' regular
+expressions. Over thousands of random near-JSON lines (flat records, their mutations and
+token soup), the rule each line breaks is the same with the fast path as without it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+from pyspark.sql import functions as F
+
+from livelake.jobs.silver import parsing
+
+DECLARED = ["event_id", "user_id", "dwell_seconds", "channel"]
+TOKENS = [
+    "{", "}", "[", "]", '"', "\\", "\\u", "d800", "dc00", "\\n", ":", ",", " ", "\t", "\x01",
+    "'", "true", "True", "null", "1", "-2.5e3", "x", "é", *DECLARED, '"event_id"', '"USER_ID"',
+]  # fmt: skip
+
+
+def lines(rng: random.Random, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        record = {rng.choice(DECLARED): rng.choice(["a", 1, None, True, 2.5, "b c"]) for _ in "ab"}
+        text = json.dumps(
+            record,
+            ensure_ascii=rng.random() < 0.5,
+            separators=rng.choice([(",", ":"), (", ", ": ")]),
+        )
+        kind = rng.random()
+        if kind < 0.5:  # mutate a record: insert, delete or replace a few characters
+            chars = list(text)
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randrange(len(chars) + 1)
+                token = rng.choice(TOKENS)
+                if rng.random() < 0.5 and chars:
+                    chars[min(at, len(chars) - 1)] = token
+                else:
+                    chars.insert(at, token)
+            text = "".join(chars)
+        elif kind < 0.7:  # token soup inside braces
+            text = "{" + "".join(rng.choice(TOKENS) for _ in range(rng.randint(0, 12))) + "}"
+        out.append(text)
+    return out
+
+
+def rules_of(spark, texts: list[str]) -> list[str | None]:
+    text = F.col("raw")
+    rule = F.lit(None).cast("string")
+    for broken, says in reversed(parsing._syntax_problems(text, DECLARED)):
+        rule = F.when(broken, says).otherwise(rule)
+    frame = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "i int, raw string")
+    return [r["rule"] for r in frame.select("i", rule.alias("rule")).orderBy("i").collect()]
+
+
+def test_the_flat_fast_path_gives_every_line_the_rule_the_full_check_gives(spark, monkeypatch):
+    texts = lines(random.Random(7), 3_000)
+    fast = rules_of(spark, texts)
+    monkeypatch.setattr(parsing, "_FLAT", "(?!)")  # matches nothing: every line fully checked
+    full = rules_of(spark, texts)
+    differing = [(t, f, g) for t, f, g in zip(texts, fast, full, strict=True) if f != g]
+    assert not differing, differing[:5]
+    # The corpus exercises both paths and both outcomes.
+    flat = [t for t in texts if "\\" not in t and t.count("{") == 1 and "[" not in t]
+    assert len(flat) > 500
+    assert sum(r is None for r in full) > 500 and sum(r is not None for r in full) > 500
