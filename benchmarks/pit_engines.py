@@ -36,6 +36,33 @@ def duckdb_asof(data: Path) -> pa.Table:
     ).to_arrow_table()
 
 
+def duckdb_asof_lake_files(data: Path) -> pa.Table:
+    """The same hand-written ASOF over what the lake holds: the Parquet files of
+    `gold/user_features`' published version (string user ids, a date partition)."""
+    import duckdb
+
+    from benchmarks.pit_lake import LABELS_FILE, STORED_AS, lake_root
+    from livelake.lake.read import delta_table
+    from livelake.lake.registry import table
+
+    snapshots = delta_table(table("gold/user_features"), lake_root=str(lake_root(data)))
+    files = [uri.removeprefix("file://") for uri in snapshots.file_uris()]
+    columns = ", ".join(f"s.{stored} AS {name}" for name, stored in STORED_AS.items())
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con.sql(
+        f"""
+        SELECT l.label_id, {columns}
+        FROM read_parquet('{data / LABELS_FILE}') l
+        ASOF LEFT JOIN (
+          SELECT *, (as_of_date + INTERVAL 1 DAY)::TIMESTAMPTZ AS available_at
+          FROM read_parquet({files!r}, hive_partitioning = true)
+        ) s
+          ON l.user_id = s.user_id AND l.event_timestamp >= s.available_at
+        """
+    ).to_arrow_table()
+
+
 def polars_asof(data: Path) -> pa.Table:
     """Polars join_asof, strictly before."""
     import polars as pl
@@ -72,6 +99,7 @@ def livelake_training_set_duckdb(data: Path) -> pa.Table:
 
 ENGINES: dict[str, Callable[[Path], pa.Table]] = {
     "duckdb_asof": duckdb_asof,
+    "duckdb_asof_lake_files": duckdb_asof_lake_files,
     "polars_asof": polars_asof,
     "livelake_training_set": livelake_training_set,
     "livelake_training_set_duckdb": livelake_training_set_duckdb,
