@@ -78,10 +78,6 @@ def dag_test(landing_root: str, lake_root: Path, home: Path) -> None:
     )
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def scheduled(landing_root: str, lake_root: Path, home: Path, timeout: float) -> dict:
     """The day through a running Airflow whose tasks are Spark Connect clients."""
     from livelake import spark_server
@@ -108,7 +104,9 @@ def scheduled(landing_root: str, lake_root: Path, home: Path, timeout: float) ->
         spark_server.stop(server)
     return {
         "state": run["state"],
-        "seconds": (_instant(run["end_date"]) - _instant(run["start_date"])).total_seconds(),
+        "seconds": (
+            datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["start_date"])
+        ).total_seconds(),
         # From trigger to end, so it includes the wait behind today's interval's run.
         "cpu_seconds": cpu,
         "task_seconds": {t["task_id"]: t["duration"] for t in tasks if t["duration"]},
