@@ -180,7 +180,10 @@ def compare(control: Moments, treatment: Moments, cuped: bool = True) -> Compari
     else:
         relative = delta / c.value
         ratio = t.value / c.value
-        rel_se = math.sqrt(t.variance + ratio**2 * c.variance) / abs(c.value)
+        # sqrt(var_t + ratio² var_c) / |c|, without squaring: a control mean near zero
+        # makes the ratio huge, and its square overflowed (the bound is then infinite)
+        spread = math.hypot(math.sqrt(t.variance), abs(ratio) * math.sqrt(c.variance))
+        rel_se = spread / abs(c.value)
     return Comparison(
         control=c,
         treatment=t,
