@@ -109,16 +109,19 @@ def typed_fields(spec: SilverTable) -> list[str]:
     return [f"{typed(column(f'_text_{f.name}'), f.type)} AS {column(f.name)}" for f in spec.fields]
 
 
+BROKEN = "_broken"  # the column holding the index of a line's first broken rule
+
+
 def first_broken(rules: list[Rule]) -> tuple[str, str, str]:
     """(index, reason, rule text) of the first rule a line breaks; null for a clean line.
 
-    The index is its own column, which the other two read: a line's rules are evaluated
-    once, not once for the reason and again for the rule text.
+    The index becomes the column `BROKEN`, which the other two read: a line's rules are
+    evaluated once, not once for the reason and again for the rule text.
     """
     index = " ".join(f"WHEN {r.broken} THEN {i}" for i, r in enumerate(rules))
     reason = " ".join(f"WHEN {i} THEN {text(r.reason)}" for i, r in enumerate(rules))
     rule = " ".join(f"WHEN {i} THEN {r.text}" for i, r in enumerate(rules))
-    return f"CASE {index} END", f"CASE _broken {reason} END", f"CASE _broken {rule} END"
+    return f"CASE {index} END", f"CASE {BROKEN} {reason} END", f"CASE {BROKEN} {rule} END"
 
 
 def known_marker(fk: ForeignKey) -> str:
