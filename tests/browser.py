@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -76,7 +77,9 @@ def crawl(
     return checks
 
 
-def _visit(context, page_path: Path, screenshots: dict[Path, Path], count: tuple[str, ...]):
+def _visit(
+    context: Any, page_path: Path, screenshots: dict[Path, Path], count: tuple[str, ...]
+) -> PageCheck:
     """One page loaded in `context`: what failed, its links and element counts."""
     check = PageCheck(page_path)
     page = context.new_page()
