@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "every input",
     )
     driver_memory: str = Field("4g", description="spark.driver.memory for local runs")
+    gate_frame_mb: float = Field(
+        1024,
+        gt=0,
+        description="How much of a staged table a quality gate holds in memory at once (8 "
+        "bytes a cell): a wider table is validated a group of columns at a time, each group a "
+        "GE validation of its own (`<suite>.part<i>`), so a large day's gate stays in memory",
+    )
     pii_key: str | None = Field(None, description="HMAC key that pseudonymises PII in silver")
     watermark_days: int = Field(3, ge=0, description="How late an event may arrive and be kept")
     clock_skew_minutes: int = Field(15, ge=0, description="How far in the future an event may be")

@@ -9,12 +9,14 @@ only (drift, the day's row count); the gate validates those in a suite of their 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 Severity = Literal["error", "warn"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warn")
 _GE_SEVERITY = {"error": "critical", "warn": "warning"}
 RUN_DAY_SCOPE = "run_day"
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
 class SuiteFileError(ValueError):
@@ -54,3 +56,17 @@ def with_severity(config: dict[str, Any]) -> dict[str, Any]:
     level = severity_of(meta, config.get("severity"))
     meta["severity"] = level
     return {**config, "meta": meta, "severity": _GE_SEVERITY[level]}
+
+
+def identifiers(condition: str) -> set[str]:
+    """Every name in a SQL or pandas row condition (a superset of the columns it reads)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+
+
+def columns_named(config: dict[str, Any]) -> set[str]:
+    """The names an expectation reads: its column kwargs, its column list and the names in
+    its row condition (a superset: a condition's keywords and literals are names too)."""
+    kwargs = config["kwargs"]
+    named = {kwargs[k] for k in _COLUMN_KWARGS if k in kwargs}
+    named.update(kwargs.get("column_list", []))
+    return named | identifiers(kwargs.get("row_condition") or "")

@@ -6,12 +6,13 @@ costs a dozen jobs per table (GE resolves its metrics level by level) for what a
 a few megabytes to a few hundred. One marker column per foreign key is appended (see
 `references.py`), DuckDB measures the drift metrics (`metrics.py`); GE's pandas engine then
 decides every expectation on the columns the suite names. No Spark job runs, and no row
-passes through the driver's JVM heap, so a large day cannot run the driver out of memory here.
+passes through the driver's JVM heap. A table wider than `Settings.gate_frame_mb` holds is
+judged a piece of its suite at a time (`TableSuite.in_pieces`), each piece reading only its
+columns, so a large day cannot run the driver's Python out of memory here either.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from livelake.jobs.quality.metrics import day_partition, tracked
+from livelake.jobs.quality.expectation import RUN_DAY_SCOPE, columns_named, identifiers
+from livelake.jobs.quality.metrics import day_partition
 from livelake.jobs.quality.references import Reference
 from livelake.lake import StagedWrite
 from livelake.lake.read import read_arrow
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 
 # Where a failing row came from, when the table carries lineage: shown in the failure text.
 LINEAGE_COLUMNS = ("source_file", "line_number")
-_COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
 def staged_rows(writes: Sequence[StagedWrite], columns: list[str]) -> pa.Table:
@@ -43,17 +44,32 @@ def staged_rows(writes: Sequence[StagedWrite], columns: list[str]) -> pa.Table:
     return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
 
-def gate_columns(suite: TableSuite) -> list[str]:
-    """The table's columns the gate reads: those its expectations, references and drift
-    metrics name, and lineage. Free text and other columns nothing checks stay on disk."""
-    table = suite.table
-    wanted = set(suite_columns(table, suite.expectations, table.column_names))
-    for reference in suite.references:
+def frame_width(rows: int, budget_mb: float) -> int:
+    """How many columns of `rows` rows one gate frame may hold within `budget_mb` (at least
+    one): at 8 bytes a cell, a number or a timestamp in pandas."""
+    return max(1, int(budget_mb * 2**20 // (max(rows, 1) * 8)))
+
+
+def piece_references(piece: TableSuite, references: Sequence[Reference]) -> list[Reference]:
+    """The references whose marker column an expectation of `piece` reads."""
+    named = {c for config in piece.expectations for c in columns_named(config)}
+    return [r for r in references if r.marker in named]
+
+
+def piece_columns(piece: TableSuite, references: Sequence[Reference]) -> list[str]:
+    """The table's columns the gate reads for one piece of a suite: those its expectations
+    name, the foreign keys (and the columns of their `when`) behind the markers it reads,
+    lineage, and the day partition that selects a `run_day` piece's rows. Free text and
+    columns no expectation of the piece reads stay on disk."""
+    table = piece.table
+    wanted = set(suite_columns(table, piece.expectations, table.column_names))
+    for reference in piece_references(piece, references):
         wanted.add(reference.column)
-        wanted.update(_identifiers(reference.when or ""))
-    wanted.update(column for column, _ in tracked(table))
-    wanted.update(filter(None, [day_partition(table)]))
-    return [name for name in table.column_names if name in wanted]
+        wanted.update(identifiers(reference.when or ""))
+    if piece.scope == RUN_DAY_SCOPE:
+        wanted.update(filter(None, [day_partition(table)]))
+    # pandas keeps no rows in a frame of no columns: a row-count-only piece reads one.
+    return [n for n in table.column_names if n in wanted] or table.column_names[:1]
 
 
 def known_keys(
@@ -93,7 +109,7 @@ def _holds(rows: pa.Table, condition: str) -> pa.ChunkedArray:
     projection, no join: DuckDB keeps the insertion order)."""
     import duckdb
 
-    names = sorted(_identifiers(condition) & set(rows.column_names))
+    names = sorted(identifiers(condition) & set(rows.column_names))
     con = duckdb.connect()
     con.register("staged", rows.select(names))
     return con.sql(f"SELECT ({condition}) AS holds FROM staged").to_arrow_table().column(0)
@@ -116,19 +132,9 @@ def run_day_rows(rows: pa.Table, table: Table, day: date) -> pa.Table:
 def suite_columns(table: Table, expectations: list[dict[str, Any]], names: list[str]) -> list[str]:
     """The columns of `names` that the expectations read: named in their kwargs or in a
     row condition, plus lineage (where a failing row came from)."""
-    wanted: set[str] = set()
-    for config in expectations:
-        kwargs = config["kwargs"]
-        wanted.update(kwargs[k] for k in _COLUMN_KWARGS if k in kwargs)
-        wanted.update(kwargs.get("column_list", []))
-        wanted.update(_identifiers(kwargs.get("row_condition") or ""))
+    wanted = {c for config in expectations for c in columns_named(config)}
     wanted.update(c for c in LINEAGE_COLUMNS if c in table.column_names)
     return [n for n in names if n in wanted]
-
-
-def _identifiers(condition: str) -> set[str]:
-    """Every name in a row condition (a superset of the columns it reads)."""
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
 
 
 def to_pandas(rows: pa.Table) -> pd.DataFrame:

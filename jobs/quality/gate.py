@@ -15,13 +15,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
 from livelake.jobs.quality.expectation import RUN_DAY_SCOPE
 from livelake.jobs.quality.frame import (
-    gate_columns,
+    frame_width,
     known_keys,
+    piece_columns,
+    piece_references,
     run_day_rows,
     staged_rows,
     suite_columns,
@@ -75,14 +78,17 @@ def staged_tables(staged: Sequence[StagedWrite]) -> dict[str, list[StagedWrite]]
 def judged_rows(
     ctx: JobContext,
     suite: TableSuite,
-    rows: pa.Table,
+    writes: Sequence[StagedWrite],
     staged: Sequence[StagedWrite],
     keys_cache: dict[tuple[str, str], pa.Array | None],
     day: date,
+    width: int,
 ) -> Iterator[tuple[TableSuite, pd.DataFrame]]:
-    """Each part of the suite (`TableSuite.by_scope`) with the rows it judges: all staged
-    rows, with one marker column per foreign key, or the rows of the run's own day. One
-    part's frame at a time: a large day's gate holds one copy of its rows for GE.
+    """Each piece of the suite (`TableSuite.by_scope`, then `in_pieces` of at most `width`
+    columns) with the rows it judges: the staged rows of its columns, with a marker column
+    per foreign key it checks, or only the rows of the run's own day. One piece's frame at
+    a time, read from the staged files when it is needed: however large the day, the gate
+    holds at most `width` columns of its rows.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
     A dimension's keys are read once per gate (`keys_cache`) however many tables reference it.
@@ -99,13 +105,16 @@ def judged_rows(
             resolved.append((reference, keys))
     if missing:
         suite = suite.without_references(missing)
-    marked = with_markers(rows, resolved)
+    keys_of = dict(resolved)
     for part in suite.by_scope():
-        judged = run_day_rows(marked, part.table, day) if part.scope == RUN_DAY_SCOPE else marked
-        columns = suite_columns(part.table, part.expectations, judged.column_names)
-        # pandas keeps no rows in a frame of no columns: a row-count-only part keeps one.
-        columns = columns or judged.column_names[:1]
-        yield part, to_pandas(judged.select(columns))
+        for piece in part.in_pieces(width):
+            references = piece_references(piece, list(keys_of))
+            rows = staged_rows(writes, piece_columns(piece, references))
+            marked = with_markers(rows, [(r, keys_of[r]) for r in references])
+            if piece.scope == RUN_DAY_SCOPE:
+                marked = run_day_rows(marked, piece.table, day)
+            columns = suite_columns(piece.table, piece.expectations, marked.column_names)
+            yield piece, to_pandas(marked.select(columns or marked.column_names[:1]))
 
 
 def quality_gate(
@@ -122,19 +131,20 @@ def quality_gate(
     jobs: dict[str, int | None] = {}
     for name, writes in staged_tables(staged).items():
         table = writes[0].table
-        suite = build_suite(ctx.settings, table, day, staged_rows=sum(w.rows for w in writes))
-        rows = staged_rows(writes, gate_columns(suite))
+        count = sum(w.rows for w in writes)
+        suite = build_suite(ctx.settings, table, day, staged_rows=count)
+        width = frame_width(count, ctx.settings.gate_frame_mb)
         with spark_jobs(ctx.spark, f"gate {name}") as counted:
             measured += history_rows(
-                compute_metrics(rows, table, day),
+                compute_metrics(partial(staged_rows, writes), table, day, count, width),
                 run_id=ctx.run.run_id,
                 day=day,
                 stage=stage,
                 table_name=name,
             )
-            for part, frame in judged_rows(ctx, suite, rows, staged, keys_cache, day):
-                validations.append(validate(context, part, frame, run_name))
-                del frame  # before the next part's frame is built
+            for piece, frame in judged_rows(ctx, suite, writes, staged, keys_cache, day, width):
+                validations.append(validate(context, piece, frame, run_name))
+                del frame  # before the next piece's frame is built
         jobs[name] = counted.jobs
     found = [
         outcome

@@ -22,7 +22,7 @@ from livelake.jobs.quality.declared import (
 )
 from livelake.jobs.quality.derived import derived_expectations
 from livelake.jobs.quality.drift import DriftPolicy, drift_expectations
-from livelake.jobs.quality.expectation import RUN_DAY_SCOPE
+from livelake.jobs.quality.expectation import RUN_DAY_SCOPE, columns_named
 from livelake.jobs.quality.features import (
     declared_features,
     declared_measures,
@@ -57,6 +57,27 @@ class TableSuite:
             name = f"{self.name}.{RUN_DAY_SCOPE}"
             parts.append(replace(self, name=name, expectations=day, scope=RUN_DAY_SCOPE))
         return parts
+
+    def in_pieces(self, width: int) -> list[TableSuite]:
+        """The suite split so that no piece names more than `width` columns (one expectation
+        is never split, and may name more): a large day's gate holds one piece's columns in
+        memory at a time. A suite that fits stays whole under its name; pieces are named
+        `<name>.part<i>`, the expectations of the same columns in the same piece."""
+        named = [sorted(columns_named(e)) for e in self.expectations]
+        if len(set().union(*named)) <= width:
+            return [self]
+        pieces: list[tuple[set[str], list[dict[str, Any]]]] = []
+        for i in sorted(range(len(named)), key=lambda i: named[i]):
+            columns = set(named[i])
+            if pieces and len(pieces[-1][0] | columns) <= width:
+                pieces[-1][0].update(columns)
+                pieces[-1][1].append(self.expectations[i])
+            else:
+                pieces.append((columns, [self.expectations[i]]))
+        return [
+            replace(self, name=f"{self.name}.part{n}", expectations=expectations)
+            for n, (_, expectations) in enumerate(pieces, 1)
+        ]
 
     def without_references(self, dropped: list[Reference]) -> TableSuite:
         """The suite minus the expectations of `dropped` (dimensions that cannot be read)."""

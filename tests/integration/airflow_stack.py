@@ -34,8 +34,13 @@ class Airflow:
             data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            # The server's own words (and its log) say why: a bare "500" says nothing.
+            error.msg = f"{error.msg} on {method} {path}: {error.read().decode(errors='replace')}"
+            raise
 
     def log_tail(self, lines: int = 60) -> str:
         out = []
@@ -138,13 +143,29 @@ def run_dag(stack: Airflow, dag_id: str, run_id: str, logical_date: str, timeout
     gives it (state, start_date, end_date) once it succeeded or failed."""
     wait_for(f"the dag-processor parses {dag_id}", lambda: dag_parsed(stack, dag_id), 300, stack)
     path = f"/api/v2/dags/{dag_id}/dagRuns"
-    stack.call("POST", path, {"dag_run_id": run_id, "logical_date": logical_date})
+    trigger(stack, path, {"dag_run_id": run_id, "logical_date": logical_date})
 
     def finished():
         run = stack.call("GET", f"{path}/{run_id}")
         return run if run["state"] in ("success", "failed") else None
 
     return wait_for(f"{dag_id} run {run_id} finishes", finished, timeout, stack)
+
+
+def trigger(stack: Airflow, path: str, body: dict[str, Any], attempts: int = 3) -> None:
+    """POST a run, again after a server error: SQLite serialises the four processes' writes,
+    and under load the API server's insert can fail on a lock (a CI run got a 500 here once).
+    The run id is ours, so a retry cannot start a second run: a 409 says the first landed."""
+    for attempt in range(1, attempts + 1):
+        try:
+            stack.call("POST", path, body)
+            return
+        except urllib.error.HTTPError as error:
+            if error.code == 409 and attempt > 1:
+                return
+            if error.code < 500 or attempt == attempts:
+                raise RuntimeError(f"{error}\n{stack.log_tail()}") from error
+            time.sleep(5)
 
 
 def task_instances(stack: Airflow, dag_id: str, run_id: str) -> list[dict]:

@@ -33,7 +33,8 @@ def test_metrics_of_a_table_come_from_one_pass_over_the_rows_of_its_day(views_fr
     )
     assert {r["event_date"] for r in df.collect()} == {day, late}
     rows = pa.Table.from_pandas(df.toPandas(), schema=VIEWS.arrow_schema(), preserve_index=False)
-    found = {(m.column, m.metric): m.value for m in compute_metrics(rows, VIEWS, day)}
+    metrics = compute_metrics(rows.select, VIEWS, day, rows.num_rows, width=2)
+    found = {(m.column, m.metric): m.value for m in metrics}
     assert found[("*", "row_count")] == 3.0
     assert found[("dwell_seconds", "mean")] == 10.0
     assert found[("dwell_seconds", "null_fraction")] == 0.5

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from livelake.jobs.publish import GateFailedError, publish
+from livelake.lake import RunContext
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.audit import PUBLISHED_RUNS, QUALITY_RESULTS
 from livelake.lake.tables.silver import VIEWS
@@ -69,6 +71,33 @@ def test_a_value_out_of_range_blocks_the_stage(job_ctx, views_frame):
     assert "expect_column_values_to_be_between(dwell_seconds) [error]" in failures
     assert "-5" in failures
     assert "expect_column_values_to_be_in_set(event_type) [error]" in failures
+
+
+def test_a_table_too_wide_for_the_gates_memory_is_judged_in_pieces_with_the_same_verdicts(
+    job_ctx, views_frame
+):
+    rows = [view_row("e1"), view_row("e1", line_number=7), view_row("e2", dwell_seconds=-5)]
+    whole = _refused(job_ctx, rows, views_frame)
+    # 0.0001 MB is 104 bytes: four columns of these three rows, so the suite goes in pieces.
+    narrow = replace(
+        job_ctx,
+        settings=job_ctx.settings.model_copy(update={"gate_frame_mb": 1e-4}),
+        run=RunContext(job=job_ctx.run.job, day=DAY),
+    )
+    assert sorted(_refused(narrow, rows, views_frame).splitlines()) == sorted(whole.splitlines())
+
+    by_run: dict[str, list] = {job_ctx.run.run_id: [], narrow.run.run_id: []}
+    for r in read_arrow(QUALITY_RESULTS).to_pylist():
+        # A piece that passes is decided without details (`validate.result_format`), so only
+        # a failure's count of unexpected rows is compared.
+        count = None if r["success"] else r["unexpected_count"]
+        by_run[r["run_id"]].append((r["suite"], (r["expectation"], r["column_name"], count)))
+    first, second = by_run[job_ctx.run.run_id], by_run[narrow.run.run_id]
+    assert {suite for suite, _ in first} == {"silver.views"}
+    pieces = {suite for suite, _ in second}
+    assert len(pieces) > 2 and all(re.fullmatch(r"silver\.views\.part\d+", s) for s in pieces)
+    assert sorted(v for _, v in second) == sorted(v for _, v in first)
+    assert sorted(c for _, (_, _, c) in second if c is not None) == [1, 2]  # the range, the key
 
 
 def test_a_collapsed_day_is_refused_against_the_previous_publication(job_ctx, views_frame):
