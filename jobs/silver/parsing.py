@@ -113,8 +113,15 @@ def _shape(text: Column) -> Column:
     return shape
 
 
-def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, str | Column]]:
+def _syntax_problems(
+    text: Column, names: Column, fields: Column, flat: Column, declared: list[str]
+) -> list[tuple[Column, str | Column]]:
     """(broken, rule) pairs a JSON line must pass before its fields are read, in order.
+
+    `names` are the line's top-level names as sent (`json_object_keys`), `fields` its parsed
+    fields (`from_json` to a map) and `flat` whether it matches `_FLAT`: columns the caller
+    computes once per line, since Spark evaluates an expression again in each branch of a
+    CASE that names it (`flat` was matched three times a line).
 
     Spark's JSON functions are lenient where the landing format is strict: they stop after
     the first value, take the last of a repeated name, turn a lone surrogate into "?", and
@@ -123,26 +130,20 @@ def _syntax_problems(text: Column, declared: list[str]) -> list[tuple[Column, st
     """
     from pyspark.sql import functions as F
 
-    not_flat = ~text.rlike(_FLAT)
-    keys = F.transform(F.json_object_keys(text), lambda k: F.lower(F.trim(k)))
+    not_flat = ~flat
+    keys = F.transform(names, lambda k: F.lower(F.trim(k)))
     # Which names repeat is worked out only for a line that repeats one: the lambda below
     # re-reads the line's keys for every key (6 of the 27 s that parsing 200k view lines took).
     repeats = F.size(F.array_distinct(keys)) < F.size(keys)
     repeated = F.filter(keys, lambda k: F.size(F.filter(keys, lambda j: j == k)) > 1)
-    names = "|".join(re.escape(n) for n in declared)
-    nested = F.regexp_extract(text, f'(?i)"({names})"\\s*:\\s*[\\[{{]', 1)
+    any_declared = "|".join(re.escape(n) for n in declared)
+    nested = F.regexp_extract(text, f'(?i)"({any_declared})"\\s*:\\s*[\\[{{]', 1)
     shape = _shape(text)
-    bare = F.regexp_replace(
-        F.regexp_replace(F.regexp_replace(text, _ESCAPE, "e"), _STRING, "0"),
-        r"\b(true|false|null)\b",
-        "",
-    )
+    unescaped = F.when(flat, text).otherwise(F.regexp_replace(text, _ESCAPE, "e"))  # no \ if flat
+    bare = F.regexp_replace(F.regexp_replace(unescaped, _STRING, "0"), r"\b(true|false|null)\b", "")
     return [
-        (F.json_object_keys(text).isNull(), "line is not a JSON object"),
-        (
-            F.from_json(text, "map<string,string>").isNull(),
-            "line is not valid JSON (e.g. a raw control character inside a string)",
-        ),
+        (names.isNull(), "line is not a JSON object"),
+        (fields.isNull(), "line is not valid JSON (e.g. a raw control character inside a string)"),
         (
             not_flat & F.regexp_replace(text, r"\\\\", "").rlike(_LONE_SURROGATE),
             "line has a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair)",
@@ -183,14 +184,16 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     from pyspark.sql import functions as F
 
     landed = spec.landed_names
-    # The line's text and its fields are columns of their own, so each is computed once per
-    # line whatever rule or field reads it (Spark does not inline a costly expression into a
-    # later projection that uses it twice).
+    # The line's text, names, fields and flatness are columns of their own, so each is
+    # computed once per line whatever rule or field reads it (Spark does not inline a costly
+    # expression into a later projection that uses it twice).
     # A UTF-8 byte order mark is no part of the line (editors on Windows write one).
     with_text = bronze.select("*", F.regexp_replace(F.col("raw"), "^\ufeff", "").alias("_text"))
     text = F.col("_text")
     with_fields = with_text.select(
         "*",
+        F.json_object_keys(text).alias("_names"),
+        text.rlike(_FLAT).alias("_flat"),
         F.transform_keys(
             F.from_json(text, "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
         ).alias("_fields"),
@@ -202,7 +205,7 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     }
     declared = F.array(*[F.lit(n) for n in landed])
     extra = F.map_filter(fields, lambda k, _v: ~F.array_contains(declared, k))
-    problems = _syntax_problems(text, list(landed))
+    problems = _syntax_problems(text, F.col("_names"), fields, F.col("_flat"), list(landed))
     rule: Column = F.lit(None).cast("string")
     for broken, says in reversed(problems):
         rule = F.when(broken, says).otherwise(rule)

@@ -50,7 +50,9 @@ def lines(rng: random.Random, n: int) -> list[str]:
 def rule(text):
     """The first syntax rule a line breaks, as the parser builds it now (null: none)."""
     found = F.lit(None).cast("string")
-    for broken, says in reversed(parsing._syntax_problems(text, DECLARED)):
+    names, fields = F.json_object_keys(text), F.from_json(text, "map<string,string>")
+    flat = text.rlike(parsing._FLAT)
+    for broken, says in reversed(parsing._syntax_problems(text, names, fields, flat, DECLARED)):
         found = F.when(broken, says).otherwise(found)
     return found
 
