@@ -121,7 +121,7 @@ def _syntax_problems(
     `names` are the line's top-level names as sent (`json_object_keys`), `fields` its parsed
     fields (`from_json` to a map) and `flat` whether it matches `_FLAT`: columns the caller
     computes once per line, since Spark evaluates an expression again in each branch of a
-    CASE that names it (`flat` was matched three times a line).
+    CASE that names it (`flat` was matched up to four times a line).
 
     Spark's JSON functions are lenient where the landing format is strict: they stop after
     the first value, take the last of a repeated name, turn a lone surrogate into "?", and
