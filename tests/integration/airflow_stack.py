@@ -153,8 +153,8 @@ def run_dag(stack: Airflow, dag_id: str, run_id: str, logical_date: str, timeout
 
 
 def trigger(stack: Airflow, path: str, body: dict[str, Any], attempts: int = 3) -> None:
-    """POST a run, again after a server error: SQLite serialises the four processes' writes,
-    and under load the API server's insert can fail on a lock (a CI run got a 500 here once).
+    """POST a run, again after a server error: a CI run got a 500 here once, with no error
+    text kept (most likely a SQLite lock: four processes write one file, under load).
     The run id is ours, so a retry cannot start a second run: a 409 says the first landed."""
     for attempt in range(1, attempts + 1):
         try:
