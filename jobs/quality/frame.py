@@ -13,15 +13,16 @@ columns, so a large day cannot run the driver's Python out of memory here either
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from livelake.jobs.quality.expectation import RUN_DAY_SCOPE, columns_named, identifiers
-from livelake.jobs.quality.metrics import day_partition
+from livelake.jobs.quality.metrics import day_partition, tracked
 from livelake.jobs.quality.references import Reference
 from livelake.lake import StagedWrite
 from livelake.lake.read import read_arrow
@@ -44,6 +45,33 @@ def staged_rows(writes: Sequence[StagedWrite], columns: list[str]) -> pa.Table:
     return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
 
+def gate_columns(suite: TableSuite) -> list[str]:
+    """The table's columns the gate reads: those its expectations, references and drift
+    metrics name, the day partition, lineage, and the first column (what a row-count-only
+    piece reads: `piece_columns`). Free text and other columns nothing checks stay on disk."""
+    table = suite.table
+    wanted = set(suite_columns(table, suite.expectations, table.column_names))
+    for reference in suite.references:
+        wanted.add(reference.column)
+        wanted.update(identifiers(reference.when or ""))
+    wanted.update(column for column, _ in tracked(table))
+    wanted.update(filter(None, [day_partition(table)]))
+    wanted.update(table.column_names[:1])
+    return [name for name in table.column_names if name in wanted]
+
+
+def staged_reader(
+    writes: Sequence[StagedWrite], suite: TableSuite, width: int
+) -> Callable[[list[str]], pa.Table]:
+    """How the gate reads columns of a table's staged rows: a table whose gate columns fit in
+    `width` is read once, and its metrics and every suite part select from that read; a
+    wider one is read from the files again for each group of columns, held one at a time."""
+    needed = gate_columns(suite)
+    if len(needed) <= width:
+        return staged_rows(writes, needed).select
+    return partial(staged_rows, writes)
+
+
 def frame_width(rows: int, budget_mb: float) -> int:
     """How many columns of `rows` rows one gate frame may hold within `budget_mb` (at least
     one): at 8 bytes a cell, a number or a timestamp in pandas."""
@@ -58,12 +86,12 @@ def piece_references(piece: TableSuite, references: Sequence[Reference]) -> list
 
 def piece_columns(piece: TableSuite, references: Sequence[Reference]) -> list[str]:
     """The table's columns the gate reads for one piece of a suite: those its expectations
-    name, the foreign keys (and the columns of their `when`) behind the markers it reads,
-    lineage, and the day partition that selects a `run_day` piece's rows. Free text and
-    columns no expectation of the piece reads stay on disk."""
+    name, the foreign keys (and the columns of their `when`) of the piece's `references`
+    (`piece_references`), lineage, and the day partition that selects a `run_day` piece's
+    rows."""
     table = piece.table
     wanted = set(suite_columns(table, piece.expectations, table.column_names))
-    for reference in piece_references(piece, references):
+    for reference in references:
         wanted.add(reference.column)
         wanted.update(identifiers(reference.when or ""))
     if piece.scope == RUN_DAY_SCOPE:

@@ -13,9 +13,8 @@ verdict: any failed `error` expectation blocks the whole stage.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 from livelake.jobs.cost import spark_jobs
@@ -26,7 +25,7 @@ from livelake.jobs.quality.frame import (
     piece_columns,
     piece_references,
     run_day_rows,
-    staged_rows,
+    staged_reader,
     suite_columns,
     to_pandas,
     with_markers,
@@ -78,17 +77,17 @@ def staged_tables(staged: Sequence[StagedWrite]) -> dict[str, list[StagedWrite]]
 def judged_rows(
     ctx: JobContext,
     suite: TableSuite,
-    writes: Sequence[StagedWrite],
+    read: Callable[[list[str]], pa.Table],
     staged: Sequence[StagedWrite],
     keys_cache: dict[tuple[str, str], pa.Array | None],
     day: date,
     width: int,
 ) -> Iterator[tuple[TableSuite, pd.DataFrame]]:
     """Each piece of the suite (`TableSuite.by_scope`, then `in_pieces` of at most `width`
-    columns) with the rows it judges: the staged rows of its columns, with a marker column
-    per foreign key it checks, or only the rows of the run's own day. One piece's frame at
-    a time, read from the staged files when it is needed: however large the day, the gate
-    holds at most `width` columns of its rows.
+    columns) with the rows it judges: the staged rows of its columns (`read`), with a
+    marker column per foreign key it checks, or only the rows of the run's own day. One
+    piece's frame at a time: however large the day, the gate holds at most `width` columns
+    of its rows.
 
     References into a table the lake neither holds nor stages now are left out of the suite.
     A dimension's keys are read once per gate (`keys_cache`) however many tables reference it.
@@ -109,7 +108,7 @@ def judged_rows(
     for part in suite.by_scope():
         for piece in part.in_pieces(width):
             references = piece_references(piece, list(keys_of))
-            rows = staged_rows(writes, piece_columns(piece, references))
+            rows = read(piece_columns(piece, references))
             marked = with_markers(rows, [(r, keys_of[r]) for r in references])
             if piece.scope == RUN_DAY_SCOPE:
                 marked = run_day_rows(marked, piece.table, day)
@@ -134,15 +133,16 @@ def quality_gate(
         count = sum(w.rows for w in writes)
         suite = build_suite(ctx.settings, table, day, staged_rows=count)
         width = frame_width(count, ctx.settings.gate_frame_mb)
+        read = staged_reader(writes, suite, width)
         with spark_jobs(ctx.spark, f"gate {name}") as counted:
             measured += history_rows(
-                compute_metrics(partial(staged_rows, writes), table, day, count, width),
+                compute_metrics(read, table, day, count, width),
                 run_id=ctx.run.run_id,
                 day=day,
                 stage=stage,
                 table_name=name,
             )
-            for piece, frame in judged_rows(ctx, suite, writes, staged, keys_cache, day, width):
+            for piece, frame in judged_rows(ctx, suite, read, staged, keys_cache, day, width):
                 validations.append(validate(context, piece, frame, run_name))
                 del frame  # before the next piece's frame is built
         jobs[name] = counted.jobs

@@ -96,7 +96,9 @@ def compute_metrics(
         measured = [(name, metric) for name, metric in pairs if name in columns]
         con = duckdb.connect()
         con.register("staged", read(list(dict.fromkeys([*columns, *filter(None, [part])]))))
-        expressions = ", ".join(_aggregate(name, metric) for name, metric in measured)
+        expressions = ", ".join(
+            _AGGREGATES[metric].format(column=quoted(name)) for name, metric in measured
+        )
         values = con.sql(f"SELECT {expressions} FROM staged{of_day}").fetchall()[0]
         metrics += [
             Metric(name, metric, None if v is None else float(v))
@@ -105,17 +107,14 @@ def compute_metrics(
     return metrics
 
 
-def _aggregate(name: str, metric: str) -> str:
-    column = quoted(name)
-    if metric == DAY_ROWS:
-        return "count(*)"
-    if metric == "mean":
-        return f"avg(CAST({column} AS DOUBLE))"
-    if metric == "stddev":
-        return f"stddev_samp(CAST({column} AS DOUBLE))"
-    if metric == "distinct_count":
-        return f"count(DISTINCT {column})"
-    return f"avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END)"
+# Each tracked metric as a DuckDB aggregate of its (quoted) column.
+_AGGREGATES = {
+    DAY_ROWS: "count(*)",
+    "mean": "avg(CAST({column} AS DOUBLE))",
+    "stddev": "stddev_samp(CAST({column} AS DOUBLE))",
+    "distinct_count": "count(DISTINCT {column})",
+    "null_fraction": "avg(CASE WHEN {column} IS NULL THEN 1.0 ELSE 0.0 END)",
+}
 
 
 def history_rows(
