@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from livelake.jobs.silver import rules
 from livelake.jobs.silver.pii import PiiKey, pseudonym
-from livelake.lake.tables.silver import SilverTable
+from livelake.lake.tables.silver import LINEAGE, SilverTable
 from livelake.landing import header_columns
 from livelake.spark import persist
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
+# Where a landed line came from, carried from bronze to silver and quarantine alike: silver's
+# lineage columns but the two this module adds (the undeclared fields, the run).
+ORIGIN = tuple(c.name for c in LINEAGE if c.name not in ("extra_fields", "run_id"))
 # RFC 4180: a quote inside a quoted field is written twice.
 RFC4180 = {"quote": '"', "escape": '"', "mode": "PERMISSIVE"}
 
@@ -132,9 +135,11 @@ def _syntax_problems(
 
     not_flat = ~flat
     keys = F.transform(names, lambda k: F.lower(F.trim(k)))
-    # Which names repeat is worked out only for a line that repeats one: the lambda below
-    # re-reads the line's keys for every key (6 of the 27 s that parsing 200k view lines took).
-    repeats = F.size(F.array_distinct(keys)) < F.size(keys)
+    # `fields` is keyed by the lowered names with the last of a repeated one winning
+    # (mapKeyDedupPolicy LAST_WIN), so it is smaller than `names` exactly when a name repeats:
+    # no per-line set of keys to build. Which names repeat is worked out only for such a line
+    # (the lambda below re-reads the line's keys for every key).
+    repeats = F.size(fields) < F.size(names)
     repeated = F.filter(keys, lambda k: F.size(F.filter(keys, lambda j: j == k)) > 1)
     any_declared = "|".join(re.escape(n) for n in declared)
     nested = F.regexp_extract(text, f'(?i)"({any_declared})"\\s*:\\s*[\\[{{]', 1)
@@ -203,8 +208,7 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
         f.name: F.coalesce(*[fields[n] for n, name in landed.items() if name == f.name])
         for f in spec.fields
     }
-    declared = F.array(*[F.lit(n) for n in landed])
-    extra = F.map_filter(fields, lambda k, _v: ~F.array_contains(declared, k))
+    extra = F.map_filter(fields, lambda k, _v: ~k.isin(*landed))
     problems = _syntax_problems(text, F.col("_names"), fields, F.col("_flat"), list(landed))
     rule: Column = F.lit(None).cast("string")
     for broken, says in reversed(problems):
@@ -221,9 +225,9 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
         rule.isNull().alias("_syntax_ok"),
         rule.alias("_syntax_rule"),
         *quoted,
-        # (the keys' difference is compiled; the filter's lambda runs only where it is needed)
+        # (the filter's lambda and the hashing run only on a line with an undeclared name)
         F.when(
-            F.size(F.array_except(F.map_keys(fields), declared)) > 0,
+            F.exists(F.map_keys(fields), lambda k: ~k.isin(*landed)),
             _undeclared(F.map_keys(extra), extra, pii),
         ).alias("extra_fields"),
         *[texts[n].alias(f"_text_{n}") for n in spec.field_names],
@@ -302,9 +306,11 @@ def check(bronze: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
     joined = _join_known(parsed.selectExpr("*", *rules.typed_fields(spec)), spec, env)
     broken, reason, rule = rules.first_broken(rules.rules(spec, env, set(parsed.columns)))
     judged = joined.selectExpr("*", f"{broken} AS {rules.BROKEN}")
-    # Persisted: the clean rows and the quarantine both come from this one parse.
+    # Persisted: the clean rows and the quarantine both come from this one parse. Only what
+    # `split` reads is kept: the landed texts, markers and syntax flags would double the cache.
+    kept = [*spec.field_names, *ORIGIN, "raw", "extra_fields"]
     return persist(
-        judged.selectExpr("*", f"{reason} AS _reason", f"{rule} AS _rule").drop(rules.BROKEN)
+        judged.selectExpr(*map(rules.column, kept), f"{reason} AS _reason", f"{rule} AS _rule")
     )
 
 
@@ -314,10 +320,7 @@ def split(checked: DataFrame, spec: SilverTable, env: SilverEnv) -> tuple[DataFr
 
     now = env.now or datetime.now(UTC)
     quarantine = checked.where(F.col("_reason").isNotNull()).select(
-        "source",
-        "delivery_date",
-        "source_file",
-        "line_number",
+        *ORIGIN,
         "raw",
         F.col("_reason").alias("reason"),
         F.col("_rule").alias("rule"),
@@ -332,10 +335,7 @@ def split(checked: DataFrame, spec: SilverTable, env: SilverEnv) -> tuple[DataFr
             columns.append(F.col(f.name))
     clean = checked.where(F.col("_reason").isNull()).select(
         *columns,
-        "source",
-        "delivery_date",
-        "source_file",
-        "line_number",
+        *ORIGIN,
         "extra_fields",
         F.lit(env.run_id).alias("run_id"),
     )

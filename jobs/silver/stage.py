@@ -54,7 +54,7 @@ from livelake.lake.manifests import Manifests
 from livelake.lake.tables.audit import DIRTY_DAYS, RECONCILIATION
 from livelake.lake.tables.bronze import BRONZE
 from livelake.lake.tables.silver import QUARANTINE, SilverTable
-from livelake.spark import persist, persisted_frames, planned_for
+from livelake.spark import persisted_frames, planned_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -248,7 +248,9 @@ def _conform_landed(
     """`conform_table` for a table with landed lines (all its Spark work)."""
     table, day = module.TABLE, env.day
     conformed = module.transform(bronze_of_day(ctx, table.name, day), env)
-    incoming = persist(conformed.silver)
+    # Not persisted again: every transform's rows are a filter of its persisted ranking
+    # (history.latest_per_key), so a second cache would only copy them.
+    incoming = conformed.silver
     quarantine = ctx.lake.stage(
         QUARANTINE[table.name], conformed.quarantine, "replace_partitions", [day]
     )
