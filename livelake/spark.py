@@ -236,8 +236,11 @@ def driver_conf(cfg: Settings) -> dict[str, str]:
     (`spark_server.py`); the Delta jars and extension go here, so both drivers have them."""
     conf = {
         "spark.ui.showConsoleProgress": "false",
+        # The throughput collector: a batch driver keeps nobody waiting on its pauses, and
+        # G1's concurrent work cost the 2M day's largest silver jobs about 10% more CPU.
         "spark.driver.extraJavaOptions": (
-            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}"
+            "-XX:+UseParallelGC -Duser.timezone=UTC "
+            f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}"
         ),
         "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     }
