@@ -50,10 +50,7 @@ def gate_columns(suite: TableSuite) -> list[str]:
     metrics name, the day partition, lineage, and the first column (what a row-count-only
     piece reads: `piece_columns`). Free text and other columns nothing checks stay on disk."""
     table = suite.table
-    wanted = set(suite_columns(table, suite.expectations, table.column_names))
-    for reference in suite.references:
-        wanted.add(reference.column)
-        wanted.update(identifiers(reference.when or ""))
+    wanted = set(piece_columns(suite, suite.references))
     wanted.update(column for column, _ in tracked(table))
     wanted.update(filter(None, [day_partition(table)]))
     wanted.update(table.column_names[:1])

@@ -208,7 +208,11 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
         f.name: F.coalesce(*[fields[n] for n, name in landed.items() if name == f.name])
         for f in spec.fields
     }
-    extra = F.map_filter(fields, lambda k, _v: ~k.isin(*landed))
+
+    def undeclared(name: Column) -> Column:
+        return ~name.isin(*landed)
+
+    extra = F.map_filter(fields, lambda k, _v: undeclared(k))
     problems = _syntax_problems(text, F.col("_names"), fields, F.col("_flat"), list(landed))
     rule: Column = F.lit(None).cast("string")
     for broken, says in reversed(problems):
@@ -227,7 +231,7 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
         *quoted,
         # (the filter's lambda and the hashing run only on a line with an undeclared name)
         F.when(
-            F.exists(F.map_keys(fields), lambda k: ~k.isin(*landed)),
+            F.exists(F.map_keys(fields), undeclared),
             _undeclared(F.map_keys(extra), extra, pii),
         ).alias("extra_fields"),
         *[texts[n].alias(f"_text_{n}") for n in spec.field_names],
@@ -300,7 +304,8 @@ def _join_known(df: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
 
 
 def check(bronze: DataFrame, spec: SilverTable, env: SilverEnv) -> DataFrame:
-    """Bronze rows with typed fields, `extra_fields`, `_reason` and `_rule` (null when clean)."""
+    """Each bronze line as its typed fields, origin, `raw`, `extra_fields`, `_reason` and
+    `_rule` (both null when clean): what `split` reads, persisted."""
     parse = _parse_csv if spec.csv else _parse_json
     parsed = parse(bronze, spec, env.pii)
     joined = _join_known(parsed.selectExpr("*", *rules.typed_fields(spec)), spec, env)
