@@ -80,21 +80,17 @@ def polars_asof(data: Path) -> pa.Table:
     return joined.select("label_id", *FEATURES).to_arrow()
 
 
-def livelake_training_set(data: Path, engine: str = "polars") -> pa.Table:
-    """Our JVM-free `training_set` over `gold/user_features` (same rows, string user ids)."""
+def livelake_training_set(data: Path) -> pa.Table:
+    """Our JVM-free `training_set` over `gold/user_features` (same rows, string user ids),
+    returning a Polars frame as data scientists call it by default."""
     import polars as pl
 
     from benchmarks.pit_lake import LABELS_FILE, REFERENCES, as_benchmark_columns, lake_root
     from livelake.retrieval import training_set
 
     labels = pl.read_parquet(data / LABELS_FILE)
-    result = training_set(labels, REFERENCES, engine=engine, lake_root=str(lake_root(data)))
-    return as_benchmark_columns(result.to_arrow() if engine == "polars" else result)
-
-
-def livelake_training_set_duckdb(data: Path) -> pa.Table:
-    """The same API with its DuckDB join (`engine="arrow"`)."""
-    return livelake_training_set(data, engine="arrow")
+    result = training_set(labels, REFERENCES, lake_root=str(lake_root(data)))
+    return as_benchmark_columns(result.to_arrow())
 
 
 ENGINES: dict[str, Callable[[Path], pa.Table]] = {
@@ -102,7 +98,6 @@ ENGINES: dict[str, Callable[[Path], pa.Table]] = {
     "duckdb_asof_lake_files": duckdb_asof_lake_files,
     "polars_asof": polars_asof,
     "livelake_training_set": livelake_training_set,
-    "livelake_training_set_duckdb": livelake_training_set_duckdb,
 }
 
 

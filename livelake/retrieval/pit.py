@@ -4,7 +4,9 @@
 each label row with, per entity, the latest snapshot usable strictly before the label's
 timestamp: the snapshot of day S holds events before S+1 00:00 UTC, so it is usable from
 then on (`available_at`), and a label at t takes the latest S with available_at <= t. An
-event at t therefore never reaches a label at t (DuckDB ASOF JOIN or Polars `join_asof`).
+event at t therefore never reaches a label at t. The join is one walk over the snapshot days
+in Arrow and NumPy (`_matches`), whatever frame type `engine` asks for; the tests hold it to
+DuckDB's ASOF JOIN.
 A value whose snapshot is older than its feature's `max_age` at t (t - available_at >
 max_age, Feast's TTL) comes back null; `<entity>__as_of_date` shows which snapshot was found.
 
@@ -23,9 +25,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -43,9 +47,7 @@ MaxAge = timedelta | Mapping[str, timedelta | None] | None
 MANIFEST = "manifest.json"
 LABELS_FILE = "labels.parquet"
 DATA_FILE = "training_set.parquet"
-_ROW = "__livelake_row"
 _TS = "__livelake_ts_us"
-_AVAILABLE = "__livelake_available_us"
 _MICROS_PER_DAY = 86_400_000_000
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -175,11 +177,10 @@ def _available_us(as_of_dates: pa.ChunkedArray) -> pa.ChunkedArray:
 def _feature_frame(
     entity: str, chosen: list[Feature], version: int, lake_root: str | None
 ) -> pa.Table:
-    """Snapshots with `available_at`, `<entity>__as_of_date` and `<entity>__<feature>` names."""
+    """Snapshots with the entity keys, `<entity>__as_of_date` and `<entity>__<feature>`."""
     data = _snapshots(entity, [f.name for f in chosen], version, lake_root)
     keys = list(ENTITY_KEYS[entity])
     columns = {k: data.column(k) for k in keys}
-    columns[_AVAILABLE] = _available_us(data.column("as_of_date"))
     columns[as_of_column(entity)] = data.column("as_of_date")
     columns.update({f.column: data.column(f.name) for f in chosen})
     return pa.table(columns)
@@ -254,40 +255,71 @@ class TrainingSetManifest:
         }
 
 
-def _join(labels: pa.Table, frames: dict[str, pa.Table], engine: str) -> pa.Table:
-    if engine == "polars":
-        import polars as pl
+def _dense_codes(label_values: Any, frame_values: Any) -> tuple[Any, Any, int]:
+    """Codes 0..n-1 for the labels' n distinct non-null values, on both sides (else null)."""
+    distinct = pc.drop_null(pc.unique(label_values))
+    options = pc.SetLookupOptions(distinct, skip_nulls=True)
+    return (
+        pc.index_in(label_values, options=options),
+        pc.index_in(frame_values, options=options),
+        len(distinct),
+    )
 
-        # Sorted once: an as-of join keeps the left side's order, so it stays sorted.
-        out = pl.from_arrow(labels).sort(_TS)
-        for entity, frame in frames.items():
-            right = pl.from_arrow(frame).sort(_AVAILABLE)
-            out = out.join_asof(
-                right,
-                left_on=_TS,
-                right_on=_AVAILABLE,
-                by=list(ENTITY_KEYS[entity]),
-                strategy="backward",
-                check_sortedness=False,  # both sides are sorted on the asof keys
-            ).drop(_AVAILABLE)
-        return out.sort(_ROW).to_arrow()
-    import duckdb
 
-    con = duckdb.connect()
-    con.register("labels", labels)
-    current = "labels"
-    for i, (entity, frame) in enumerate(frames.items()):
-        con.register(f"f{i}", frame)
-        on = " AND ".join(f'l."{k}" = f."{k}"' for k in ENTITY_KEYS[entity])
-        columns = ", ".join(
-            f'f."{c}"' for c in frame.column_names if "__" in c and not c.startswith("__")
+def _entity_codes(
+    labels: pa.Table, frame: pa.Table, keys: list[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each row's entity as a code 0..n-1 over the n entities the labels name, on both
+    sides; n where no label names it or a key is null. A pair of keys (user_id, category)
+    gets one code for the pair."""
+    label_code, frame_code, n = _dense_codes(labels.column(keys[0]), frame.column(keys[0]))
+    for key in keys[1:]:
+        label_part, frame_part, parts = _dense_codes(labels.column(key), frame.column(key))
+        label_code, frame_code, n = _dense_codes(
+            pc.add(pc.multiply(pc.cast(label_code, pa.int64()), parts), label_part),
+            pc.add(pc.multiply(pc.cast(frame_code, pa.int64()), parts), frame_part),
         )
-        con.execute(
-            f"CREATE TEMP TABLE j{i} AS SELECT l.*, {columns} FROM {current} l "
-            f"ASOF LEFT JOIN f{i} f ON {on} AND l.{_TS} >= f.{_AVAILABLE}"
-        )
-        current = f"j{i}"
-    return con.sql(f"SELECT * FROM {current} ORDER BY {_ROW}").to_arrow_table()
+    return pc.fill_null(label_code, n).to_numpy(), pc.fill_null(frame_code, n).to_numpy(), n
+
+
+def _by_day(slots: np.ndarray, days: int) -> list[np.ndarray]:
+    """Row numbers grouped by day slot 1..days (slot 0 left out), each in row order."""
+    order = np.argsort(slots.astype(np.min_scalar_type(days)), kind="stable")  # radix sort
+    bounds = np.searchsorted(slots, np.arange(1, days + 2), sorter=order)
+    return [order[start:end] for start, end in pairwise(bounds)]
+
+
+def _matches(labels: pa.Table, label_ts: pa.ChunkedArray, frame: pa.Table, entity: str) -> pa.Array:
+    """Per label row, the frame row it takes (null: none): its entity's snapshot of the
+    latest day S whose availability (S + 1 day, 00:00 UTC) is at or before the label.
+
+    Snapshots are daily, so a label at t can use the days S <= floor_day(t) - 1, and one walk
+    over the snapshot days in order answers every label: `latest` holds each entity's newest
+    snapshot row so far, and the labels whose last usable day it is read it. Linear in the
+    rows: nothing is sorted by time, and only row numbers move until the values are taken.
+    """
+    label_code, frame_code, entities = _entity_codes(labels, frame, list(ENTITY_KEYS[entity]))
+    day_of = pc.cast(frame.column(as_of_column(entity)), pa.int32()).to_numpy()
+    label_day = pc.fill_null(label_ts, np.iinfo(np.int64).min).to_numpy() // _MICROS_PER_DAY - 1
+    if len(day_of) == 0:
+        return pa.nulls(labels.num_rows, pa.int64())
+    # slot[d - first + 1]: how many snapshot days are on or before day d (0: none yet)
+    first, span = day_of.min(), day_of.max() - day_of.min() + 1
+    slot = np.zeros(span + 1, dtype=np.int64)
+    slot[day_of - first + 1] = 1
+    slot = np.cumsum(slot)
+    days = int(slot[-1])
+    frame_slot = slot[day_of - first + 1]
+    frame_slot[frame_code == entities] = 0  # no label asks for these
+    label_slot = slot[np.clip(label_day - first + 1, 0, span)]
+    latest = np.full(entities + 1, -1, dtype=np.int64)
+    index = np.full(labels.num_rows, -1, dtype=np.int64)
+    for frame_rows, label_rows in zip(
+        _by_day(frame_slot, days), _by_day(label_slot, days), strict=True
+    ):
+        latest[frame_code[frame_rows]] = frame_rows
+        index[label_rows] = latest[label_code[label_rows]]
+    return pa.array(index, mask=index < 0)
 
 
 def training_set(
@@ -340,25 +372,24 @@ def training_set(
         name = feature_table(entity)
         if name not in pinned:
             pinned[name] = table_version(entity, known_as_of, lake_root, consistent)
-    keyed = table.append_column(_ROW, pa.array(range(table.num_rows), pa.int64())).append_column(
-        _TS, _label_times(table, timestamp_column)
-    )
+    label_ts = _label_times(table, timestamp_column)
     frames = {
         e: _feature_frame(e, fs, pinned[feature_table(e)], lake_root) for e, fs in by_entity.items()
     }
-    joined = _expire(
-        _join(keyed, frames, "polars" if engine == "polars" else "duckdb"), chosen, limits
-    )
-    # The labels' own types and the features' declared ones, whichever engine joined: the
-    # saved data's hash (and so `rebuild_training_set`) must not depend on the engine.
-    schema = pa.schema(
-        [
-            *table.schema,
-            *(frames[f.entity].schema.field(f.column) for f in chosen),
-            *(frames[e].schema.field(as_of_column(e)) for e in by_entity),
-        ]
-    )
-    result = joined.select(schema.names).cast(schema)
+    joined = table.append_column(_TS, label_ts)
+    for entity, frame in frames.items():
+        taken = frame.drop_columns(list(ENTITY_KEYS[entity])).take(
+            _matches(table, label_ts, frame, entity)
+        )
+        for name in taken.column_names:
+            joined = joined.append_column(name, taken.column(name))
+    joined = _expire(joined, chosen, limits)
+    names = [
+        *table.column_names,
+        *(f.column for f in chosen),
+        *(as_of_column(e) for e in by_entity),
+    ]
+    result = joined.select(names)
     if save_to is not None:
         _save(Path(save_to), table, result, chosen, timestamp_column, pinned, known_as_of, limits)
     return to_engine(result, engine)
