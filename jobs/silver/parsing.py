@@ -185,6 +185,20 @@ def _sent_as_string(raw: Column, names: list[str]) -> Column:
     return raw.rlike(f'(?i)"({keys})"\\s*:\\s*"')
 
 
+def json_columns(text: Column, flat: str = _FLAT) -> list[Column]:
+    """A JSON line's `_names` as sent, `_flat` (matches `flat`) and `_fields` (parsed, keyed
+    by lowered name): what `_syntax_problems` and the field reads take."""
+    from pyspark.sql import functions as F
+
+    return [
+        F.json_object_keys(text).alias("_names"),
+        text.rlike(flat).alias("_flat"),
+        F.transform_keys(
+            F.from_json(text, "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
+        ).alias("_fields"),
+    ]
+
+
 def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     from pyspark.sql import functions as F
 
@@ -195,14 +209,7 @@ def _parse_json(bronze: DataFrame, spec: SilverTable, pii: PiiKey) -> DataFrame:
     # A UTF-8 byte order mark is no part of the line (editors on Windows write one).
     with_text = bronze.select("*", F.regexp_replace(F.col("raw"), "^\ufeff", "").alias("_text"))
     text = F.col("_text")
-    with_fields = with_text.select(
-        "*",
-        F.json_object_keys(text).alias("_names"),
-        text.rlike(_FLAT).alias("_flat"),
-        F.transform_keys(
-            F.from_json(text, "map<string,string>"), lambda k, _v: F.lower(F.trim(k))
-        ).alias("_fields"),
-    )
+    with_fields = with_text.select("*", *json_columns(text))
     fields = F.col("_fields")
     texts = {
         f.name: F.coalesce(*[fields[n] for n, name in landed.items() if name == f.name])

@@ -27,7 +27,7 @@ TABLE_HEADERS = {
     "daily": "| stage | status | seconds | CPU s (driver+JVM) | gate seconds | gate share |",
     "scaling": "| stage | s per extra 1M events | fixed s | log-log exponent |",
     "profile": "| stage | status | seconds | CPU s | Spark jobs | gate seconds | gate jobs |",
-    "small_plans": "| run | plan | bronze | silver | aggregates | features | training | kpi |",
+    "small_plans": "| run | plan | bronze | silver | aggregates | features | training | score |",
     "writers": "| stage | delta-rs s | CPU s | delta-spark s | CPU s | wall ratio |",
     "overheads": "| cost | before | s | CPU s | after | s | CPU s | wall ratio |",
     "scheduler": "| task | dag.test() s | its stage s | overhead s | scheduler s | its stage s |",
@@ -91,7 +91,8 @@ def test_small_plans_runs_the_day_compiled_and_interpreted_twice_each(tmp_path: 
         ("compiled", True),
         ("interpreted", True),
     ]
-    assert all(d["status"] == ["ok"] for d in days), days
+    # `score` has nothing to do: the quick day publishes no model
+    assert all(d["status"] == ["nothing_to_do", "ok"] for d in days), days
 
 
 @pytest.mark.bench  # the demo-size day once per writer
