@@ -173,5 +173,7 @@ def to_pandas(rows: pa.Table) -> pd.DataFrame:
             column = pc.cast(column, pa.float64())
         columns.append(column)
     table = pa.table(columns, names=rows.column_names)
-    # split_blocks: a column without nulls becomes a view of its Arrow buffer, not a copy.
-    return table.to_pandas(date_as_object=True, coerce_temporal_nanoseconds=True, split_blocks=True)
+    # One consolidated block per dtype: GE copies the frame for every domain it filters
+    # (`dropna`), and a frame of one block per column is consolidated anew in each copy
+    # (about a fifth of the 2M-event day's training gate CPU, side by side).
+    return table.to_pandas(date_as_object=True, coerce_temporal_nanoseconds=True)
