@@ -36,21 +36,25 @@ def _snapshot_rows(entity: str):
     return st.lists(st.tuples(keys, DAYS), max_size=40, unique=True)
 
 
+def _numbered(rows: pa.Table, name: str) -> pa.Table:
+    return rows.append_column(name, pa.array(range(rows.num_rows), pa.int64()))
+
+
 def _reference(labels: pa.Table, frame: pa.Table, entity: str) -> list[int | None]:
     """DuckDB's ASOF LEFT JOIN: the row of the latest snapshot available at the label."""
     keys = ENTITY_KEYS[entity]
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.register("labels", labels)
-    con.register("frame", frame)
+    # row numbers as columns: the answer must not depend on the order DuckDB scans in
+    con.register("labels", _numbered(labels, "label_row"))
+    con.register("frame", _numbered(frame, "frame_row"))
     on = " AND ".join(f"l.{k} = f.{k}" for k in keys)
     rows = con.sql(
         f"""
         SELECT l.label_row, f.frame_row
-        FROM (SELECT *, row_number() OVER () - 1 AS label_row FROM labels) l
+        FROM labels l
         ASOF LEFT JOIN (
-          SELECT *, row_number() OVER () - 1 AS frame_row,
-                 ({as_of_column(entity)} + INTERVAL 1 DAY)::TIMESTAMPTZ AS available_at
+          SELECT *, ({as_of_column(entity)} + INTERVAL 1 DAY)::TIMESTAMPTZ AS available_at
           FROM frame
         ) f ON {on} AND l.event_timestamp >= f.available_at
         ORDER BY l.label_row
