@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from livelake.jobs.context import JobContext
 
 JOB = "bronze.ingest"
+TABLE_COLUMN = "_bronze_table"  # which table a line goes to (`Lake.stage_each`)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def already_ingested(ctx: JobContext, checksums: set[str]) -> set[str]:
 def lines_of(
     ctx: JobContext, files: list[LandedFile], checksums: dict[str, str], day: date
 ) -> DataFrame:
-    """One row per line of the given files (all of one bronze table), line-numbered.
+    """One row per line of the given files, line-numbered, with the bronze table it goes to
+    in `TABLE_COLUMN`.
 
     A line ends at LF or CRLF (a CRLF export's lines carry no CR). A file that is not UTF-8
     text fails the job (`bad_files.not_text`), so the run can name it and stop."""
@@ -154,10 +156,12 @@ def lines_of(
                 f.relative_path,
                 checksums[f.relative_path],
                 f.is_csv,
+                f.bronze_table,
             )
             for f in files
         ],
-        "uri string, source string, source_file string, file_sha256 string, is_csv boolean",
+        "uri string, source string, source_file string, file_sha256 string, is_csv boolean, "
+        f"{TABLE_COLUMN} string",
     )
     # `\z`, not `$`: Java's `$` also matches before a last line end, which dropped a
     # file's last line when it was empty.
@@ -170,6 +174,7 @@ def lines_of(
         .alias("lines"),
     )
     exploded = whole.join(F.broadcast(meta), "uri").select(
+        TABLE_COLUMN,
         "source",
         "source_file",
         "file_sha256",
@@ -188,6 +193,7 @@ def lines_of(
         "file_sha256",
         F.lit(now).alias("ingested_at"),
         F.lit(ctx.run.run_id).alias("run_id"),
+        TABLE_COLUMN,
     )
 
 
@@ -241,27 +247,23 @@ def run(ctx: JobContext, day: date) -> StageReport:
     rejected = bad_files.before_reading(ctx.settings.landing_root, fresh)
     if rejected:
         return _rejected(ctx, day, rejected, checksums, now, started)
-    # Stage every table before committing any, so a file Spark cannot read (a truncated
-    # gzip, a file not in UTF-8) stops the run with nothing of its bronze committed. A table
-    # that fails does not stop the others' staging: the run names every bad file at once.
+    # Stage every table before committing any, in one Spark write: a file Spark cannot read
+    # (a truncated gzip, a file not in UTF-8) stops the run with nothing of its bronze
+    # committed, and the diagnosis names every bad file of the day at once.
+    delivered = {name: table_files for name, table_files in fresh_by_table.items() if table_files}
+    reading = [f for table_files in delivered.values() for f in table_files]
     staged_by_table: dict[str, StagedWrite] = {}
-    failed: dict[str, Exception] = {}
-    for name, table_files in fresh_by_table.items():
-        if table_files:
-            try:
-                lines = lines_of(ctx, table_files, checksums, day)
-                with planned_for(ctx.spark, most_lines(table_files), ctx.settings):
-                    staged_by_table[name] = ctx.lake.stage(BRONZE[name], lines, "append")
-            except Exception as error:  # named below, or raised again
-                failed[name] = error
-    if failed:
-        for staged in staged_by_table.values():
-            staged.abort()
-        suspects = [f for name in failed for f in fresh_by_table[name]]
-        rejected = bad_files.diagnose(ctx.settings.landing_root, suspects)
-        if not rejected:
-            raise next(iter(failed.values()))
-        return _rejected(ctx, day, rejected, checksums, now, started)
+    if delivered:
+        try:
+            lines = lines_of(ctx, reading, checksums, day)
+            with planned_for(ctx.spark, most_lines(reading), ctx.settings):
+                tables = {name: BRONZE[name] for name in delivered}
+                staged_by_table = ctx.lake.stage_each(tables, lines, by=TABLE_COLUMN)
+        except Exception:  # named below, or raised again
+            rejected = bad_files.diagnose(ctx.settings.landing_root, reading)
+            if not rejected:
+                raise
+            return _rejected(ctx, day, rejected, checksums, now, started)
     counts: list[TableCounts] = []
     for name, fresh in fresh_by_table.items():
         if name not in staged_by_table:

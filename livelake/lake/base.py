@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -177,6 +177,53 @@ class Lake(ABC):
         """Write `df`'s files for `table` without publishing them. A write computed from
         the table's `read_version` (a merge) conflicts with any commit after it that touched
         what it replaces."""
+
+    @abstractmethod
+    def ensure(self, table: Table) -> Any:
+        """Create the table from its declaration if it does not exist yet."""
+
+    @abstractmethod
+    def _staged(
+        self,
+        table: Table,
+        staging_uri: str,
+        mode: WriteMode,
+        partitions: Sequence[Any] | None = None,
+        read_version: int | None = None,
+    ) -> StagedWrite:
+        """The Parquet files a Spark write left in `staging_uri` (a new folder under the
+        table's `_staging/`), as the table's staged write."""
+
+    def stage_each(
+        self, tables: Mapping[str, Table], df: DataFrame, by: str
+    ) -> dict[str, StagedWrite]:
+        """Append-stage `df` into tables declared alike in one Spark write, each row into the
+        table its column `by` names; a table no row names gets an empty staged write.
+
+        Bronze stages a day's every source so: one Spark job, where a job per source was most
+        of a small day's bronze time.
+        """
+        from livelake.lake import storage
+        from livelake.lake.conform import conform
+
+        first = next(iter(tables.values()))
+        unlike = [t.qualified_name for t in tables.values() if t.columns != first.columns]
+        if unlike or any(t.partition_by != first.partition_by for t in tables.values()):
+            raise LakeError(f"stage_each needs tables declared alike; {unlike} differ")
+        for declared in tables.values():
+            self.ensure(declared)
+        shared = f"{self.uri(first)}/{storage.STAGING_DIR}/{new_write_id()}"
+        writer = conform(df, first, keep=[by]).write.mode("error")
+        writer.partitionBy(by, *first.partition_by).parquet(storage.spark_uri(shared))
+        fs, shared_path = storage.filesystem(shared)
+        staged = {}
+        for name, declared in tables.items():
+            staging = f"{self.uri(declared)}/{storage.STAGING_DIR}/{new_write_id()}"
+            rows = f"{shared_path}/{storage.partition_path({by: name})}"
+            storage.move_tree(fs, rows, storage.filesystem(staging)[1])
+            staged[name] = self._staged(declared, staging, "append")
+        fs.delete_dir(shared_path)
+        return staged
 
     def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
         """The staged write `StagedWrite.describe()` described (staged by another process)."""

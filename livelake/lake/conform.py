@@ -44,14 +44,14 @@ def _castable(source: DataType, target: DataType) -> bool:
     return False
 
 
-def conform(df: DataFrame, table: Table) -> DataFrame:
-    """Select the declared columns in declared order with declared types.
+def conform(df: DataFrame, table: Table, keep: Sequence[str] = ()) -> DataFrame:
+    """Select the declared columns in declared order with declared types (then `keep`'s).
 
     Missing nullable columns become nulls; missing required columns, extra columns and
     lossy type changes are refused. The projection is SQL text, one py4j call per column.
     """
     present = {f.name: f.dataType for f in df.schema.fields}
-    extra = sorted(set(present) - set(table.column_names))
+    extra = sorted(set(present) - set(table.column_names) - set(keep))
     if extra:
         raise SchemaMismatchError(
             f"{table.qualified_name}: columns {extra} are not declared; declare them in "
@@ -77,7 +77,7 @@ def conform(df: DataFrame, table: Table) -> DataFrame:
             )
         same = source.simpleString() == target
         selected.append(name if same else f"CAST({name} AS {target}) AS {name}")
-    return df.selectExpr(*selected)
+    return df.selectExpr(*selected, *(f"`{k}`" for k in keep))
 
 
 def merged_rows(current: DataFrame, incoming: DataFrame, keys: Sequence[str]) -> DataFrame:

@@ -257,14 +257,26 @@ class DeltaRsLake(Lake):
         if mode == "replace_partitions" and not table.partition_by:
             raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
         self.ensure(table)
-        write_id = new_write_id()
-        uri = self.uri(table)
-        fs, root = storage.filesystem(uri)
-        staging = f"{root}/{storage.STAGING_DIR}/{write_id}"
+        staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
         writer = conform(df, table).write.mode("error")  # Connect knows only this spelling
         if table.partition_by:
             writer = writer.partitionBy(*table.partition_by)
-        writer.parquet(storage.spark_uri(f"{uri}/{storage.STAGING_DIR}/{write_id}"))
+        writer.parquet(storage.spark_uri(staging))
+        return self._staged(table, staging, mode, partitions, read_version)
+
+    def _staged(
+        self,
+        table: Table,
+        staging_uri: str,
+        mode: WriteMode,
+        partitions: Sequence[Any] | None = None,
+        read_version: int | None = None,
+    ) -> DeltaRsStagedWrite:
+        """Moves the staged files into the table's folders (named after the write), where a
+        commit adds them to the log as they are."""
+        fs, root = storage.filesystem(self.uri(table))
+        staging = storage.filesystem(staging_uri)[1]
+        write_id = staging.rsplit("/", 1)[1]
         files: list[storage.DataFile] = []
         for relative in storage.list_parquet(fs, staging):
             directory, _, name = relative.rpartition("/")

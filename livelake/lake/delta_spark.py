@@ -244,12 +244,23 @@ class DeltaSparkLake(Lake):
     ) -> StagedWrite:
         if mode == "replace_partitions" and not table.partition_by:
             raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
-        self._create_if_missing(table)
+        self.ensure(table)
         staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
         conform(df, table).write.parquet(storage.spark_uri(staging))
-        return DeltaSparkStagedWrite(self, table, mode, staging, partitions, read_version)
+        return self._staged(table, staging, mode, partitions, read_version)
 
-    def _create_if_missing(self, table: Table) -> None:
+    def _staged(
+        self,
+        table: Table,
+        staging_uri: str,
+        mode: WriteMode,
+        partitions: Sequence[Any] | None = None,
+        read_version: int | None = None,
+    ) -> DeltaSparkStagedWrite:
+        """The staged files stay where Spark wrote them; the commit writes their rows."""
+        return DeltaSparkStagedWrite(self, table, mode, staging_uri, partitions, read_version)
+
+    def ensure(self, table: Table) -> None:
         """Create the table from its declaration, as the delta-rs writer does: a first write
         would otherwise create it without the declared properties (which columns Delta keeps
         statistics of) and without its description. SQL, so a Connect session can too."""

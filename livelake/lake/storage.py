@@ -152,6 +152,17 @@ def footer_stats(
     return meta.num_rows, json.dumps(stats, separators=(",", ":"))
 
 
+def move_tree(fs: pafs.FileSystem, source: str, target: str) -> None:
+    """Move the Parquet files below `source` to the same places below `target`, file by
+    file (an object store cannot rename a folder); `target` exists afterwards, maybe empty."""
+    fs.create_dir(target, recursive=True)
+    for relative in list_parquet(fs, source):
+        directory = relative.rpartition("/")[0]
+        if directory:
+            fs.create_dir(f"{target}/{directory}", recursive=True)
+        fs.move(f"{source}/{relative}", f"{target}/{relative}")
+
+
 def list_parquet(fs: pafs.FileSystem, root: str) -> list[str]:
     """Every Parquet file below `root` (recursive), relative to it."""
     selector = pafs.FileSelector(root, recursive=True, allow_not_found=True)

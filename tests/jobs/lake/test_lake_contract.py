@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from livelake.lake import CommitConflictError, RunContext, SchemaMismatchError
+from livelake.lake import CommitConflictError, LakeError, RunContext, SchemaMismatchError
 from livelake.lake.read import read_arrow
 from livelake.lake.registry import STATS_COLUMNS_PROPERTY, Table, col, key
 from tests.jobs.lake.contract_orders import ORDERS, frame, sorted_rows
@@ -131,6 +131,58 @@ def test_a_staged_write_still_counts_its_rows_after_it_is_published(spark, lake)
     staged = lake.stage(ORDERS, frame(spark, rows), "append")
     staged.commit(RunContext(job="test"))
     assert staged.rows == 3
+
+
+def test_one_write_stages_several_tables_each_its_own_rows(spark, lake, lake_root):
+    """Bronze stages a day's every source in one Spark write (`stage_each`): each table gets
+    exactly the rows that name it, a table no row names an empty write, and no staging
+    folder is left behind once they are published."""
+    from dataclasses import replace
+
+    from pyspark.sql import functions as F
+
+    tables = {name: replace(ORDERS, name=f"contract_{name}") for name in ("north", "south", "east")}
+    rows = [("a", D1, 1, None), ("b", D2, 2, "x"), ("c", D2, 3, None)]
+    df = frame(spark, rows).withColumn(
+        "_to", F.when(F.col("order_id") == "a", "north").otherwise("south")
+    )
+    staged = lake.stage_each(tables, df, by="_to")
+
+    assert {name: write.rows for name, write in staged.items()} == {
+        "north": 1,
+        "south": 2,
+        "east": 0,
+    }
+    ctx = RunContext(job="test", day=D2)
+    for write in staged.values():
+        write.commit(ctx)
+    columns = ORDERS.column_names
+    assert sorted_rows(lake.read(tables["north"]).select(*columns)) == sorted_rows(
+        frame(spark, rows[:1])
+    )
+    assert sorted_rows(lake.read(tables["south"]).select(*columns)) == sorted_rows(
+        frame(spark, rows[1:])
+    )
+    assert lake.read(tables["east"]).count() == 0
+    assert "_to" not in lake.read(tables["south"]).columns
+    leftovers = [
+        p
+        for table in tables.values()
+        for p in (Path(lake.uri(table)) / "_staging").rglob("*")
+        if p.is_file()
+    ]
+    assert leftovers == []
+
+
+def test_stage_each_refuses_tables_declared_differently(spark, lake):
+    from dataclasses import replace
+
+    from pyspark.sql import functions as F
+
+    other = replace(ORDERS, name="contract_other", columns=ORDERS.columns[:3])
+    df = frame(spark, [("a", D1, 1, None)]).withColumn("_to", F.lit("orders"))
+    with pytest.raises(LakeError, match="declared alike"):
+        lake.stage_each({"orders": ORDERS, "other": other}, df, by="_to")
 
 
 def test_keys_after_a_staged_write_are_the_distinct_staged_and_published_keys(spark, lake):
