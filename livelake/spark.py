@@ -201,12 +201,18 @@ def planned_for(spark: SparkSession, rows: int, cfg: Settings) -> Iterator[bool]
     milliseconds (a demo-size day's silver jobs: 38 s compiled, 23 s interpreted; BENCHMARKS.md).
     """
     adaptive = rows >= cfg.adaptive_min_rows
-    wanted = {} if adaptive else SMALL_INPUT_PLAN
+    with session_settings(spark, {} if adaptive else SMALL_INPUT_PLAN):
+        yield adaptive
+
+
+@contextmanager
+def session_settings(spark: SparkSession, wanted: Mapping[str, str]) -> Iterator[None]:
+    """The session's SQL settings `wanted` for the block, then its own again."""
     before = {key: spark.conf.get(key) for key in wanted}
     for key, value in wanted.items():
         spark.conf.set(key, value)
     try:
-        yield adaptive
+        yield
     finally:
         for key, value in before.items():
             spark.conf.set(key, value)
