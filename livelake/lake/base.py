@@ -207,9 +207,15 @@ class Lake(ABC):
         from livelake.lake.conform import conform
 
         first = next(iter(tables.values()))
-        unlike = [t.qualified_name for t in tables.values() if t.columns != first.columns]
-        if unlike or any(t.partition_by != first.partition_by for t in tables.values()):
-            raise LakeError(f"stage_each needs tables declared alike; {unlike} differ")
+        layout = (first.columns, first.partition_by)
+        unlike = [
+            t.qualified_name for t in tables.values() if (t.columns, t.partition_by) != layout
+        ]
+        if unlike:
+            raise LakeError(
+                f"stage_each needs tables declared alike: {', '.join(unlike)} differ from "
+                f"{first.qualified_name} in columns or partitioning"
+            )
         for declared in tables.values():
             self.ensure(declared)
         shared = f"{self.uri(first)}/{storage.STAGING_DIR}/{new_write_id()}"
