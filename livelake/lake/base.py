@@ -83,6 +83,16 @@ PARTITIONS_KEY = "livelake.partitions"
 TOKEN_KEY = "livelake.token"
 
 
+def _write_parquet(df: DataFrame, partition_by: Sequence[str], uri: str) -> None:
+    """Spark writes `df` as Parquet into the new folder `uri`."""
+    from livelake.lake import storage
+
+    writer = df.write.mode("error")  # Connect knows only this spelling
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.parquet(storage.spark_uri(uri))
+
+
 def new_write_id() -> str:
     """A staged write's name; it starts with its Unix time so vacuum can tell stale ones."""
     return f"{int(time.time())}-{uuid.uuid4().hex[:12]}"
@@ -165,7 +175,6 @@ class Lake(ABC):
     ) -> DataFrame:
         """Read the table (optionally as of a version or a time) as a Spark DataFrame."""
 
-    @abstractmethod
     def stage(
         self,
         table: Table,
@@ -177,6 +186,14 @@ class Lake(ABC):
         """Write `df`'s files for `table` without publishing them. A write computed from
         the table's `read_version` (a merge) conflicts with any commit after it that touched
         what it replaces."""
+        from livelake.lake.conform import conform
+
+        if mode == "replace_partitions" and not table.partition_by:
+            raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
+        self.ensure(table)
+        staging = self._new_staging(table)
+        _write_parquet(conform(df, table), table.partition_by, staging)
+        return self._staged(table, staging, mode, partitions, read_version)
 
     @abstractmethod
     def ensure(self, table: Table) -> Any:
@@ -218,18 +235,24 @@ class Lake(ABC):
             )
         for declared in tables.values():
             self.ensure(declared)
-        shared = f"{self.uri(first)}/{storage.STAGING_DIR}/{new_write_id()}"
-        writer = conform(df, first, keep=[by]).write.mode("error")
-        writer.partitionBy(by, *first.partition_by).parquet(storage.spark_uri(shared))
+        shared = self._new_staging(first)
+        _write_parquet(conform(df, first, keep=[by]), (by, *first.partition_by), shared)
         fs, shared_path = storage.filesystem(shared)
         staged = {}
         for name, declared in tables.items():
-            staging = f"{self.uri(declared)}/{storage.STAGING_DIR}/{new_write_id()}"
+            staging = self._new_staging(declared)
             rows = f"{shared_path}/{storage.partition_path({by: name})}"
             storage.move_tree(fs, rows, storage.filesystem(staging)[1])
             staged[name] = self._staged(declared, staging, "append")
         fs.delete_dir(shared_path)
         return staged
+
+    def _new_staging(self, table: Table) -> str:
+        """A new folder for a write's files under the table's `_staging/` (Delta's vacuum
+        leaves folders whose name starts with `_` alone; ours purges stale ones)."""
+        from livelake.lake import storage
+
+        return f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
 
     def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
         """The staged write `StagedWrite.describe()` described (staged by another process)."""

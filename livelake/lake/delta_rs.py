@@ -34,9 +34,7 @@ from livelake.lake.base import (
     RunContext,
     StagedWrite,
     WriteMode,
-    new_write_id,
 )
-from livelake.lake.conform import conform
 from livelake.lake.log import added_columns, paths, version_of_token
 from livelake.lake.read import commit_version_at, read_files
 from livelake.lake.registry import Table
@@ -245,24 +243,6 @@ class DeltaRsLake(Lake):
         return self.spark_read(table, [storage.spark_uri(p) for p in dt.file_uris()])
 
     # Writes ----------------------------------------------------------------------------
-
-    def stage(
-        self,
-        table: Table,
-        df: DataFrame,
-        mode: WriteMode,
-        partitions: Sequence[Any] | None = None,
-        read_version: int | None = None,
-    ) -> DeltaRsStagedWrite:
-        if mode == "replace_partitions" and not table.partition_by:
-            raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
-        self.ensure(table)
-        staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
-        writer = conform(df, table).write.mode("error")  # Connect knows only this spelling
-        if table.partition_by:
-            writer = writer.partitionBy(*table.partition_by)
-        writer.parquet(storage.spark_uri(staging))
-        return self._staged(table, staging, mode, partitions, read_version)
 
     def _staged(
         self,

@@ -31,9 +31,7 @@ from livelake.lake.base import (
     SchemaMismatchError,
     StagedWrite,
     WriteMode,
-    new_write_id,
 )
-from livelake.lake.conform import conform
 from livelake.lake.log import added_columns, paths, version_of_token
 from livelake.lake.read import commit_version_at, read_files
 from livelake.lake.registry import Table
@@ -233,21 +231,6 @@ class DeltaSparkLake(Lake):
         if version is not None:
             reader = reader.option("versionAsOf", version)
         return reader.load(storage.spark_uri(self.uri(table)))
-
-    def stage(
-        self,
-        table: Table,
-        df: DataFrame,
-        mode: WriteMode,
-        partitions: Sequence[Any] | None = None,
-        read_version: int | None = None,
-    ) -> StagedWrite:
-        if mode == "replace_partitions" and not table.partition_by:
-            raise LakeError(f"{table.qualified_name} is not partitioned; use overwrite")
-        self.ensure(table)
-        staging = f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
-        conform(df, table).write.parquet(storage.spark_uri(staging))
-        return self._staged(table, staging, mode, partitions, read_version)
 
     def _staged(
         self,
