@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from livelake.lake import storage
 from livelake.lake.registry import Table
 from livelake.lake.registry import table as table_named
 
@@ -85,8 +86,6 @@ TOKEN_KEY = "livelake.token"
 
 def _write_parquet(df: DataFrame, partition_by: Sequence[str], uri: str) -> None:
     """Spark writes `df` as Parquet into the new folder `uri`."""
-    from livelake.lake import storage
-
     writer = df.write.mode("error")  # Connect knows only this spelling
     if partition_by:
         writer = writer.partitionBy(*partition_by)
@@ -220,7 +219,6 @@ class Lake(ABC):
         Bronze stages a day's every source so: one Spark job, where a job per source was most
         of a small day's bronze time.
         """
-        from livelake.lake import storage
         from livelake.lake.conform import conform
 
         first = next(iter(tables.values()))
@@ -250,8 +248,6 @@ class Lake(ABC):
     def _new_staging(self, table: Table) -> str:
         """A new folder for a write's files under the table's `_staging/` (Delta's vacuum
         leaves folders whose name starts with `_` alone; ours purges stale ones)."""
-        from livelake.lake import storage
-
         return f"{self.uri(table)}/{storage.STAGING_DIR}/{new_write_id()}"
 
     def restore_staged(self, description: dict[str, Any]) -> StagedWrite:
@@ -295,8 +291,6 @@ class Lake(ABC):
     def _purge_stale_staging(self, table: Table, retention_hours: int) -> list[str]:
         """Staging folders of writes that died before their commit (Delta's vacuum skips
         folders whose name starts with `_`)."""
-        from livelake.lake import storage
-
         fs, root = storage.filesystem(self.uri(table))
         base = f"{root}/{storage.STAGING_DIR}"
         cutoff = datetime.now(UTC) - timedelta(hours=retention_hours)
