@@ -398,7 +398,7 @@ USER_CATEGORY_FEATURES = [
         "interest_share",
         (interest_score_decayed,),
         "interest_score_decayed / "
-        "NULLIF(sum(interest_score_decayed) OVER (PARTITION BY user_id), 0)",
+        "NULLIF(sum(interest_score_decayed) OVER (PARTITION BY user_id, as_of_date), 0)",
         "the category's share of the user's total interest (sums to 1 over the user's categories)",
         min_value=0.0,
         max_value=1.0,

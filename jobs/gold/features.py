@@ -5,8 +5,9 @@ the snapshot of D-1 (carried features) — plus the four dimensions as they stoo
 of D. Without a snapshot of D-1 (the first run, or a gap) it folds the whole aggregate
 history instead; both paths give the same values (tests/jobs/gold/test_features.py).
 Late data: when `audit/dirty_days` lists earlier days for this delivery, each affected
-entity's snapshots from the earliest such day up to D are rebuilt in order (each from the
-rebuilt one before it); snapshots of unaffected entities and earlier days stay untouched.
+entity's snapshots from the earliest such day up to D are rebuilt in one frame (each day's
+carried values stepped from the day before, as a day-by-day rebuild would) and one commit;
+snapshots of unaffected entities and earlier days stay untouched.
 A day with nothing delivered (allowed by `allow_empty_days`) still gets its snapshot, unlike
 the aggregates, training examples and KPIs of that day: a snapshot as of D is the state of
 each entity at the end of D, built from its history, not from D's events (the windows slide
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 from livelake.features.declarations import features_of
 from livelake.features.feature import ENTITIES
 from livelake.jobs.gold import inputs
-from livelake.jobs.gold.snapshots import longest_window, snapshot
+from livelake.jobs.gold.snapshots import longest_window, snapshots
 from livelake.jobs.publish import publish
 from livelake.jobs.report import StageReport, TableCounts
 from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS
@@ -45,15 +46,18 @@ def previous_snapshot(ctx: JobContext, entity: str, day: date) -> DataFrame | No
     return None if rows.isEmpty() else rows
 
 
-def build(ctx: JobContext, entity: str, day: date, previous: DataFrame | None) -> DataFrame:
-    """Read the inputs of one snapshot and compute it (incremental when `previous` exists)."""
-    first = day - timedelta(days=longest_window(entity) - 1) if previous is not None else None
-    aggregates = inputs.read_partitions(ctx, AGGREGATES[entity], first or HISTORY_START, day)
+def build(
+    ctx: JobContext, entity: str, first: date, last: date, previous: DataFrame | None
+) -> DataFrame:
+    """Read the inputs of the snapshots of `first`..`last` and compute them (incremental
+    when `previous`, the snapshot of `first - 1`, exists)."""
+    since = first - timedelta(days=longest_window(entity) - 1) if previous is not None else None
+    aggregates = inputs.read_partitions(ctx, AGGREGATES[entity], since or HISTORY_START, last)
     dimensions = {
-        name: inputs.dimension_as_of(ctx, name, day)
+        name: inputs.dimension_as_of_each(ctx, name, first, last)
         for name in {f.inputs[0] for f in features_of(entity) if f.aggregation == "profile"}
     }
-    return snapshot(entity, day, aggregates, previous, dimensions, ctx.run.run_id)
+    return snapshots(entity, first, last, aggregates, previous, dimensions, ctx.run.run_id)
 
 
 @inputs.planned_by_day_size
@@ -73,17 +77,9 @@ def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
     for entity in ENTITIES:
         first = late.get(entity, day)
         previous = None if full else previous_snapshot(ctx, entity, first)
-        current = first
-        while current <= day:
-            write = ctx.lake.stage(
-                SNAPSHOTS[entity],
-                build(ctx, entity, current, previous),
-                "replace_partitions",
-                [current],
-            )
-            staged.append(write)
-            previous = write.dataframe
-            current += timedelta(days=1)
+        days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
+        frame = build(ctx, entity, first, day, previous)
+        staged.append(ctx.lake.stage(SNAPSHOTS[entity], frame, "replace_partitions", days))
         if first < day:
             rebuilt[entity] = [first, day - timedelta(days=1)]
     publication = publish(ctx, STAGE, day, staged)

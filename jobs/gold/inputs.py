@@ -87,19 +87,32 @@ def dimension_as_of(ctx: JobContext, name: str, day: date) -> DataFrame:
     `prices` may hold several versions valid at once (one per session); the latest
     `valid_from` wins.
     """
+    return dimension_as_of_each(ctx, name, day, day).drop("as_of_date")
+
+
+def dimension_as_of_each(ctx: JobContext, name: str, first: date, last: date) -> DataFrame:
+    """`dimension_as_of` for every day of `first`..`last` from one read: per day, the version
+    of each entity valid at its end, that day as `as_of_date`."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     table = SILVER[name]
     if not ctx.lake.exists(table):
-        return _empty(ctx, table)
-    cutoff = F.lit(end_of_day(day))
-    valid = ctx.lake.read(table).where(
+        return _empty(ctx, table).withColumn("as_of_date", F.lit(None).cast("date"))
+    overlapping = ctx.lake.read(table).where(
+        (F.col("valid_from") < F.lit(end_of_day(last)))
+        & (F.col("valid_to").isNull() | (F.col("valid_to") >= F.lit(end_of_day(first))))
+    )
+    cutoff = F.date_add(F.col("as_of_date"), 1).cast("timestamp")
+    valid = overlapping.withColumn(
+        "as_of_date", F.explode(F.sequence(F.lit(first), F.lit(last)))
+    ).where(
         (F.col("valid_from") < cutoff)
         & (F.col("valid_to").isNull() | (F.col("valid_to") >= cutoff))
     )
-    key = table.keys[0]
-    latest = Window.partitionBy(key).orderBy(F.col("valid_from").desc(), F.col("updated_at").desc())
+    latest = Window.partitionBy(table.keys[0], "as_of_date").orderBy(
+        F.col("valid_from").desc(), F.col("updated_at").desc()
+    )
     return valid.withColumn("_rank", F.row_number().over(latest)).where("_rank = 1").drop("_rank")
 
 

@@ -53,5 +53,5 @@ def features_as_of(ctx, day: date, active_days: Iterable[date], *entities: str) 
     for active in sorted(active_days):
         aggregate(ctx, active, *entities)
     with planned_for(ctx.spark, inputs.day_rows(ctx, day), ctx.settings):
-        built = {e: features.build(ctx, e, day, previous=None) for e in entities}
+        built = {e: features.build(ctx, e, day, day, previous=None) for e in entities}
         return {e: _plain(e, [row.asDict() for row in f.collect()]) for e, f in built.items()}

@@ -7,10 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pyarrow.compute as pc
+from pyspark.sql import functions as F
 
 from livelake.features import ENTITIES, features_of
 from livelake.jobs.gold import aggregates, features
-from livelake.jobs.gold.snapshots import snapshot
+from livelake.jobs.gold.snapshots import snapshots
 from livelake.lake.read import read_arrow
 from livelake.lake.tables.gold import AGGREGATES, SNAPSHOTS
 from livelake.lake.tables.silver import SILVER
@@ -29,12 +30,20 @@ def _gift_days(spark):
 
 
 def test_a_money_window_adds_up_exactly(spark):
-    users = spark.createDataFrame([], SILVER["users"].spark_schema())
-    full = snapshot("user", D2, _gift_days(spark), None, {"users": users}, "t").collect()
+    users = spark.createDataFrame([], SILVER["users"].spark_schema()).withColumn(
+        "as_of_date", F.lit(None).cast("date")
+    )
+    dims = {"users": users}
+    full = snapshots("user", D2, D2, _gift_days(spark), None, dims, "t").collect()
     assert [r["gift_value_cny_30d"] for r in full] == [Decimal("0.30")]
-    d1 = snapshot("user", D1, _gift_days(spark), None, {"users": users}, "t")
-    step = snapshot("user", D2, _gift_days(spark), d1, {"users": users}, "t").collect()
+    d1 = snapshots("user", D1, D1, _gift_days(spark), None, dims, "t")
+    step = snapshots("user", D2, D2, _gift_days(spark), d1, dims, "t").collect()
     assert [r["gift_value_cny_30d"] for r in step] == [Decimal("0.30")]
+    both = snapshots("user", D1, D2, _gift_days(spark), None, dims, "t").collect()
+    assert {r["as_of_date"]: r["gift_value_cny_30d"] for r in both} == {
+        D1: Decimal("0.10"),
+        D2: Decimal("0.30"),
+    }
 
 
 def _snapshots_of(day) -> dict[str, list[dict]]:
