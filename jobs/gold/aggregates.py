@@ -4,7 +4,8 @@ user × category (`gold/agg_<entity>_daily`, one row per entity per day with act
 The columns are the measures declared in `livelake.features`; each silver table of the day
 is read once, enriched once (the live session's anchor and category, the product's
 category) and aggregated per entity with a single groupBy holding all of that table's
-measures. Feature windows roll up from these rows, so silver history is never re-scanned.
+measures; late days are aggregated with D in the same read and groupBy, keyed by day.
+Feature windows roll up from these rows, so silver history is never re-scanned.
 Late data: days listed in `audit/dirty_days` for this delivery are recomputed too, for the
 entities whose measures read the changed tables.
 A day with nothing delivered (silver's run of D had `nothing_to_do`, allowed by
@@ -52,8 +53,9 @@ def enrich(name: str, rows: DataFrame, sessions: DataFrame, products: DataFrame)
     """Give a silver table's rows the columns the measures group by.
 
     views / interactions / session_products get their live session's `anchor_id` and
-    `category`; cart_events / orders get the product's `category`; social gets `user_id`
-    (the source user) and `anchor_id` (the followed anchor).
+    `category`; cart_events / orders get the product's `category` as of their day
+    (`products` carries `as_of_date`); social gets `user_id` (the source user) and
+    `anchor_id` (the followed anchor).
     """
     from pyspark.sql import functions as F
 
@@ -61,9 +63,8 @@ def enrich(name: str, rows: DataFrame, sessions: DataFrame, products: DataFrame)
         lookup = sessions.select("session_id", "anchor_id", "category")
         return rows.join(F.broadcast(lookup), "session_id", "left")
     if name in ("cart_events", "orders"):
-        return rows.join(
-            F.broadcast(products.select("product_id", "category")), "product_id", "left"
-        )
+        lookup = products.select("product_id", F.col("as_of_date").alias("day"), "category")
+        return rows.join(F.broadcast(lookup), ["product_id", "day"], "left")
     if name == "social":
         follow = F.expr(TO_ANCHOR)
         return rows.withColumn("user_id", F.col("src_user_id")).withColumn(
@@ -81,17 +82,16 @@ def _merged(measure: Measure) -> Column:
     return F.coalesce(F.sum(measure.name), F.lit(0)).cast(measure.dtype).alias(measure.name)
 
 
-def daily_aggregate(
-    entity: str, sources: dict[str, DataFrame], day: date, run_id: str
-) -> DataFrame:
-    """One row per entity with activity on `day`, every declared measure as a column.
+def daily_aggregate(entity: str, sources: dict[str, DataFrame], run_id: str) -> DataFrame:
+    """One row per entity per day with activity, every declared measure as a column.
 
-    `sources` maps silver table name -> that day's enriched rows. Each table is aggregated by
-    one groupBy with all its measures; the per-table results are unioned and folded per key.
+    `sources` maps silver table name -> enriched rows, each with its `day`. Each table is
+    aggregated by one groupBy with all its measures; the per-table results are unioned and
+    folded per key and day.
     """
     from pyspark.sql import functions as F
 
-    keys = list(ENTITY_KEYS[entity])
+    keys = [*ENTITY_KEYS[entity], "day"]
     measures = MEASURES[entity]
     by_source: dict[str, list[Measure]] = defaultdict(list)
     for measure in measures:
@@ -117,32 +117,36 @@ def daily_aggregate(
     return (
         union.groupBy(*keys)
         .agg(*(_merged(m) for m in measures))
-        .select(
-            *keys,
-            F.lit(day).alias("day"),
-            *(m.name for m in measures),
-            F.lit(run_id).alias("run_id"),
-        )
+        .select(*keys, *(m.name for m in measures), F.lit(run_id).alias("run_id"))
     )
 
 
-def day_sources(ctx: JobContext, day: date) -> dict[str, DataFrame]:
-    """The day's silver rows per table, enriched (each partition read once)."""
+def day_sources(ctx: JobContext, days: list[date]) -> dict[str, DataFrame]:
+    """The silver rows of `days` per table, enriched, each with its `day` (each table read
+    once for all the days)."""
+    from pyspark.sql import functions as F
+
+    first, last = min(days), max(days)
     sessions = inputs.read_partitions(
-        ctx, inputs.SILVER["live_sessions"], day - timedelta(days=1), day
+        ctx, inputs.SILVER["live_sessions"], first - timedelta(days=1), last
     )
-    products = inputs.dimension_as_of(ctx, "products", day)
-    sources = {
-        name: enrich(name, inputs.silver_day(ctx, name, day), sessions, products)
-        for name in EVENT_SOURCES
-    }
-    sources["prices"] = inputs.dimension_during(ctx, "prices", day)
+    products = inputs.dimension_as_of_each(ctx, "products", first, last)
+    sources = {}
+    for name in EVENT_SOURCES:
+        table = inputs.SILVER[name]
+        rows = inputs.read_partitions(ctx, table, first, last).withColumn(
+            "day", F.col(table.partition_by[0])
+        )
+        sources[name] = enrich(name, rows.where(F.col("day").isin(days)), sessions, products)
+    sources["prices"] = inputs.dimension_during(ctx, "prices", days)
     return sources
 
 
 @inputs.planned_by_day_size
 def run(ctx: JobContext, day: date) -> StageReport:
     """Aggregate day D (and the earlier days late data changed) for every entity."""
+    from pyspark.sql import functions as F
+
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
     if not any(ctx.lake.exists(inputs.SILVER[name]) for name in EVENT_SOURCES):
@@ -156,20 +160,18 @@ def run(ctx: JobContext, day: date) -> StageReport:
             late_days[entity].add(dirty)
     days_of = {e: [*sorted(late_days[e]), day] for e in ENTITIES}
     all_days = sorted({d for days in days_of.values() for d in days})
-    # Each enriched silver day is aggregated for several entities: read it once.
-    sources = {d: {n: f.cache() for n, f in day_sources(ctx, d).items()} for d in all_days}
+    # Each enriched silver table is aggregated for several entities: read it once.
+    sources = {n: f.cache() for n, f in day_sources(ctx, all_days).items()}
     staged = []
     for entity in ENTITIES:
-        frames = [daily_aggregate(entity, sources[d], d, ctx.run.run_id) for d in days_of[entity]]
-        frame = frames[0]
-        for other in frames[1:]:
-            frame = frame.unionByName(other)
+        frame = daily_aggregate(entity, sources, ctx.run.run_id)
+        if days_of[entity] != all_days:
+            frame = frame.where(F.col("day").isin(days_of[entity]))
         staged.append(
             ctx.lake.stage(AGGREGATES[entity], frame, "replace_partitions", days_of[entity])
         )
-    for frames in sources.values():
-        for frame in frames.values():
-            frame.unpersist()
+    for frame in sources.values():
+        frame.unpersist()
     publication = publish(ctx, STAGE, day, staged)
     counts = [TableCounts(w.table.qualified_name, None, w.rows) for w in staged]
     late = {e: [d.isoformat() for d in ds[:-1]] for e, ds in days_of.items() if len(ds) > 1}

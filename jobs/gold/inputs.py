@@ -116,16 +116,29 @@ def dimension_as_of_each(ctx: JobContext, name: str, first: date, last: date) ->
     return valid.withColumn("_rank", F.row_number().over(latest)).where("_rank = 1").drop("_rank")
 
 
-def dimension_during(ctx: JobContext, name: str, day: date) -> DataFrame:
-    """Every SCD2 version of a dimension that was valid at some instant of `day`."""
+def dimension_during(ctx: JobContext, name: str, days: list[date]) -> DataFrame:
+    """Every SCD2 version of a dimension that was valid at some instant of each of `days`,
+    once per such day, that day as `day` (one read)."""
     from pyspark.sql import functions as F
 
     table = SILVER[name]
     if not ctx.lake.exists(table):
-        return _empty(ctx, table)
-    start, end = F.lit(end_of_day(day - timedelta(days=1))), F.lit(end_of_day(day))
-    return ctx.lake.read(table).where(
-        (F.col("valid_from") < end) & (F.col("valid_to").isNull() | (F.col("valid_to") > start))
+        return _empty(ctx, table).withColumn("day", F.lit(None).cast("date"))
+    start = F.col("day").cast("timestamp")
+    end = F.date_add(F.col("day"), 1).cast("timestamp")
+    return (
+        ctx.lake.read(table)
+        .where(
+            (F.col("valid_from") < F.lit(end_of_day(max(days))))
+            & (
+                F.col("valid_to").isNull()
+                | (F.col("valid_to") > F.lit(end_of_day(min(days) - timedelta(days=1))))
+            )
+        )
+        .withColumn("day", F.explode(F.array(*(F.lit(d) for d in days))))
+        .where(
+            (F.col("valid_from") < end) & (F.col("valid_to").isNull() | (F.col("valid_to") > start))
+        )
     )
 
 

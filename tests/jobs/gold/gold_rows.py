@@ -35,9 +35,9 @@ def aggregate(ctx, day: date, *entities: str) -> Rows:
     appended to `gold/agg_<entity>_daily` for `features_as_of`."""
     found = {}
     with planned_for(ctx.spark, inputs.day_rows(ctx, day), ctx.settings):
-        sources = day_sources(ctx, day)
+        sources = day_sources(ctx, [day])
         for entity in entities:
-            frame = daily_aggregate(entity, sources, day, ctx.run.run_id)
+            frame = daily_aggregate(entity, sources, ctx.run.run_id)
             rows = [row.asDict() for row in frame.collect()]
             ctx.lake.append_records(AGGREGATES[entity], rows, ctx.run)
             found[entity] = _plain(entity, rows)
