@@ -35,105 +35,90 @@ STAGE = "training"
 
 
 def exposures(views: DataFrame, segments: DataFrame) -> DataFrame:
-    """(user, session, product, example_date, observed_at): products explained in sessions
-    users entered, per day (a view and a segment count together only on the same day)."""
+    """(user, session, product, observed_at): products explained in sessions users entered."""
     from pyspark.sql import functions as F
 
     entered = (
         views.where((F.col("event_type") == "enter") & F.col("session_id").isNotNull())
-        .groupBy("user_id", "session_id", F.col("event_date").alias("example_date"))
+        .groupBy("user_id", "session_id")
         .agg(F.min("event_time").alias("first_entered_at"))
     )
-    shown = segments.groupBy(
-        "session_id", "product_id", F.col("segment_date").alias("example_date")
-    ).agg(F.min("explain_start").alias("first_shown_at"))
-    return entered.join(shown, ["session_id", "example_date"]).select(
+    shown = segments.groupBy("session_id", "product_id").agg(
+        F.min("explain_start").alias("first_shown_at")
+    )
+    return entered.join(shown, "session_id").select(
         "user_id",
         "session_id",
         "product_id",
-        "example_date",
         F.greatest("first_entered_at", "first_shown_at").alias("observed_at"),
     )
 
 
 def labelled(exposed: DataFrame, orders: DataFrame) -> DataFrame:
-    """Add `label`: 1 if the user paid an order for the product in that session that day."""
+    """Add `label`: 1 if the user paid an order for the product in that session."""
     from pyspark.sql import functions as F
 
     paid = (
         orders.where(F.col("event_type") == "paid")
-        .select("user_id", "session_id", "product_id", F.col("event_date").alias("example_date"))
+        .select("user_id", "session_id", "product_id")
         .distinct()
         .withColumn("label", F.lit(1))
     )
-    keys = ["user_id", "session_id", "product_id", "example_date"]
+    keys = ["user_id", "session_id", "product_id"]
     return exposed.join(paid, keys, "left").withColumn(
         "label", F.coalesce(F.col("label"), F.lit(0)).cast("int")
     )
 
 
 def candidates(
+    day: date,
     views: DataFrame,
     segments: DataFrame,
     sessions: DataFrame,
     products: DataFrame,
     snapshots: dict[str, DataFrame],
 ) -> DataFrame:
-    """Each day's exposures, unlabelled, with the session's anchor, the product's category
-    and `<entity>__<feature>` columns as of the day before (never the day itself): what the
-    model is trained on and what it scores (`livelake.model.score`).
-
-    `products` and `snapshots` carry `as_of_date`; a row takes the ones of `example_date - 1`.
-    """
+    """Day D's exposures, unlabelled, with the session's anchor, the product's category and
+    `<entity>__<feature>` columns as of D-1 (never D): what the model is trained on and
+    what it scores (`livelake.model.score`)."""
     from pyspark.sql import functions as F
 
     rows = (
         exposures(views, segments)
-        .withColumn("as_of_date", F.date_sub(F.col("example_date"), 1))
         .join(F.broadcast(sessions.select("session_id", "anchor_id")), "session_id", "left")
-        .join(
-            F.broadcast(products.select("product_id", "as_of_date", "category")),
-            ["product_id", "as_of_date"],
-            "left",
-        )
+        .join(F.broadcast(products.select("product_id", "category")), "product_id", "left")
     )
+    as_of = day - timedelta(days=1)
     for entity in ENTITIES:
-        keys = [*ENTITY_KEYS[entity], "as_of_date"]
+        keys = list(ENTITY_KEYS[entity])
+        snapshot = snapshots[entity].where(F.col("as_of_date") == F.lit(as_of))
         rows = rows.join(
-            snapshots[entity].select(
-                *keys, *(F.col(f.name).alias(f.column) for f in features_of(entity))
-            ),
+            snapshot.select(*keys, *(F.col(f.name).alias(f.column) for f in features_of(entity))),
             keys,
             "left",
         )
-    return rows.drop("as_of_date")
+    return rows
 
 
-def read_candidates(ctx: JobContext, first: date, last: date) -> DataFrame:
-    """Read the inputs of the candidates of `first`..`last` and compute them."""
-    before = first - timedelta(days=1)
+def read_candidates(ctx: JobContext, day: date) -> DataFrame:
+    """Read the inputs of day D's candidates and compute them."""
+    before = day - timedelta(days=1)
     return candidates(
-        inputs.read_partitions(ctx, inputs.SILVER["views"], first, last),
-        inputs.read_partitions(ctx, inputs.SILVER["session_products"], first, last),
-        inputs.read_partitions(ctx, inputs.SILVER["live_sessions"], before, last),
-        inputs.dimension_as_of_each(ctx, "products", before, last - timedelta(days=1)),
-        {
-            e: inputs.read_partitions(ctx, SNAPSHOTS[e], before, last - timedelta(days=1))
-            for e in ENTITIES
-        },
+        day,
+        inputs.silver_day(ctx, "views", day),
+        inputs.silver_day(ctx, "session_products", day),
+        inputs.read_partitions(ctx, inputs.SILVER["live_sessions"], before, day),
+        inputs.dimension_as_of(ctx, "products", before),
+        {e: inputs.read_partitions(ctx, SNAPSHOTS[e], before, before) for e in ENTITIES},
     )
 
 
-def build(ctx: JobContext, first: date, last: date) -> DataFrame:
-    """The labelled examples of `first`..`last` with `<entity>__<feature>` columns as of the
-    day before each."""
+def build(ctx: JobContext, day: date) -> DataFrame:
+    """Day D's labelled examples with `<entity>__<feature>` columns as of D-1."""
     from pyspark.sql import functions as F
 
-    rows = labelled(
-        read_candidates(ctx, first, last),
-        inputs.read_partitions(ctx, inputs.SILVER["orders"], first, last),
-    )
-    return rows.withColumn("run_id", F.lit(ctx.run.run_id))
+    rows = labelled(read_candidates(ctx, day), inputs.silver_day(ctx, "orders", day))
+    return rows.withColumn("example_date", F.lit(day)).withColumn("run_id", F.lit(ctx.run.run_id))
 
 
 @inputs.planned_by_day_size
@@ -148,7 +133,10 @@ def run(ctx: JobContext, day: date) -> StageReport:
     dirty = inputs.dirty_days(ctx, day)
     first = min(dirty, default=day)
     days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
-    staged = ctx.lake.stage(TRAINING_EXAMPLES, build(ctx, first, day), "replace_partitions", days)
+    frame = build(ctx, days[0])
+    for other in days[1:]:
+        frame = frame.unionByName(build(ctx, other))
+    staged = ctx.lake.stage(TRAINING_EXAMPLES, frame, "replace_partitions", days)
     publication = publish(ctx, STAGE, day, [staged])
     counts = [TableCounts(TRAINING_EXAMPLES.qualified_name, None, staged.rows)]
     message = (

@@ -128,7 +128,7 @@ def run(ctx: JobContext, day: date) -> StageReport:
     model_card = card["paths"].get("html") or card["paths"]["markdown"]  # older: no html
     try:
         frame = scores(
-            read_candidates(ctx, day, day), saved["model"], saved["features"], day,
+            read_candidates(ctx, day), saved["model"], saved["features"], day,
             card["model_id"], model_card, ctx.run.run_id,
         )  # fmt: skip
     except MissingFeaturesError as exc:
