@@ -164,9 +164,9 @@ def run(ctx: JobContext, day: date) -> StageReport:
     sources = {n: f.cache() for n, f in day_sources(ctx, all_days).items()}
     staged = []
     for entity in ENTITIES:
-        frame = daily_aggregate(entity, sources, ctx.run.run_id)
-        if days_of[entity] != all_days:
-            frame = frame.where(F.col("day").isin(days_of[entity]))
+        frame = daily_aggregate(entity, sources, ctx.run.run_id).where(
+            F.col("day").isin(days_of[entity])
+        )
         staged.append(
             ctx.lake.stage(AGGREGATES[entity], frame, "replace_partitions", days_of[entity])
         )

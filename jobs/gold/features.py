@@ -77,9 +77,12 @@ def run(ctx: JobContext, day: date, full: bool = False) -> StageReport:
     for entity in ENTITIES:
         first = late.get(entity, day)
         previous = None if full else previous_snapshot(ctx, entity, first)
-        days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
         frame = build(ctx, entity, first, day, previous)
-        staged.append(ctx.lake.stage(SNAPSHOTS[entity], frame, "replace_partitions", days))
+        staged.append(
+            ctx.lake.stage(
+                SNAPSHOTS[entity], frame, "replace_partitions", inputs.days_from(first, day)
+            )
+        )
         if first < day:
             rebuilt[entity] = [first, day - timedelta(days=1)]
     publication = publish(ctx, STAGE, day, staged)

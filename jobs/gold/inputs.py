@@ -62,6 +62,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min)
 
 
+def days_from(first: date, last: date) -> list[date]:
+    """Every day of `first`..`last`, in order."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def _empty(ctx: JobContext, table: Table) -> DataFrame:
     return ctx.spark.createDataFrame([], table.spark_schema())
 

@@ -238,7 +238,7 @@ def days_to_compute(ctx: JobContext, day: date) -> list[date]:
         d for d, tables in inputs.dirty_days(ctx, day).items() if tables & INPUT_WINDOWS.keys()
     ]
     first = min(dirty, default=day)
-    return [first + timedelta(days=i) for i in range((day - first).days + 1)]
+    return inputs.days_from(first, day)
 
 
 def target_rows(run_id: str) -> list[dict[str, object]]:

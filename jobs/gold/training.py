@@ -132,7 +132,7 @@ def run(ctx: JobContext, day: date) -> StageReport:
         return inputs.empty_day_report(STAGE, day, reason, "training examples")
     dirty = inputs.dirty_days(ctx, day)
     first = min(dirty, default=day)
-    days = [first + timedelta(days=i) for i in range((day - first).days + 1)]
+    days = inputs.days_from(first, day)
     frame = build(ctx, days[0])
     for other in days[1:]:
         frame = frame.unionByName(build(ctx, other))
