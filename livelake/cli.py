@@ -405,25 +405,53 @@ def generate_command(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Input files (olist: the export folder)")],
-    fmt: Annotated[str, typer.Option("--format", help="taobao | retailrocket | olist")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Input files or folders (olist: the export folder)")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="A known format: taobao | retailrocket | olist"),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help="A source mapping file (TOML), or a shipped mapping's name: "
+            "`livelake sources list`",
+        ),
+    ] = None,
     landing: Annotated[
         Path | None, typer.Option(help="Landing root [default: landing_root]")
     ] = None,
 ) -> None:
-    """Land a real public behaviour log (Taobao, RetailRocket, Olist) in the landing format."""
-    from rich.table import Table as RichTable
-
+    """Land a behaviour log in the landing format: a known format, or any log through a
+    source mapping (docs/bring-your-own-log.md). Every input row is landed or counted as
+    unmapped with its reason, file and line."""
     from livelake.adapters import AdapterInputError
     from livelake.adapters import ingest as run_adapter
+    from livelake.sources import SourceInputError, SourceMappingError, ingest_mapped
 
+    if (fmt is None) == (mapping is None):
+        raise fail("give --format or --mapping (one of them)")
     root = landing or Path(_settings().landing_root)
+    what = fmt or mapping
     try:
-        with console.status(f"Mapping {fmt} input…"):
-            report = run_adapter(fmt, paths, root)
-    except AdapterInputError as exc:
+        with console.status(f"Mapping {what} input…"):
+            if fmt is not None:
+                report = run_adapter(fmt, paths, root)
+            else:
+                report = ingest_mapped(mapping, paths, root)
+    except (AdapterInputError, SourceInputError, SourceMappingError) as exc:
         raise fail(str(exc)) from None
-    out = RichTable(title=f"{fmt}: {report.input_rows:,} input rows -> {root}/{fmt}")
+    _print_ingest(report, root)
+
+
+def _print_ingest(report, root: Path) -> None:
+    from rich.table import Table as RichTable
+
+    out = RichTable(
+        title=f"{report.source}: {report.input_rows:,} input rows -> {root}/{report.source}"
+    )
     out.add_column("landed as")
     out.add_column("rows", justify="right")
     for name, n in sorted(report.rows.items()):
@@ -433,10 +461,86 @@ def ingest(
     if not report.unmapped:
         out.add_row("unmapped", "0")
     console.print(out)
+    if not report.deliveries:
+        console.print("[yellow]nothing landed:[/] no input row could be mapped (reasons above)")
+        return
     console.print(
         f"{len(report.deliveries)} daily deliveries; unmapped rows are listed per reason in "
         "each delivery's _manifest.json."
     )
+
+
+sources_app = _Typer(
+    cls=_Group,
+    help="Source mappings: bring any behaviour log without writing Python.",
+    no_args_is_help=True,
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the mappings that come with livelake."""
+    from rich.table import Table as RichTable
+
+    from livelake.sources import load_mapping, shipped
+
+    out = RichTable(title="shipped source mappings (use with `livelake ingest --mapping NAME`)")
+    for name in ("name", "input", "streams", "description", "file"):
+        out.add_column(name, overflow="fold")
+    for name, path in shipped().items():
+        m = load_mapping(path)
+        streams = ", ".join(dict.fromkeys(s.stream for s in m.streams))
+        out.add_row(name, m.input.format, streams, m.description, str(path))
+    console.print(out)
+
+
+@sources_app.command("check")
+def sources_check(
+    mapping: Annotated[str, typer.Argument(help="A mapping file, or a shipped mapping's name")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Input files to preview the mapping on")
+    ] = None,
+    rows: Annotated[int, typer.Option(help="Mapped rows to show per stream")] = 5,
+) -> None:
+    """Validate a mapping; with input files, show the first mapped rows of each stream and
+    export, and the unmapped rows per reason, without landing anything."""
+    from rich.table import Table as RichTable
+
+    from livelake.landing import TIME_COLUMNS, iso_ms
+    from livelake.sources import SourceInputError, SourceMappingError, load_mapping
+    from livelake.sources import resolve as resolve_mapping
+    from livelake.sources.apply import apply
+
+    try:
+        declared = load_mapping(resolve_mapping(mapping))
+        adapted = apply(declared, paths) if paths else None
+    except (SourceMappingError, SourceInputError) as exc:
+        raise fail(str(exc)) from None
+    streams = ", ".join(s.stream for s in declared.streams)
+    console.print(f"[green]ok:[/] mapping {declared.name!r} is valid ({streams})")
+    if adapted is None:
+        return
+    for name, frame in [*adapted.streams.items(), *adapted.exports.items()]:
+        shown = frame.drop("_delivery_ms", strict=False).head(rows)
+        shown = shown.with_columns(iso_ms(c) for c in TIME_COLUMNS[name] if c in shown.columns)
+        table = RichTable(title=f"{name}: {frame.height:,} rows")
+        for column in shown.columns:
+            table.add_column(column, overflow="fold")
+        for row in shown.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+    unmapped = adapted.unmapped
+    console.print(
+        f"{adapted.input_rows:,} input rows: "
+        f"{adapted.input_rows - unmapped.height:,} mapped, {unmapped.height:,} unmapped"
+    )
+    for (reason,), part in sorted(unmapped.group_by("reason")):
+        first = part.sort("source_file", "line").row(0, named=True)
+        console.print(
+            f"  [yellow]{reason}[/]: {part.height:,} (first: {first['source_file']} "
+            f"line {first['line']})"
+        )
 
 
 features_app = _Typer(

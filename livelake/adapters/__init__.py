@@ -1,18 +1,20 @@
 """Real public behaviour logs -> the landing format (docs/landing-format.md).
 
-`ingest(fmt, paths, landing_root)` maps Taobao UserBehavior, RetailRocket events or the Olist
-multi-table export into `<landing>/<fmt>/dt=<day>/` deliveries that bronze ingests like any
-other source. Rows that cannot be mapped are counted per reason in the manifests and in the
-returned report; none is dropped silently.
+`ingest(fmt, paths, landing_root)` maps a log into `<landing>/<fmt>/dt=<day>/` deliveries that
+bronze ingests like any other source: Taobao UserBehavior and RetailRocket events through
+their shipped source mappings (`livelake.sources`), the Olist multi-table export through
+code (its tables must be joined). Rows that cannot be mapped are counted per reason in the
+manifests and in the returned report; none is dropped silently.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from livelake.adapters.common import IngestReport, land
+from livelake.sources.land import IngestReport, land
 
-FORMATS = ("taobao", "retailrocket", "olist")
+MAPPED = ("taobao", "retailrocket")  # shipped mappings: livelake/sources/shipped/<name>.toml
+FORMATS = (*MAPPED, "olist")
 
 __all__ = ["FORMATS", "AdapterInputError", "IngestReport", "ingest"]
 
@@ -28,13 +30,16 @@ def ingest(fmt: str, paths: list[Path], landing_root: Path) -> IngestReport:
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise AdapterInputError(f"input not found: {', '.join(missing)}")
-    if fmt == "taobao":
-        from livelake.adapters.taobao import adapt
-    elif fmt == "retailrocket":
-        from livelake.adapters.retailrocket import adapt
-    else:
-        from livelake.adapters.olist import adapt
     files = [Path(p) for p in paths]
+    if fmt in MAPPED:
+        from livelake.sources import SourceInputError, ingest_mapped
+
+        try:
+            return ingest_mapped(fmt, files, landing_root)
+        except SourceInputError as exc:
+            raise AdapterInputError(str(exc)) from None
+    from livelake.adapters.olist import adapt
+
     adapted = adapt(files)
     inputs = [f for p in files for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
     return land(adapted, landing_root, inputs)

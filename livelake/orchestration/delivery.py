@@ -2,8 +2,8 @@
 
 A source's delivery of day D is complete when `<landing_root>/<source>/dt=D/_manifest.json`
 exists: every source writes its manifest last (`livelake.landing.Delivery.close`,
-docs/landing-format.md). The sources a day waits for are `Settings.expected_sources`, each one
-of the sources the landing format knows (`livelake.lake.tables.silver.SOURCES`).
+docs/landing-format.md). The sources a day waits for are `Settings.expected_sources`, each a
+landing folder's name (`livelake.lake.tables.silver.SOURCE_NAME`).
 
 `DeliverySensor` looks once, in the worker; a delivered day passes at that first look. A day
 still missing a delivery defers to `DeliveryTrigger`, which polls from the triggerer (the
@@ -35,14 +35,16 @@ BACKSTOP = timedelta(minutes=10)
 
 
 def expected_sources(cfg: Settings) -> tuple[str, ...]:
-    """The sources a day waits for, each one the landing format knows."""
-    from livelake.lake.tables.silver import SOURCES
+    """The sources a day waits for, each a name a landing folder can have."""
+    import re
 
-    unknown = [s for s in cfg.expected_sources if s not in SOURCES]
+    from livelake.lake.tables.silver import SOURCE_NAME
+
+    unknown = [s for s in cfg.expected_sources if not re.fullmatch(SOURCE_NAME, s)]
     if unknown:
         raise ConfigError(
-            f"invalid config: expected_sources: unknown source(s) {', '.join(unknown)}; "
-            f"sources are: {', '.join(SOURCES)}"
+            f"invalid config: expected_sources: not a source name: {', '.join(unknown)}; "
+            "a source is its landing folder's name: lower-case letters, digits and _"
         )
     return cfg.expected_sources
 

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("livelake.jobs.quality",),
     ("livelake.jobs.context", "livelake.jobs.report", "livelake.jobs.cost"),
     ("livelake.generator", "livelake.adapters"),
+    ("livelake.sources",),
     ("livelake.landing", "livelake.kpi_catalog", "livelake.experiments"),
     ("livelake.lake",),
     ("livelake.features",),

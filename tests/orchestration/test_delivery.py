@@ -104,10 +104,10 @@ def test_the_failure_names_the_source_the_day_and_what_to_do():
     assert "LIVELAKE_ALLOW_EMPTY_DAYS=true" in message and "--allow-empty" in message
 
 
-def test_expected_sources_come_from_config_and_must_be_landing_sources(monkeypatch):
-    monkeypatch.setenv("LIVELAKE_EXPECTED_SOURCES", "platform, taobao")
-    assert expected_sources(load_settings()) == ("platform", "taobao")
+def test_expected_sources_come_from_config_and_must_be_landing_folder_names(monkeypatch):
+    monkeypatch.setenv("LIVELAKE_EXPECTED_SOURCES", "platform, taobao, online_retail")
+    assert expected_sources(load_settings()) == ("platform", "taobao", "online_retail")
     assert load_settings().delivery_timeout_minutes == 360
-    monkeypatch.setenv("LIVELAKE_EXPECTED_SOURCES", "platform,shopify")
-    with pytest.raises(ConfigError, match=r"unknown source\(s\) shopify; sources are: platform"):
+    monkeypatch.setenv("LIVELAKE_EXPECTED_SOURCES", "platform,Shop-ify")
+    with pytest.raises(ConfigError, match=r"not a source name: Shop-ify; a source is its landing"):
         expected_sources(load_settings())

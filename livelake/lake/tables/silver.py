@@ -24,7 +24,9 @@ from livelake.column_types import MONEY
 from livelake.lake.registry import Column, ForeignKey, Table, col, key, register
 
 MAX_AMOUNT_CNY = 1_000_000
-SOURCES = ("platform", "taobao", "retailrocket", "olist")
+#: A source is its landing folder's name: `platform` (the generator), an adapter (`olist`) or a
+#: source mapping's name (livelake/sources), so any such name is a source.
+SOURCE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 LandedType = Literal["string", "timestamp", "long", "double", "amount", "boolean"]
 _SILVER_TYPES = {"amount": MONEY}
 
@@ -124,8 +126,8 @@ LINEAGE = (
         "source",
         "string",
         nullable=False,
-        doc="who delivered it: " + ", ".join(SOURCES),
-        allowed=SOURCES,
+        doc="who delivered it: the landing folder's name (platform, olist, taobao, or any "
+        "source mapping's name)",
     ),
     key("delivery_date", "date", "day the line was delivered"),
     key("source_file", doc="landing file relative to the landing root"),

@@ -1,6 +1,6 @@
-"""What every adapter shares: the mapped result, and landing it day by day.
+"""A mapped log and its landing, day by day: what source mappings and code adapters share.
 
-An adapter turns a public log into an `Adapted`: stream frames and export frames already in
+A mapping (or an adapter) turns a log into an `Adapted`: stream frames and export frames already in
 landing columns (instants as epoch ms; exports carry a `_delivery_ms` saying which day first
 needs the row), plus every input row it could not map, with a reason. `land` writes one
 delivery per day under `<landing>/<source>/dt=<day>/`, each with a manifest holding the
@@ -78,28 +78,6 @@ def complete(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         if c not in frame.columns
     ]
     return frame.with_columns(missing)
-
-
-def read_fields(path: Path, columns: tuple[str, ...], header: bool) -> pl.DataFrame:
-    """A simple comma-separated log (no quoting), one row per physical line: `line`
-    (1-based, header included), `source_file`, `field_count` and the named text fields
-    (null when a line has too few; empty fields become null)."""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    frame = pl.DataFrame({"text": lines}).with_row_index("line", offset=1)
-    if header:
-        frame = frame.slice(1)
-    parts = pl.col("text").str.split(",")
-    return frame.select(
-        pl.col("line").cast(pl.Int64),
-        pl.lit(path.name).alias("source_file"),
-        parts.list.len().alias("field_count"),
-        *[
-            pl.when(parts.list.get(i, null_on_oob=True) != "")
-            .then(parts.list.get(i, null_on_oob=True))
-            .alias(name)
-            for i, name in enumerate(columns)
-        ],
-    )
 
 
 def unmapped_rows(frame: pl.DataFrame, reason_column: str = "reason") -> pl.DataFrame:

@@ -1,0 +1,294 @@
+"""Applying a mapping: the rows of a source's files -> landing streams, exports, unmapped.
+
+Each row meets the mapping's steps in order and the first one it fails names its reason:
+the line's field count, `[[checks]]`, the event time (parsed, then within [from, until)),
+`[[drop]]`, the first `[[streams]]` rule whose `when` holds (none: `unmatched`), that
+stream's own checks, and last the landing types (`bad_<field>` for a value that is not a
+number where the landing format wants one). So every input row is mapped or unmapped with
+exactly one reason, file and line. Unmapped rows whose time was good are reported in their
+own day's delivery.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from livelake.lake.tables.silver import SILVER
+from livelake.landing import COLUMNS, TIME_COLUMNS
+from livelake.sources.land import Adapted
+from livelake.sources.mapping import PLACEHOLDER, Check, FieldRule, Mapping, Time, When, as_rule
+from livelake.sources.read import read_rows
+
+#: What `iso` tries: with an offset (or Z), then local times, then dates.
+ISO_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d",
+)
+_CASTS = {"long": pl.Int64, "double": pl.Float64, "amount": pl.Float64, "boolean": pl.Boolean}
+_TS = "__event_time_ms"  # the parsed event time, apart from a source column of that name
+_SPECIAL_COLUMNS = {"_file": "_file", "_line": "line", "_event_id": "_event_id"}
+
+
+def input_files(paths: list[Path]) -> list[Path]:
+    """The files given, folders expanded to the files in them (sorted, hidden ones left out)."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+        else:
+            files.append(path)
+    return files
+
+
+def read_all(mapping: Mapping, paths: list[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows, rejected) of every input file."""
+    wanted = mapping.source_columns()
+    parts = [read_rows(p, mapping.input, wanted) for p in input_files(paths)]
+    rows = pl.concat([p[0] for p in parts], how="vertical_relaxed")
+    rejected = pl.concat([p[1] for p in parts])
+    return rows, rejected
+
+
+def apply(mapping: Mapping, paths: list[Path]) -> Adapted:
+    """Map the files' rows as the mapping says."""
+    rows, rejected = read_all(mapping, paths)
+    return map_rows(mapping, rows, rejected)
+
+
+def map_rows(mapping: Mapping, rows: pl.DataFrame, rejected: pl.DataFrame) -> Adapted:
+    """`apply` on rows already read."""
+    event_time = parse_time(pl.col(mapping.time.column), mapping.time)
+    steps, timed = _steps(mapping, event_time)
+    reason = pl.lit(None, dtype=pl.String)
+    for failed, why in reversed(steps):
+        reason = pl.when(failed).then(pl.lit(why)).otherwise(reason)
+    checked = rows.with_columns(
+        _day_ms(steps[:timed], event_time),
+        event_time.alias(_TS),
+        _route(mapping).alias("_route"),
+        reason.alias("reason"),
+    )
+    good = checked.filter(pl.col("reason").is_null()).with_columns(
+        _value(as_rule(mapping.event_id), "event_id", mapping.time).alias("_event_id")
+    )
+    streams, typed_out = {}, []
+    for i, rule in enumerate(mapping.streams):
+        frame, bad = _stream(mapping, i, good.filter(pl.col("_route") == i))
+        streams[rule.stream] = (
+            pl.concat([streams[rule.stream], frame]) if rule.stream in streams else frame
+        )
+        typed_out.append(bad)
+    landed = good.join(
+        pl.concat(typed_out).select("source_file", "line"), on=["source_file", "line"], how="anti"
+    )
+    exports = {name: _export(mapping, name, landed) for name in mapping.exports}
+    unmapped = pl.concat(
+        [
+            rejected.with_columns(pl.lit(None, dtype=pl.Int64).alias("day_ms")),
+            checked.filter(pl.col("reason").is_not_null()).select(
+                "source_file", "line", "reason", "day_ms"
+            ),
+            *typed_out,
+        ]
+    )
+    return Adapted(
+        mapping.name,
+        streams=streams,
+        exports=exports,
+        unmapped=unmapped,
+        notes=[mapping.description, *mapping.notes] if mapping.description else list(mapping.notes),
+        input_rows=rows.height + rejected.height,
+    )
+
+
+def parse_time(value: pl.Expr, time: Time) -> pl.Expr:
+    """Epoch milliseconds (UTC) of a text value in the first of `time`'s formats it fits."""
+    parsed = []
+    for fmt in time.formats:
+        if fmt in ("epoch_s", "epoch_ms"):
+            whole = value.str.strip_chars().str.contains(r"^\d+$")
+            ms = value.str.strip_chars().cast(pl.Int64, strict=False)
+            parsed.append(pl.when(whole).then(ms * 1000 if fmt == "epoch_s" else ms))
+            continue
+        for pattern in ISO_FORMATS if fmt == "iso" else (fmt,):
+            text = value.str.strip_chars()
+            if "%H" in pattern and "%M" not in pattern:  # hour-resolution values
+                text, pattern = text + ":00", pattern.replace("%H", "%H:%M")
+            stamp = text.str.to_datetime(pattern, strict=False, time_unit="ms")
+            if "z" not in pattern:
+                stamp = stamp.dt.replace_time_zone(
+                    time.timezone, ambiguous="earliest", non_existent="null"
+                )
+            parsed.append(stamp.dt.epoch("ms"))
+    return pl.coalesce(parsed)
+
+
+def _steps(mapping: Mapping, event_time: pl.Expr) -> tuple[list[tuple[pl.Expr, str]], int]:
+    """(condition that fails a row, reason) in order, and how many come before a row's
+    time is known to be good."""
+    t = mapping.time
+    steps = [(pl.col("fields_off") != 0, "wrong_field_count")]
+    steps += [(_fails(c), c.reason) for c in mapping.checks]
+    steps.append((event_time.is_null(), t.bad))
+    low = None if t.valid_from is None else int(t.valid_from.timestamp() * 1000)
+    high = None if t.valid_until is None else int(t.valid_until.timestamp() * 1000)
+    outside = pl.lit(False)
+    if low is not None:
+        outside = outside | (event_time < low)
+    if high is not None:
+        outside = outside | (event_time >= high)
+    steps.append((outside, t.out_of_range))
+    timed = len(steps)
+    steps += [(_holds(d.when), d.reason) for d in mapping.drop]
+    steps.append((_route(mapping).is_null(), mapping.unmatched))
+    for i, rule in enumerate(mapping.streams):
+        steps += [((_route(mapping) == i) & _fails(c), c.reason) for c in rule.checks]
+    return steps, timed
+
+
+def _day_ms(timed: list[tuple[pl.Expr, str]], event_time: pl.Expr) -> pl.Expr:
+    """A row's day for the report: its event time, once everything before the time held."""
+    failed = pl.any_horizontal([f.fill_null(False) for f, _ in timed])
+    return pl.when(~failed).then(event_time).alias("day_ms")
+
+
+def _fails(check: Check) -> pl.Expr:
+    tests = []
+    for column in check.columns:
+        value = pl.col(column)
+        bad = value.is_null() if check.rejects_empty else pl.lit(False)
+        if check.matches is not None:
+            bad = bad | (value.is_not_null() & ~value.str.contains(check.matches))
+        tests.append(bad)
+    return pl.any_horizontal(tests)
+
+
+def _holds(when: When) -> pl.Expr:
+    value = pl.col(when.column)
+    if when.equals is not None:
+        test = value == when.equals
+    elif when.one_of is not None:
+        test = value.is_in(when.one_of)
+    else:
+        test = value.str.contains(when.matches)
+    return test.fill_null(False)
+
+
+def _route(mapping: Mapping) -> pl.Expr:
+    """The index of the first stream rule a row matches (null: none)."""
+    route = pl.lit(None, dtype=pl.Int64)
+    for i, rule in reversed(list(enumerate(mapping.streams))):
+        holds = pl.lit(True) if rule.when is None else _holds(rule.when)
+        route = pl.when(holds).then(pl.lit(i, dtype=pl.Int64)).otherwise(route)
+    return route
+
+
+def _value(rule: FieldRule, field: str, time: Time) -> pl.Expr:
+    """A field's value as landing text, number or epoch milliseconds."""
+    if rule.constant is not None:
+        return pl.lit(rule.constant)
+    if rule.template is not None:
+        names = PLACEHOLDER.findall(rule.template)
+        text = PLACEHOLDER.sub("{}", rule.template)
+        args = [pl.col(_SPECIAL_COLUMNS.get(n, n)) for n in names]
+        return pl.format(text, *args) if args else pl.lit(text)
+    value = pl.col(rule.column)
+    if rule.map is not None:
+        value = value.replace_strict(rule.map, default=None, return_dtype=pl.String)
+    if rule.replace is not None:
+        value = value.str.replace_all(*rule.replace)
+    if any(field in TIME_COLUMNS[t] for t in SILVER):
+        return parse_time(value, time)
+    if rule.scale is not None:
+        value = value.cast(pl.Float64, strict=False) * rule.scale
+    if rule.prefix is not None:
+        value = pl.lit(rule.prefix) + value.cast(pl.String)
+    return value
+
+
+def _cast(value: pl.Expr, landing_type: str | None) -> pl.Expr:
+    """A value as written: numbers typed (money to the cent), anything else as it is."""
+    if landing_type is None:
+        return value
+    typed = value.cast(_CASTS[landing_type], strict=False)
+    return typed.round(2) if landing_type == "amount" else typed
+
+
+def _landing_type(table: str, field: str) -> str | None:
+    """A landing field's type when it is a number or flag (None: text, or an instant)."""
+    declared = {f.name: f.type for f in SILVER[table].fields}
+    kind = declared.get(field, "string")
+    return kind if kind in _CASTS else None
+
+
+def _stream(mapping: Mapping, index: int, rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows routed to one stream rule as landing columns, and the rows whose values do
+    not have the landing type (unmapped as `bad_<field>`)."""
+    rule = mapping.streams[index]
+    wanted = set(COLUMNS[rule.stream])
+    rules = {n: r for n, r in mapping.rules().items() if n in wanted}
+    rules |= {n: as_rule(spec) for n, spec in rule.fields.items()}
+    values = {n: _value(r, n, mapping.time) for n, r in rules.items()}
+    typed = rows.select(
+        "source_file",
+        "line",
+        pl.col(_TS).alias("event_time"),
+        pl.col("_event_id").alias("event_id"),
+        pl.lit(rule.event_type).alias("event_type"),
+        *(v.alias(n) for n, v in values.items()),
+    )
+    bad = pl.lit(None, dtype=pl.String)
+    for name in reversed(list(values)):
+        cast = _landing_type(rule.stream, name)
+        if cast is None:
+            continue
+        given = pl.col(name)
+        failed = given.is_not_null() & given.cast(_CASTS[cast], strict=False).is_null()
+        bad = pl.when(failed).then(pl.lit(f"bad_{name}")).otherwise(bad)
+    typed = typed.with_columns(bad.alias("reason"))
+    casts = {n: _landing_type(rule.stream, n) for n in values}
+    frame = typed.filter(pl.col("reason").is_null()).select(
+        "event_id",
+        "event_type",
+        "event_time",
+        *(_cast(pl.col(n), c) for n, c in casts.items()),
+    )
+    rejected = typed.filter(pl.col("reason").is_not_null()).select(
+        "source_file", "line", "reason", pl.col("event_time").alias("day_ms")
+    )
+    return frame, rejected
+
+
+def _export(mapping: Mapping, name: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per key the mapped rows name: each field its first non-empty value by event
+    time, delivered (and `updated_at`) at the key's first event."""
+    export = mapping.exports[name]
+    key_rule = _key_rule(mapping, export.key)
+    fields = {n: _value(as_rule(s), n, mapping.time) for n, s in export.fields.items()}
+    keyed = rows.with_columns(
+        key_rule.alias(export.key), *(v.alias(f"_x_{n}") for n, v in fields.items())
+    ).filter(pl.col(export.key).is_not_null())
+    first = [pl.col(f"_x_{n}").sort_by(_TS).drop_nulls().first().alias(n) for n in fields]
+    out = (
+        keyed.group_by(export.key)
+        .agg(*first, pl.col(_TS).min().alias("_delivery_ms"))
+        .with_columns(pl.col("_delivery_ms").alias("updated_at"))
+        .sort(export.key)
+    )
+    return out.with_columns(_cast(pl.col(n), _landing_type(name, n)) for n in fields)
+
+
+def _key_rule(mapping: Mapping, key: str) -> pl.Expr:
+    """An export key's value per row: its stream's own rule where it has one, else global."""
+    default = mapping.rules().get(key)
+    value = pl.lit(None, dtype=pl.String) if default is None else _value(default, key, mapping.time)
+    for i, rule in reversed(list(enumerate(mapping.streams))):
+        if key in rule.fields:
+            own = _value(as_rule(rule.fields[key]), key, mapping.time)
+            value = pl.when(pl.col("_route") == i).then(own).otherwise(value)
+    return value

@@ -1,0 +1,219 @@
+"""Reading a source's files into rows of text, every physical line accounted for.
+
+`read_rows` returns one frame per file with `source_file`, `line` (1-based; a CSV's
+header is line 1), `_file` (the name without its suffixes), `fields_off` (a CSV line's
+fields minus the columns; 0 for other formats) and one String column per source column,
+plus the lines that could not be read at all (bytes not in the declared encoding, a line
+that is not a JSON object, a broken quote) with their reason.
+A file that cannot be read as declared at all (a missing column, the wrong delimiter)
+raises `SourceInputError` with one line naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import gzip
+import json
+from pathlib import Path
+
+import polars as pl
+
+from livelake.sources.mapping import Input
+
+READ_REASONS = ("bad_encoding", "malformed_line", "wrong_field_count")
+_OTHER_DELIMITERS = ("\t", ";", "|", ",")
+_SUFFIXES = (".gz", ".csv", ".tsv", ".txt", ".jsonl", ".json", ".ndjson", ".parquet")
+
+
+class SourceInputError(ValueError):
+    """An input file cannot be read as its mapping declares (one line: file, line, why)."""
+
+
+def stem(path: Path) -> str:
+    """The file's name without the suffixes of its format (`events.csv.gz` -> `events`)."""
+    name = path.name
+    while name.lower().endswith(_SUFFIXES):
+        name = name[: name.rfind(".")]
+    return name
+
+
+def read_rows(path: Path, spec: Input, wanted: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows, rejected) of one file; `wanted` are the source columns the mapping reads."""
+    if spec.format == "parquet":
+        return _parquet(path, wanted), _rejected([])
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise SourceInputError(f"{path.name}: not a readable gzip file ({exc})") from None
+    lines = data.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    texts, rejected = _decode(lines, spec.encoding, path.name)
+    if spec.format == "jsonl":
+        return _jsonl(path, texts, wanted, rejected)
+    return _csv(path, spec, texts, wanted, rejected)
+
+
+def _decode(
+    lines: list[bytes], encoding: str, name: str
+) -> tuple[list[tuple[int, str]], list[tuple[str, int, str]]]:
+    """(line number, text) of each decodable line (CR removed), and the others."""
+    texts, rejected = [], []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            rejected.append((name, number, "bad_encoding"))
+            continue
+        texts.append((number, text.removesuffix("\r")))
+    return texts, rejected
+
+
+def _rejected(rows: list[tuple[str, int, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema={"source_file": pl.String, "line": pl.Int64, "reason": pl.String}, orient="row"
+    )
+
+
+def _frame(
+    path: Path, numbers: list[int], columns: dict[str, list[str | None]], counts
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source_file": [path.name] * len(numbers),
+            "_file": [stem(path)] * len(numbers),
+            "line": numbers,
+            "fields_off": counts,
+            **columns,
+        },
+        schema_overrides={
+            "line": pl.Int64,
+            "fields_off": pl.Int64,
+            **dict.fromkeys(columns, pl.String),
+        },
+    )
+
+
+def _csv(
+    path: Path,
+    spec: Input,
+    texts: list[tuple[int, str]],
+    wanted: set[str],
+    rejected: list[tuple[str, int, str]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rows = list(texts)
+    if spec.header:
+        if not rows or rows[0][0] != 1:
+            if rows or rejected:
+                raise SourceInputError(f"{path.name} line 1: the header cannot be read")
+            return _frame(path, [], {c: [] for c in sorted(wanted)}, []), _rejected(rejected)
+        header_line = rows.pop(0)[1]
+        names = [n.strip().strip('"').strip() for n in _split(header_line, spec)]
+        expected = spec.columns or sorted(wanted)
+        missing = [c for c in expected if c not in names]
+        if missing:
+            raise SourceInputError(_missing_column(path.name, missing[0], names, header_line, spec))
+        columns = names
+    else:
+        columns = list(spec.columns or [])
+        _check_delimiter(path.name, rows, columns, spec)
+    numbers, counts, values = [], [], {c: [] for c in columns}
+    for number, text in rows:
+        try:
+            fields = _split(text, spec)
+        except csv.Error:
+            rejected.append((path.name, number, "malformed_line"))
+            continue
+        numbers.append(number)
+        counts.append(len(fields) - len(columns))
+        for i, column in enumerate(columns):
+            value = fields[i] if i < len(fields) else None
+            values[column].append(value if value != "" else None)
+    keep = {c: v for c, v in values.items() if c in wanted}
+    return _frame(path, numbers, keep, counts), _rejected(rejected)
+
+
+def _split(text: str, spec: Input) -> list[str]:
+    if spec.quote is None or spec.quote not in text:
+        return text.split(spec.delimiter)
+    return next(csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote, strict=True))
+
+
+def _missing_column(name: str, column: str, names: list[str], header: str, spec: Input) -> str:
+    why = f"{name} line 1: no column {column!r} in the header"
+    hint = difflib.get_close_matches(column, names, n=1)
+    if hint:
+        return f"{why} (did you mean {hint[0]!r}? the mapping names the columns it reads)"
+    for other in _OTHER_DELIMITERS:
+        if other != spec.delimiter and len(names) <= 1 and other in header:
+            return f"{why}: it has one column; is the delimiter {other!r}, not {spec.delimiter!r}?"
+    return f"{why} (it has {', '.join(names[:12])})"
+
+
+def _check_delimiter(
+    name: str, rows: list[tuple[int, str]], columns: list[str], spec: Input
+) -> None:
+    """A headerless file split into one field per line is read with the wrong delimiter."""
+    sample = [text for _, text in rows[:100] if text]
+    if len(columns) < 2 or not sample or any(spec.delimiter in t for t in sample):
+        return
+    for other in _OTHER_DELIMITERS:
+        if other != spec.delimiter and all(other in t for t in sample):
+            raise SourceInputError(
+                f"{name} line {rows[0][0]}: no {spec.delimiter!r} in the first lines, "
+                f"but {other!r} in each: set [input] delimiter = {json.dumps(other)}"
+            )
+
+
+def _jsonl(
+    path: Path, texts: list[tuple[int, str]], wanted: set[str], rejected: list[tuple[str, int, str]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    numbers, values = [], {c: [] for c in sorted(wanted)}
+    for number, text in texts:
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            rejected.append((path.name, number, "malformed_line"))
+            continue
+        numbers.append(number)
+        for column in values:
+            values[column].append(_text(record.get(column)))
+    return _frame(path, numbers, values, [0] * len(numbers)), _rejected(rejected)
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def _parquet(path: Path, wanted: set[str]) -> pl.DataFrame:
+    try:
+        schema = pl.read_parquet_schema(path)
+    except Exception as exc:  # polars raises its own ComputeError for a non-Parquet file
+        raise SourceInputError(f"{path.name}: not a readable Parquet file ({exc})") from None
+    missing = sorted(wanted - set(schema))
+    if missing:
+        hint = difflib.get_close_matches(missing[0], list(schema), n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise SourceInputError(f"{path.name}: no column {missing[0]!r}{extra}")
+    frame = pl.read_parquet(path, columns=sorted(wanted))
+    n = frame.height
+    return _frame(
+        path,
+        list(range(1, n + 1)),
+        {c: [_text(v) for v in frame[c].to_list()] for c in sorted(wanted)},
+        [0] * n,
+    )
