@@ -138,8 +138,8 @@ def estimate(m: Moments, theta: float | None = None, covariate_mean: float = 0.0
         cov_xy = m._variance(m.sum_xy, m.sum_x, m.sum_y)
         var_unit = (var_x - 2 * ratio * cov_xy + ratio**2 * var_y) / mean_y**2
         return Estimate(m.n, ratio, max(var_unit, 0.0) / m.n)
-    if theta is None:
-        return Estimate(m.n, mean_x, var_x / m.n)
+    if theta is None:  # sums of squares can cancel to a hair below 0 for equal values
+        return Estimate(m.n, mean_x, max(var_x, 0.0) / m.n)
     mean_c = m.sum_c / m.n
     var_c = m._variance(m.sum_c2, m.sum_c, m.sum_c)
     cov_xc = m._variance(m.sum_xc, m.sum_x, m.sum_c)

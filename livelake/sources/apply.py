@@ -19,7 +19,7 @@ from livelake.lake.tables.silver import SILVER
 from livelake.landing import COLUMNS, TIME_COLUMNS
 from livelake.sources.land import Adapted
 from livelake.sources.mapping import PLACEHOLDER, Check, FieldRule, Mapping, Time, When, as_rule
-from livelake.sources.read import read_rows
+from livelake.sources.read import SourceInputError, read_rows
 
 #: What `iso` tries: with an offset (or Z), then local times, then dates.
 ISO_FORMATS = (
@@ -34,12 +34,22 @@ _TS = "__event_time_ms"  # the parsed event time, apart from a source column of 
 _SPECIAL_COLUMNS = {"_file": "_file", "_line": "line", "_event_id": "_event_id"}
 
 
-def input_files(paths: list[Path]) -> list[Path]:
-    """The files given, folders expanded to the files in them (sorted, hidden ones left out)."""
+#: The files a folder's listing contributes, per input format (a file named on its own is
+#: always read): a folder's README or licence is not a log.
+FOLDER_SUFFIXES = {
+    "csv": (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz"),
+    "jsonl": (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz"),
+    "parquet": (".parquet",),
+}
+
+
+def input_files(paths: list[Path], input_format: str) -> list[Path]:
+    """The files given, folders expanded to their files of the input's format (sorted)."""
     files = []
     for path in paths:
         if path.is_dir():
-            files += sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+            suffixes = FOLDER_SUFFIXES[input_format]
+            files += sorted(f for f in path.iterdir() if f.name.lower().endswith(suffixes))
         else:
             files.append(path)
     return files
@@ -48,7 +58,11 @@ def input_files(paths: list[Path]) -> list[Path]:
 def read_all(mapping: Mapping, paths: list[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows, rejected) of every input file."""
     wanted = mapping.source_columns()
-    parts = [read_rows(p, mapping.input, wanted) for p in input_files(paths)]
+    files = input_files(paths, mapping.input.format)
+    if not files:
+        given = ", ".join(str(p) for p in paths)
+        raise SourceInputError(f"no {mapping.input.format} files in {given}")
+    parts = [read_rows(p, mapping.input, wanted) for p in files]
     rows = pl.concat([p[0] for p in parts], how="vertical_relaxed")
     rejected = pl.concat([p[1] for p in parts])
     return rows, rejected
@@ -111,9 +125,14 @@ def parse_time(value: pl.Expr, time: Time) -> pl.Expr:
     parsed = []
     for fmt in time.formats:
         if fmt in ("epoch_s", "epoch_ms"):
-            whole = value.str.strip_chars().str.contains(r"^\d+$")
-            ms = value.str.strip_chars().cast(pl.Int64, strict=False)
-            parsed.append(pl.when(whole).then(ms * 1000 if fmt == "epoch_s" else ms))
+            text, factor = value.str.strip_chars(), 1000 if fmt == "epoch_s" else 1
+            fraction = (text.cast(pl.Float64, strict=False) * factor).round().cast(pl.Int64)
+            parsed.append(
+                pl.when(text.str.contains(r"^\d+$"))
+                .then(text.cast(pl.Int64, strict=False) * factor)
+                .when(text.str.contains(r"^\d+\.\d+$"))
+                .then(fraction)
+            )
             continue
         for pattern in ISO_FORMATS if fmt == "iso" else (fmt,):
             text = value.str.strip_chars()

@@ -23,6 +23,7 @@ import polars as pl
 from livelake.sources.mapping import Input
 
 READ_REASONS = ("bad_encoding", "malformed_line", "wrong_field_count")
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _OTHER_DELIMITERS = ("\t", ";", "|", ",")
 _SUFFIXES = (".gz", ".csv", ".tsv", ".txt", ".jsonl", ".json", ".ndjson", ".parquet")
 
@@ -49,28 +50,43 @@ def read_rows(path: Path, spec: Input, wanted: set[str]) -> tuple[pl.DataFrame, 
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise SourceInputError(f"{path.name}: not a readable gzip file ({exc})") from None
-    lines = data.removeprefix(codecs.BOM_UTF8).split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    texts, rejected = _decode(lines, spec.encoding, path.name)
+    if data[:4] == b"PK\x03\x04":
+        raise SourceInputError(f"{path.name}: a zip archive; unzip it and give the files inside")
+    texts, rejected = _lines(data, spec.encoding, path.name)
     if spec.format == "jsonl":
         return _jsonl(path, texts, wanted, rejected)
     return _csv(path, spec, texts, wanted, rejected)
 
 
-def _decode(
-    lines: list[bytes], encoding: str, name: str
+def _lines(
+    data: bytes, encoding: str, name: str
 ) -> tuple[list[tuple[int, str]], list[tuple[str, int, str]]]:
-    """(line number, text) of each decodable line (CR removed), and the others."""
-    texts, rejected = [], []
-    for number, raw in enumerate(lines, start=1):
+    """(line number, text) of each decodable line (BOM and CR removed), and the numbers of
+    the others. Encodings that write a newline as one byte are split first, so a bad byte
+    costs only its own line; others (UTF-16) are decoded whole."""
+    if "\n".encode(encoding) != b"\n":
         try:
-            text = raw.decode(encoding)
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise SourceInputError(f"{name}: not {encoding} ({exc.reason})") from None
+        lines = text.lstrip("\ufeff").split("\n")
+        return _numbered(lines[:-1] if lines[-1] == "" else lines), []
+    if codecs.lookup(encoding).name == "utf-8" and data[:2] in _UTF16_MARKS:
+        raise SourceInputError(f'{name}: UTF-16 text; set [input] encoding = "utf-16"')
+    raw = data.removeprefix(codecs.BOM_UTF8).split(b"\n")
+    if raw[-1] == b"":
+        raw.pop()
+    texts, rejected = [], []
+    for number, line in enumerate(raw, start=1):
+        try:
+            texts.append((number, line.decode(encoding).removesuffix("\r")))
         except UnicodeDecodeError:
             rejected.append((name, number, "bad_encoding"))
-            continue
-        texts.append((number, text.removesuffix("\r")))
     return texts, rejected
+
+
+def _numbered(lines: list[str]) -> list[tuple[int, str]]:
+    return [(n, line.removesuffix("\r")) for n, line in enumerate(lines, start=1)]
 
 
 def _rejected(rows: list[tuple[str, int, str]]) -> pl.DataFrame:
@@ -183,8 +199,20 @@ def _jsonl(
             continue
         numbers.append(number)
         for column in values:
-            values[column].append(_text(record.get(column)))
+            values[column].append(_text(_lookup(record, column)))
     return _frame(path, numbers, values, [0] * len(numbers)), _rejected(rejected)
+
+
+def _lookup(record: dict, column: str) -> object:
+    """A top-level key, else a dotted path into nested objects (`device.os`)."""
+    if column in record:
+        return record[column]
+    value: object = record
+    for part in column.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _text(value: object) -> str | None:
@@ -196,7 +224,7 @@ def _text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) else str(value)
-    return json.dumps(value, sort_keys=True)
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _parquet(path: Path, wanted: set[str]) -> pl.DataFrame:
@@ -212,8 +240,12 @@ def _parquet(path: Path, wanted: set[str]) -> pl.DataFrame:
     frame = pl.read_parquet(path, columns=sorted(wanted))
     n = frame.height
     return _frame(
-        path,
-        list(range(1, n + 1)),
-        {c: [_text(v) for v in frame[c].to_list()] for c in sorted(wanted)},
-        [0] * n,
+        path, list(range(1, n + 1)), {c: _texts(frame[c]) for c in frame.columns}, [0] * n
     )
+
+
+def _texts(values: pl.Series) -> list[str | None]:
+    """A typed column as the text a CSV would hold (times as ISO, nested values as JSON)."""
+    if values.dtype.is_nested():
+        return [_text(v) for v in values.to_list()]
+    return [None if v == "" else v for v in values.cast(pl.String).to_list()]

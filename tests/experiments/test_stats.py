@@ -164,6 +164,7 @@ def test_bad_inputs_say_what_is_wrong():
 
 @settings(max_examples=50, deadline=None)
 @example(a=[0.0, 0.0, 1.0], b=[0.0, 0.0, 3.302526273081617e-168])  # a control mean near 0
+@example(a=[0.0, 0.0, 1.0], b=[208.78992855241268] * 3)  # equal values: variance -1e-12
 @given(
     st.lists(st.floats(0, 1e4), min_size=3, max_size=40),
     st.lists(st.floats(0, 1e4), min_size=3, max_size=40),

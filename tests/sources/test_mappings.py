@@ -122,34 +122,40 @@ def test_unmapped_rows_carry_file_and_line(tmp_path):
     ]
 
 
-_LINE = st.lists(
-    st.sampled_from(["1", "2268318", "pv", "buy", "fav", "1511544070", "x", "", ".0", '"', "é"]),
-    max_size=7,
-).map(",".join)
+# Per shipped mapping: its header line (None: headerless) and the words its lines are made of.
+FUZZ = {
+    "taobao": (None, ["1", "2268318", "pv", "buy", "fav", "1511544070", "x", "", ".0", '"', "é"]),
+    "retailrocket": (
+        b"timestamp,visitorid,event,itemid,transactionid",
+        ["1433221332117", "257597", "view", "transaction", "14418.0", "1.5", "", '"', "é"],
+    ),
+}
 
 
+@pytest.mark.parametrize("name", sorted(FUZZ))
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(
-    lines=st.lists(_LINE, max_size=25),
-    bad_bytes=st.booleans(),
-    crlf=st.booleans(),
-    bom=st.booleans(),
-)
-def test_every_row_is_mapped_or_unmapped_whatever_the_input(tmp_path, lines, bad_bytes, crlf, bom):
+@given(data=st.data(), bad_bytes=st.booleans(), crlf=st.booleans(), bom=st.booleans())
+def test_every_row_is_mapped_or_unmapped_whatever_the_input(
+    tmp_path, name, data, bad_bytes, crlf, bom
+):
+    header, words = FUZZ[name]
+    line = st.lists(st.sampled_from(words), max_size=7).map(",".join)
+    lines = data.draw(st.lists(line, max_size=25))
     end = b"\r\n" if crlf else b"\n"
-    body = [line.encode() for line in lines]
+    body = [x.encode() for x in lines]
     if bad_bytes and body:
         body[0] = body[0] + b"\xff\xfe"
-    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(x + end for x in body)
-    source = tmp_path / "UserBehavior_fuzz.csv"
-    source.write_bytes(data)
-    mapping = load_mapping(resolve("taobao"))
+    head = [header] if header else []
+    raw = (b"\xef\xbb\xbf" if bom else b"") + b"".join(x + end for x in [*head, *body])
+    source = tmp_path / "fuzz.csv"
+    source.write_bytes(raw)
+    mapping = load_mapping(resolve(name))
     try:
         adapted = apply(mapping, [source])
     except SourceInputError as exc:  # e.g. every line holds one field and another delimiter
-        assert "\n" not in str(exc) and "UserBehavior_fuzz.csv" in str(exc)
+        assert "\n" not in str(exc) and "fuzz.csv" in str(exc)
         return
     assert adapted.input_rows == len(lines)
     assert adapted.input_rows == _mapped_rows(adapted) + adapted.unmapped.height

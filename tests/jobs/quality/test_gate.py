@@ -45,8 +45,8 @@ def test_a_clean_stage_publishes_one_version_and_records_every_result(job_ctx, v
     runs = read_arrow(PUBLISHED_RUNS).to_pylist()
     assert [(r["table_name"], r["rows"]) for r in runs] == [("silver/views", 4)]
     results = read_arrow(QUALITY_RESULTS).to_pylist()
-    # 16 + freshness; the references are not checked: no dimension is published or staged
-    assert len(results) == publication.gate.expectations == 17
+    # 15 + freshness; the references are not checked: no dimension is published or staged
+    assert len(results) == publication.gate.expectations == 16
     assert {r["suite"] for r in results} == {"silver.views"}
     assert all(r["success"] for r in results)
     assert {r["run_id"] for r in results} == {job_ctx.run.run_id}
