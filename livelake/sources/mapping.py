@@ -246,6 +246,10 @@ class Mapping(_Strict):
                 raise ValueError(f"exports.{name}.key must be {COLUMNS[name][0]!r}")
             own = set(COLUMNS[name][1:]) - set(DERIVED_EXPORT_FIELDS)
             _known_fields(export.fields, f"export {name}", own)
+        if self.input.format == "csv" and not self.input.header:
+            unknown = sorted(self.source_columns() - set(self.input.columns or ()))
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)}: not among [input] columns")
         return self
 
     def rules(self) -> dict[str, FieldRule]:
@@ -305,10 +309,50 @@ def load_mapping(path: Path) -> Mapping:
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem(e) for e in exc.errors()]
-        raise SourceMappingError(f"{path}: " + "; ".join(problems)) from None
+        raise SourceMappingError(f"{path}: " + "; ".join(_problems(exc.errors()))) from None
 
 
-def _problem(error: dict) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(top)"
-    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+_SCALARS = ("str", "int", "float", "bool")
+
+
+def _problems(errors: list) -> list[str]:
+    """Pydantic's errors said once each: a field's value is tried as a column name, a
+    number, a flag and a table in turn, so keep the table's complaints when it was a table,
+    else one line saying what a field may be."""
+    problems: list[str] = []
+    tables = {_head(e["loc"]) for e in errors if _branch(e) == "table"}
+    for e in errors:
+        loc, branch = e["loc"], _branch(e)
+        if branch == "scalar":
+            head = _head(loc)
+            if head not in tables:
+                problems.append(f"{head}: give a column name, a template, a constant or a table")
+            continue
+        where = ".".join(str(p) for p in loc if _kind(p) is None) or "(top)"
+        problems.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
+    return list(dict.fromkeys(problems))
+
+
+def _kind(part: object) -> str | None:
+    text = str(part)
+    if text in _SCALARS:
+        return "scalar"
+    if "FieldRule" in text:
+        return "table"
+    return None
+
+
+def _branch(error: dict) -> str | None:
+    """Which try of a field's value an error is from: "scalar", "table" (None: no field)."""
+    kind = next((k for p in error["loc"] if (k := _kind(p)) is not None), None)
+    not_a_table = kind == "table" and error["type"] == "model_type"
+    return "scalar" if not_a_table else kind
+
+
+def _head(loc: tuple) -> str:
+    parts = []
+    for p in loc:
+        if _kind(p) is not None:
+            break
+        parts.append(str(p))
+    return ".".join(parts)

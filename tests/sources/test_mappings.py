@@ -263,8 +263,26 @@ time = { column = "t", format = "epoch_ms" }
             'streams = [{ stream = "views", event_type = "enter" }]',
             "bad regular expression '('",
         ),
+        (
+            'fields = { user_id = { column = "u", mapp = { a = "b" } } }\n'
+            'streams = [{ stream = "views", event_type = "enter" }]',
+            "fields.user_id.mapp: Extra inputs are not permitted",
+        ),
+        (
+            'fields = { user_id = ["u"] }\nstreams = [{ stream = "views", event_type = "enter" }]',
+            "fields.user_id: give a column name, a template, a constant or a table",
+        ),
     ],
-    ids=["unknown-stream", "unknown-event-type", "unknown-field", "empty-when", "typo", "regex"],
+    ids=[
+        "unknown-stream",
+        "unknown-event-type",
+        "unknown-field",
+        "empty-when",
+        "typo",
+        "regex",
+        "field-typo",
+        "field-list",
+    ],
 )
 def test_a_bad_mapping_is_refused_naming_file_and_place(tmp_path, extra, problem):
     path = _mapping_file(tmp_path, BASE + extra)
@@ -272,6 +290,16 @@ def test_a_bad_mapping_is_refused_naming_file_and_place(tmp_path, extra, problem
         load_mapping(path)
     assert str(raised.value).startswith(f"{path}: ")
     assert problem in str(raised.value)
+
+
+def test_a_headerless_mapping_reads_only_its_declared_columns(tmp_path):
+    text = BASE.replace('["t", "u", "e"] }', '["t", "u", "e"], header = false }')
+    when = '{ column = "kind", equals = "v" }'
+    path = _mapping_file(
+        tmp_path, text + f'streams = [{{ stream = "views", event_type = "enter", when = {when} }}]'
+    )
+    with pytest.raises(SourceMappingError, match=r"kind: not among \[input\] columns"):
+        load_mapping(path)
 
 
 def test_every_shipped_mapping_is_valid_and_listed():
