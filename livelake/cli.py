@@ -457,7 +457,9 @@ def _print_ingest(report, root: Path) -> None:
     for name, n in sorted(report.rows.items()):
         out.add_row(name, f"{n:,}")
     for reason, n in sorted(report.unmapped.items()):
-        out.add_row(f"[yellow]unmapped: {reason}[/]", f"{n:,}")
+        where = report.first_unmapped.get(reason)
+        first = f" (first: {where[0]} line {where[1]})" if where else ""
+        out.add_row(f"[yellow]unmapped: {reason}[/]{first}", f"{n:,}")
     if not report.unmapped:
         out.add_row("unmapped", "0")
     console.print(out)

@@ -66,6 +66,8 @@ class IngestReport:
     rows: Counter[str]
     unmapped: Counter[str]
     input_rows: int
+    #: reason -> (file, line) of its first unmapped row, to show where to look
+    first_unmapped: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def complete(frame: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -160,6 +162,14 @@ def land(adapted: Adapted, landing_root: Path, inputs: list[Path]) -> IngestRepo
         rows,
         Counter(dict(adapted.unmapped.group_by("reason").len().iter_rows())),
         adapted.input_rows,
+        {
+            reason: (source_file, line)
+            for reason, source_file, line in adapted.unmapped.sort("source_file", "line")
+            .group_by("reason", maintain_order=True)
+            .first()
+            .select("reason", "source_file", "line")
+            .iter_rows()
+        },
     )
 
 

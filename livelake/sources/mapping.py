@@ -292,10 +292,15 @@ def _known_fields(fields: dict[str, FieldSpec], where: str, known: set[str]) -> 
 
 
 def _compiles(pattern: str) -> None:
+    """Polars runs the patterns (Rust's regex syntax: no look-around or back-references)."""
+    import polars as pl
+
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        pl.Series([""]).str.contains(pattern)
+    except pl.exceptions.ComputeError as exc:
+        why = [x for x in str(exc).splitlines() if x.startswith("error:")]
+        detail = why[0].removeprefix("error: ") if why else "not a regular expression"
+        raise ValueError(f"bad regular expression {pattern!r}: {detail}") from None
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -272,6 +272,11 @@ time = { column = "t", format = "epoch_ms" }
             'fields = { user_id = ["u"] }\nstreams = [{ stream = "views", event_type = "enter" }]',
             "fields.user_id: give a column name, a template, a constant or a table",
         ),
+        (
+            'checks = [{ columns = ["u"], matches = "(?<=a)b", reason = "x" }]\n'
+            'streams = [{ stream = "views", event_type = "enter" }]',
+            "look-around, including look-ahead and look-behind, is not supported",
+        ),
     ],
     ids=[
         "unknown-stream",
@@ -282,6 +287,7 @@ time = { column = "t", format = "epoch_ms" }
         "regex",
         "field-typo",
         "field-list",
+        "look-around",
     ],
 )
 def test_a_bad_mapping_is_refused_naming_file_and_place(tmp_path, extra, problem):
@@ -347,7 +353,7 @@ def test_ingest_with_a_mapping_file_lands_deliveries(tmp_path):
         terminal_width=200,
     )
     assert result.exit_code == 0, result.output
-    assert "unmapped: unknown_event_type" in result.output
+    assert "unmapped: unknown_event_type (first: multicategory_store.csv line 7)" in result.output
     manifests = sorted((landing / "my_store").glob("dt=*/_manifest.json"))
     assert [m.parent.name for m in manifests] == ["dt=2019-10-01", "dt=2019-10-02"]
     first = json.loads(manifests[0].read_text())
