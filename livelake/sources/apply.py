@@ -94,7 +94,9 @@ def map_rows(mapping: Mapping, rows: pl.DataFrame, rejected: pl.DataFrame) -> Ad
     for i, rule in enumerate(mapping.streams):
         frame, bad = _stream(mapping, i, good.filter(pl.col("_route") == i))
         streams[rule.stream] = (
-            pl.concat([streams[rule.stream], frame]) if rule.stream in streams else frame
+            pl.concat([streams[rule.stream], frame], how="diagonal_relaxed")
+            if rule.stream in streams
+            else frame
         )
         typed_out.append(bad)
     landed = good.join(
@@ -223,6 +225,10 @@ def _value(rule: FieldRule, field: str, time: Time) -> pl.Expr:
         value = value.str.replace_all(*rule.replace)
     if any(field in TIME_COLUMNS[t] for t in SILVER):
         return parse_time(value, time)
+    if rule.times is not None:
+        value = value.cast(pl.Float64, strict=False) * pl.col(rule.times).cast(
+            pl.Float64, strict=False
+        )
     if rule.scale is not None:
         value = value.cast(pl.Float64, strict=False) * rule.scale
     if rule.prefix is not None:

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from livelake.lake.tables.silver import EXPORTS, SILVER, SOURCE_NAME, STREAMS
-from livelake.landing import COLUMNS, TIME_COLUMNS
+from livelake.landing import COLUMNS
 
 #: Placeholders of a template: `{column}` (a source column) or `{_file}` / `{_line}` / ...
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -62,8 +62,9 @@ class When(_Strict):
 
 
 class FieldRule(_Strict):
-    """A landing field's value: from a column (optionally mapped, rewritten, prefixed,
-    scaled or parsed as a time), from a template, or a constant."""
+    """A landing field's value: from a column (optionally mapped, rewritten, multiplied,
+    scaled or prefixed; a time field's column is parsed with `[time]`'s formats), from a
+    template, or a constant."""
 
     column: str | None = None
     template: str | None = None
@@ -72,15 +73,16 @@ class FieldRule(_Strict):
     replace: tuple[str, str] | None = None
     prefix: str | None = None
     scale: float | None = None
-    time: bool = False
+    #: another column whose number multiplies this one (an amount from quantity x price)
+    times: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldRule:
         given = [s for s in (self.column, self.template, self.constant) if s is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of column, template, constant")
-        if self.column is None and (self.map or self.replace or self.scale or self.time):
-            raise ValueError("map, replace, scale and time apply to a column")
+        if self.column is None and (self.map or self.replace or self.scale or self.times):
+            raise ValueError("map, replace, scale and times apply to a column")
         if self.replace is not None:
             _compiles(self.replace[0])
         return self
@@ -89,7 +91,7 @@ class FieldRule(_Strict):
     def columns(self) -> set[str]:
         """Source columns this value reads."""
         if self.column is not None:
-            return {self.column}
+            return {self.column} | ({self.times} if self.times else set())
         if self.template is not None:
             return {p for p in PLACEHOLDER.findall(self.template) if p not in SPECIAL}
         return set()
@@ -285,10 +287,6 @@ def _known_fields(fields: dict[str, FieldSpec], where: str, known: set[str]) -> 
             f"{', '.join(unknown)}: not a landing field of {where} "
             f"(docs/landing-format.md lists them)"
         )
-    for name, spec in fields.items():
-        rule = as_rule(spec)
-        if rule.time and all(name not in TIME_COLUMNS[s] for s in SILVER):
-            raise ValueError(f"{name} is not a time field; drop `time = true`")
 
 
 def _compiles(pattern: str) -> None:

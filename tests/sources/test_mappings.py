@@ -103,6 +103,7 @@ def test_values_are_typed_rounded_and_timed_as_declared(tmp_path):
     # 12/1/2010 8:26 London (GMT in December) -> 08:26Z; 2.55 GBP x 10.36 = 26.418 -> 26.42
     assert first["event_time"] == 1291191960000
     assert first["unit_price_cny"] == 26.42 and first["quantity"] == 6
+    assert first["amount_cny"] == 158.51  # 6 x 2.55 GBP x 10.36 = 158.508
     assert first["user_id"] == "17850"  # "17850.0" normalised by the mapping's replace
     cancel = orders.filter(pl.col("event_type") == "cancelled").row(0, named=True)
     assert cancel["quantity"] == 1 and cancel["order_id"] == "C536379"
