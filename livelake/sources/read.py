@@ -137,7 +137,11 @@ def _csv(
     else:
         columns = list(spec.columns or [])
         _check_delimiter(path.name, rows, columns, spec)
-    numbers, counts, values = [], [], {c: [] for c in columns}
+    twice = sorted({c for c in wanted if columns.count(c) > 1})
+    if twice:
+        raise SourceInputError(f"{path.name} line 1: column {twice[0]!r} appears twice")
+    where = {c: columns.index(c) for c in wanted if c in columns}
+    numbers, counts, values = [], [], {c: [] for c in where}
     for number, text in rows:
         try:
             fields = _split(text, spec)
@@ -146,11 +150,10 @@ def _csv(
             continue
         numbers.append(number)
         counts.append(len(fields) - len(columns))
-        for i, column in enumerate(columns):
+        for column, i in where.items():
             value = fields[i] if i < len(fields) else None
             values[column].append(value if value != "" else None)
-    keep = {c: v for c, v in values.items() if c in wanted}
-    return _frame(path, numbers, keep, counts), _rejected(rejected)
+    return _frame(path, numbers, values, counts), _rejected(rejected)
 
 
 def _split(text: str, spec: Input) -> list[str]:

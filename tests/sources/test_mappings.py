@@ -197,8 +197,12 @@ def test_bytes_not_in_the_encoding_are_unmapped_on_their_line(tmp_path):
             "timestamp,visitor_id,event,itemid,transactionid\n1433221332117,257597,view,355908,\n",
             "events.csv line 1: no column 'visitorid' in the header (did you mean 'visitor_id'?",
         ),
+        (
+            "timestamp,visitorid,event,itemid,transactionid,visitorid\n1433221332117,257597,view,355908,,1\n",
+            "events.csv line 1: column 'visitorid' appears twice",
+        ),
     ],
-    ids=["wrong-delimiter", "renamed-column"],
+    ids=["wrong-delimiter", "renamed-column", "repeated-column"],
 )
 def test_an_unreadable_file_is_one_line_naming_file_line_and_column(tmp_path, content, message):
     source = tmp_path / "events.csv"
