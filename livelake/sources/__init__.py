@@ -49,4 +49,5 @@ def ingest_mapped(mapping: str | Path, paths: list[Path], landing_root: Path) ->
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise SourceInputError(f"input not found: {', '.join(missing)}")
-    return land(apply(declared, paths), landing_root, input_files(paths, declared.input.format))
+    formats = {declared.input.format, *(d.input.format for d in declared.dimensions)}
+    return land(apply(declared, paths), landing_root, input_files(paths, formats))

@@ -11,6 +11,7 @@ own day's delivery.
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +19,17 @@ import polars as pl
 from livelake.lake.tables.silver import SILVER
 from livelake.landing import COLUMNS, TIME_COLUMNS
 from livelake.sources.land import Adapted
-from livelake.sources.mapping import PLACEHOLDER, Check, FieldRule, Mapping, Time, When, as_rule
+from livelake.sources.mapping import (
+    PLACEHOLDER,
+    Check,
+    Dimension,
+    FieldRule,
+    Input,
+    Mapping,
+    Time,
+    When,
+    as_rule,
+)
 from livelake.sources.read import SourceInputError, read_rows
 
 #: What `iso` tries: with an offset (or Z), then local times, then dates.
@@ -43,44 +54,67 @@ FOLDER_SUFFIXES = {
 }
 
 
-def input_files(paths: list[Path], input_format: str) -> list[Path]:
-    """The files given, folders expanded to their files of the input's format (sorted)."""
+def input_files(paths: list[Path], formats: set[str]) -> list[Path]:
+    """The files given, folders expanded to their files of the inputs' formats (sorted)."""
+    suffixes = tuple(s for f in sorted(formats) for s in FOLDER_SUFFIXES[f])
     files = []
     for path in paths:
         if path.is_dir():
-            suffixes = FOLDER_SUFFIXES[input_format]
             files += sorted(f for f in path.iterdir() if f.name.lower().endswith(suffixes))
         else:
             files.append(path)
     return files
 
 
-def read_all(mapping: Mapping, paths: list[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rows, rejected) of every input file."""
-    wanted = mapping.source_columns()
-    files = input_files(paths, mapping.input.format)
-    if not files:
-        given = ", ".join(str(p) for p in paths)
-        raise SourceInputError(f"no {mapping.input.format} files in {given}")
-    parts = [read_rows(p, mapping.input, wanted) for p in files]
+def read_files(
+    files: list[Path], spec: Input, wanted: set[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows, rejected) of the files of one layout."""
+    parts = [read_rows(p, spec, wanted) for p in files] or [_no_rows(wanted)]
     rows = pl.concat([p[0] for p in parts], how="vertical_relaxed")
-    rejected = pl.concat([p[1] for p in parts])
-    return rows, rejected
+    return rows, pl.concat([p[1] for p in parts])
+
+
+def _no_rows(wanted: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    text = dict.fromkeys(["source_file", "_file", *sorted(wanted), "reason"], pl.String)
+    schema = text | {"line": pl.Int64, "fields_off": pl.Int64}
+    rows = pl.DataFrame(schema={k: v for k, v in schema.items() if k != "reason"})
+    return rows, pl.DataFrame(schema={k: schema[k] for k in ("source_file", "line", "reason")})
 
 
 def apply(mapping: Mapping, paths: list[Path]) -> Adapted:
-    """Map the files' rows as the mapping says."""
-    rows, rejected = read_all(mapping, paths)
-    return map_rows(mapping, rows, rejected)
+    """Map the files' rows as the mapping says: each file by the first dimension whose
+    `files` pattern its name matches, the others as the log."""
+    formats = {mapping.input.format, *(d.input.format for d in mapping.dimensions)}
+    files = input_files(paths, formats)
+    if not files:
+        given = ", ".join(str(p) for p in paths)
+        raise SourceInputError(f"no {' or '.join(sorted(formats))} files in {given}")
+    layout = {f: _dimension_of(mapping, f) for f in files}
+    log = [f for f in files if layout[f] is None]
+    rows, rejected = read_files(log, mapping.input, mapping.source_columns())
+    adapted = map_rows(mapping, rows, rejected)
+    for i, dimension in enumerate(mapping.dimensions):
+        mine = [f for f in files if layout[f] == i]
+        if mine:
+            _add_dimension(
+                adapted,
+                mapping,
+                dimension,
+                *read_files(mine, dimension.input, dimension.source_columns()),
+            )
+    return adapted
+
+
+def _dimension_of(mapping: Mapping, path: Path) -> int | None:
+    return next((i for i, d in enumerate(mapping.dimensions) if fnmatch(path.name, d.files)), None)
 
 
 def map_rows(mapping: Mapping, rows: pl.DataFrame, rejected: pl.DataFrame) -> Adapted:
     """`apply` on rows already read."""
     event_time = parse_time(pl.col(mapping.time.column), mapping.time)
     steps, timed = _steps(mapping, event_time)
-    reason = pl.lit(None, dtype=pl.String)
-    for failed, why in reversed(steps):
-        reason = pl.when(failed).then(pl.lit(why)).otherwise(reason)
+    reason = _first_failure(steps)
     checked = rows.with_columns(
         _day_ms(steps[:timed], event_time),
         event_time.alias(_TS),
@@ -155,21 +189,31 @@ def _steps(mapping: Mapping, event_time: pl.Expr) -> tuple[list[tuple[pl.Expr, s
     t = mapping.time
     steps = [(pl.col("fields_off") != 0, "wrong_field_count")]
     steps += [(_fails(c), c.reason) for c in mapping.checks]
-    steps.append((event_time.is_null(), t.bad))
-    low = None if t.valid_from is None else int(t.valid_from.timestamp() * 1000)
-    high = None if t.valid_until is None else int(t.valid_until.timestamp() * 1000)
-    outside = pl.lit(False)
-    if low is not None:
-        outside = outside | (event_time < low)
-    if high is not None:
-        outside = outside | (event_time >= high)
-    steps.append((outside, t.out_of_range))
+    steps += _time_steps(event_time, t)
     timed = len(steps)
     steps += [(_holds(d.when), d.reason) for d in mapping.drop]
     steps.append((_route(mapping).is_null(), mapping.unmatched))
     for i, rule in enumerate(mapping.streams):
         steps += [((_route(mapping) == i) & _fails(c), c.reason) for c in rule.checks]
     return steps, timed
+
+
+def _time_steps(event_time: pl.Expr, t: Time) -> list[tuple[pl.Expr, str]]:
+    """A time that does not parse, then one outside [from, until)."""
+    outside = pl.lit(False)
+    if t.valid_from is not None:
+        outside = outside | (event_time < int(t.valid_from.timestamp() * 1000))
+    if t.valid_until is not None:
+        outside = outside | (event_time >= int(t.valid_until.timestamp() * 1000))
+    return [(event_time.is_null(), t.bad), (outside, t.out_of_range)]
+
+
+def _first_failure(steps: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The reason of the first step a row fails (null: none)."""
+    reason = pl.lit(None, dtype=pl.String)
+    for failed, why in reversed(steps):
+        reason = pl.when(failed).then(pl.lit(why)).otherwise(reason)
+    return reason
 
 
 def _day_ms(timed: list[tuple[pl.Expr, str]], event_time: pl.Expr) -> pl.Expr:
@@ -317,3 +361,81 @@ def _key_rule(mapping: Mapping, key: str) -> pl.Expr:
             own = _value(as_rule(rule.fields[key]), key, mapping.time)
             value = pl.when(pl.col("_route") == i).then(own).otherwise(value)
     return value
+
+
+def _add_dimension(
+    adapted: Adapted,
+    mapping: Mapping,
+    dimension: Dimension,
+    rows: pl.DataFrame,
+    rejected: pl.DataFrame,
+) -> None:
+    """Map a dimension file's rows into its export: they replace the rows derived from the
+    log for the same keys; the rest of its rows are unmapped with their reason."""
+    time = dimension.time or mapping.time
+    stamp = (
+        parse_time(pl.col(dimension.time.column), dimension.time)
+        if dimension.time
+        else pl.lit(None, dtype=pl.Int64)
+    )
+    export, key = dimension.export, dimension.key
+    steps = [(pl.col("fields_off") != 0, "wrong_field_count")]
+    steps += [(_fails(c), c.reason) for c in dimension.checks]
+    steps += _time_steps(stamp, dimension.time) if dimension.time else []
+    timed = len(steps)
+    steps += [(~_holds(dimension.when), dimension.unmatched)] if dimension.when else []
+    rules = {n: as_rule(spec) for n, spec in dimension.fields.items()}
+    steps.append((_value(rules[key], key, time).is_null(), "missing_key"))
+    checked = rows.with_columns(
+        _day_ms(steps[:timed], stamp) if dimension.time else pl.lit(None, pl.Int64).alias("day_ms"),
+        stamp.alias(_TS),
+        _first_failure(steps).alias("reason"),
+    )
+    good = checked.filter(pl.col("reason").is_null()).select(
+        "source_file",
+        "line",
+        pl.col(_TS).alias("updated_at"),
+        *(_cast(_value(r, n, time), _landing_type(export, n)).alias(n) for n, r in rules.items()),
+    )
+    derived = adapted.exports.get(export)
+    first_use = (
+        derived.select(key, pl.col("_delivery_ms").alias("_first_use"))
+        if derived is not None
+        else pl.DataFrame(schema={key: pl.String, "_first_use": pl.Int64})
+    )
+    first_event = min(
+        (f["event_time"].min() for f in adapted.streams.values() if f.height), default=None
+    )
+    delivered = (
+        good.join(first_use, on=key, how="left")
+        .with_columns(
+            pl.coalesce("updated_at", "_first_use", pl.lit(first_event, pl.Int64)).alias(
+                "_delivery_ms"
+            )
+        )
+        .with_columns(pl.coalesce("updated_at", "_delivery_ms").alias("updated_at"))
+    )
+    undated = delivered.filter(pl.col("_delivery_ms").is_null())
+    landed = delivered.filter(pl.col("_delivery_ms").is_not_null()).drop(
+        "source_file", "line", "_first_use"
+    )
+    kept = [] if derived is None else [derived.join(landed.select(key), on=key, how="anti")]
+    adapted.exports[export] = pl.concat([*kept, landed], how="diagonal_relaxed").sort(
+        key, "updated_at"
+    )
+    adapted.unmapped = pl.concat(
+        [
+            adapted.unmapped,
+            rejected.with_columns(pl.lit(None, dtype=pl.Int64).alias("day_ms")),
+            checked.filter(pl.col("reason").is_not_null()).select(
+                "source_file", "line", "reason", "day_ms"
+            ),
+            undated.select(
+                "source_file",
+                "line",
+                pl.lit("no_delivery_day").alias("reason"),
+                pl.lit(None, dtype=pl.Int64).alias("day_ms"),
+            ),
+        ]
+    )
+    adapted.input_rows += rows.height + rejected.height

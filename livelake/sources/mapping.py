@@ -221,6 +221,55 @@ class ExportRule(_Strict):
     fields: dict[str, FieldSpec] = {}
 
 
+class Dimension(_Strict):
+    """A file of another layout beside the log whose rows are rows of an export (a products
+    or users file): `files` picks it among the inputs by name (a glob). Its rows pass its own
+    field count, checks, time and `when`; a row without the export's key is unmapped as
+    `missing_key`. With a `time`, a row holds from then (`updated_at`); without one it is
+    delivered with the first event that names its key, else with the log's first event."""
+
+    files: str
+    export: str
+    input: Input
+    time: Time | None = None
+    when: When | None = None
+    fields: dict[str, FieldSpec]
+    checks: list[Check] = []
+    unmatched: str = "not_used"
+
+    @model_validator(mode="after")
+    def _valid(self) -> Dimension:
+        if self.export not in EXPORTS:
+            raise ValueError(f"{self.export}: no such export (one of {', '.join(EXPORTS)})")
+        key = COLUMNS[self.export][0]
+        if key not in self.fields:
+            raise ValueError(f"fields must fill the key of {self.export}, {key!r}")
+        own = set(COLUMNS[self.export]) - set(DERIVED_EXPORT_FIELDS)
+        _known_fields(self.fields, f"export {self.export}", own)
+        if self.input.format == "csv" and not self.input.header:
+            unknown = sorted(self.source_columns() - set(self.input.columns or ()))
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)}: not among [input] columns")
+        return self
+
+    @property
+    def key(self) -> str:
+        return COLUMNS[self.export][0]
+
+    def source_columns(self) -> set[str]:
+        used = {c for spec in self.fields.values() for c in as_rule(spec).columns}
+        used |= {c for check in self.checks for c in check.columns}
+        used |= {self.time.column} if self.time else set()
+        return used | ({self.when.column} if self.when else set())
+
+    def reasons(self) -> list[str]:
+        from livelake.sources.read import READ_REASONS
+
+        timed = [self.time.bad, self.time.out_of_range] if self.time else []
+        named = [c.reason for c in self.checks] + timed + [self.unmatched, "missing_key"]
+        return [*READ_REASONS, *named]
+
+
 class Mapping(_Strict):
     """One source's mapping file."""
 
@@ -236,6 +285,7 @@ class Mapping(_Strict):
     streams: list[StreamRule] = Field(min_length=1)
     unmatched: str = "no_stream_rule"
     exports: dict[str, ExportRule] = {}
+    dimensions: list[Dimension] = []
 
     @model_validator(mode="after")
     def _valid(self) -> Mapping:
@@ -277,6 +327,7 @@ class Mapping(_Strict):
         named = [c.reason for c in self.checks]
         named += [self.time.bad, self.time.out_of_range, *(d.reason for d in self.drop)]
         named += [self.unmatched, *(c.reason for s in self.streams for c in s.checks)]
+        named += [r for d in self.dimensions for r in d.reasons()]
         return list(dict.fromkeys([*READ_REASONS, *named]))
 
 

@@ -175,3 +175,36 @@ def test_a_declared_encoding_reads_its_bytes(tmp_path):
     adapted = apply(load_mapping(path), [source])
     assert adapted.streams["views"]["user_id"].to_list() == ["u1"]
     assert adapted.streams["views"]["event_time"].to_list() == [1569888000000]
+
+
+CATALOG = """
+[[dimensions]]
+files = "catalog*.csv"
+export = "products"
+input = { columns = ["sku", "title"] }
+fields = { product_id = "sku", title = "title" }
+"""
+
+
+def test_a_dimension_file_without_times_is_delivered_with_the_log(tmp_path):
+    path = tmp_path / "app.toml"
+    path.write_text(APP_LOG % "jsonl" + CATALOG)
+    mapping = load_mapping(path)
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,title\np9,Lipstick\n")
+    products = apply(mapping, [log, catalog]).exports["products"].rows(named=True)
+    # no time of its own: delivered (and updated) with the log's first event, the order at
+    # 2019-10-02 00:00Z
+    assert products == [
+        {
+            "product_id": "p9",
+            "title": "Lipstick",
+            "updated_at": 1569974400000,
+            "_delivery_ms": 1569974400000,
+        }
+    ]
+    alone = apply(mapping, [catalog])  # no log: no day to deliver it on, and it says so
+    assert alone.unmapped.select("line", "reason").rows() == [(2, "no_delivery_day")]
+    assert "products" not in alone.exports or alone.exports["products"].height == 0

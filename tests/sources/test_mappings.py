@@ -389,3 +389,31 @@ def test_ingest_refuses_a_bad_mapping_in_one_line(tmp_path):
     )
     assert both.exit_code == 2 and "give --format or --mapping" in both.output
     shutil.rmtree(tmp_path / "taobao", ignore_errors=True)
+
+
+def test_a_dimension_file_beside_the_log_fills_its_export(tmp_path):
+    # RetailRocket's item_properties layout: one property of an item per row, times in ms.
+    properties = tmp_path / "item_properties_part1.csv"
+    properties.write_text(
+        "timestamp,itemid,property,value\n"
+        "1435460400000,450209,categoryid,1338\n"  # an item the events view (2015-07-26)
+        "1435460400000,450209,available,1\n"  # not a category
+        "1436000000000,99999999,categoryid,12\n"  # an item no event names
+        "1435460400000,,categoryid,5\n"  # no item
+        "soon,450209,categoryid,7\n"  # no usable time
+    )
+    adapted = apply(load_mapping(resolve("retailrocket")), [RETAILROCKET, properties])
+    products = adapted.exports["products"]
+    by_item = {r["product_id"]: r for r in products.iter_rows(named=True)}
+    assert len(by_item) == 399 + 1  # the events' items, and the one only the file names
+    assert (by_item["450209"]["category"], by_item["450209"]["updated_at"]) == (
+        "1338",
+        1435460400000,
+    )
+    assert by_item["99999999"]["_delivery_ms"] == 1436000000000
+    assert by_item["84172"]["category"] is None  # derived from the events, no category row
+    assert adapted.unmapped.filter(pl.col("source_file") == properties.name).select(
+        "line", "reason"
+    ).sort("line").rows() == [(3, "not_a_category"), (5, "missing_key"), (6, "bad_timestamp")]
+    assert adapted.input_rows == 479 + 5
+    assert adapted.input_rows == _mapped_rows(adapted) + 2 + adapted.unmapped.height
