@@ -2,8 +2,9 @@
 
 A mapping file (`sources/<name>.toml`, validated by `Mapping`) says how a log's files become
 landing rows; `ingest_mapped` lands them day by day like any other delivery, every input row
-either mapped or unmapped with a reason, file and line. The shipped mappings (`shipped()`)
-cover the Taobao UserBehavior and RetailRocket logs.
+either mapped or unmapped with a reason, file and line. The shipped mappings (`shipped()`,
+`livelake sources list`) cover Taobao UserBehavior, RetailRocket and three other public
+layouts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "SourceMappingError",
     "ingest_mapped",
     "load_mapping",
+    "resolve",
     "shipped",
 ]
 

@@ -111,7 +111,7 @@ def _dimension_of(mapping: Mapping, path: Path) -> int | None:
 
 
 def map_rows(mapping: Mapping, rows: pl.DataFrame, rejected: pl.DataFrame) -> Adapted:
-    """`apply` on rows already read."""
+    """The log's rows, already read, through the mapping's steps."""
     event_time = parse_time(pl.col(mapping.time.column), mapping.time)
     steps, timed = _steps(mapping, event_time)
     reason = _first_failure(steps)
