@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from livelake.sources import SourceInputError, load_mapping
 from livelake.sources.apply import apply
+from livelake.sources.mapping import Input
+from livelake.sources.read import _csv, _csv_fast, _lines, _polars_lines
 
 APP_LOG = """
 name = "app_log"
@@ -208,3 +213,31 @@ def test_a_dimension_file_without_times_is_delivered_with_the_log(tmp_path):
     alone = apply(mapping, [catalog])  # no log: no day to deliver it on, and it says so
     assert alone.unmapped.select("line", "reason").rows() == [(2, "no_delivery_day")]
     assert "products" not in alone.exports or alone.exports["products"].height == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet=list('ab,"\r é1;'), max_size=12), max_size=30),
+    header=st.booleans(),
+    crlf=st.booleans(),
+)
+def test_polars_reads_the_lines_as_the_line_by_line_reader_does(lines, header, crlf):
+    # valid UTF-8 goes through Polars; the line-by-line reader is the reference
+    spec = Input(columns=["a", "b", "c"], header=header)
+    end = "\r\n" if crlf else "\n"
+    data = "".join(x + end for x in (["a,b,c"] if header else []) + lines).encode()
+    path = Path("t.csv")
+    wanted = {"a", "c"}
+    fast_lines = _polars_lines(data, "utf-8")
+    if fast_lines is None:  # nothing to read (no data)
+        assert data == b""
+        return
+    try:
+        fast, fast_bad = _csv_fast(path, spec, fast_lines, wanted)
+    except SourceInputError as exc:
+        with pytest.raises(SourceInputError, match=re.escape(str(exc))):
+            _csv(path, spec, _lines(data, "utf-8", path.name)[0], wanted, [])
+        return
+    slow, slow_bad = _csv(path, spec, _lines(data, "utf-8", path.name)[0], wanted, [])
+    assert fast.select(sorted(fast.columns)).equals(slow.select(sorted(slow.columns)))
+    assert fast_bad.sort("line").equals(slow_bad.sort("line"))
