@@ -90,8 +90,11 @@ def _options(
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    # soft_wrap: one line however long (lake paths), for grep and CI logs
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    # soft_wrap: one line however long (lake paths), for grep and CI logs; escaped, so a
+    # message naming `[input]` or a `[...]` path is printed as written, not read as markup
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -377,6 +377,14 @@ def test_ingest_with_a_mapping_file_lands_deliveries(tmp_path):
     assert [v["user_id"] for v in lines] == ["541312140", "550050854"]
 
 
+def test_a_message_naming_a_mapping_section_is_printed_as_written(tmp_path):
+    source = tmp_path / "ub.tsv"
+    source.write_text("1\t2268318\t2520377\tpv\t1511544070\n")
+    result = CliRunner().invoke(app, ["sources", "check", "taobao", str(source)])
+    assert result.exit_code == 2
+    assert 'set [input] delimiter = "\\t"' in result.output
+
+
 def test_ingest_refuses_a_bad_mapping_in_one_line(tmp_path):
     path = _mapping_file(tmp_path, BASE + 'streams = [{ stream = "views", event_type = "open" }]')
     result = CliRunner().invoke(
