@@ -51,5 +51,4 @@ def ingest_mapped(mapping: str | Path, paths: list[Path], landing_root: Path) ->
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise SourceInputError(f"input not found: {', '.join(missing)}")
-    formats = {declared.input.format, *(d.input.format for d in declared.dimensions)}
-    return land(apply(declared, paths), landing_root, input_files(paths, formats))
+    return land(apply(declared, paths), landing_root, input_files(paths, declared.formats))

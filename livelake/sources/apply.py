@@ -85,11 +85,10 @@ def _no_rows(wanted: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
 def apply(mapping: Mapping, paths: list[Path]) -> Adapted:
     """Map the files' rows as the mapping says: each file by the first dimension whose
     `files` pattern its name matches, the others as the log."""
-    formats = {mapping.input.format, *(d.input.format for d in mapping.dimensions)}
-    files = input_files(paths, formats)
+    files = input_files(paths, mapping.formats)
     if not files:
         given = ", ".join(str(p) for p in paths)
-        raise SourceInputError(f"no {' or '.join(sorted(formats))} files in {given}")
+        raise SourceInputError(f"no {' or '.join(sorted(mapping.formats))} files in {given}")
     layout = {f: _dimension_of(mapping, f) for f in files}
     log = [f for f in files if layout[f] is None]
     rows, rejected = read_files(log, mapping.input, mapping.source_columns())

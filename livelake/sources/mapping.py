@@ -149,6 +149,13 @@ class Input(_Strict):
     quote: str | None = Field('"', min_length=1, max_length=1)
     encoding: str = "utf-8"
 
+    def check_reads(self, used: set[str]) -> None:
+        """A headerless CSV has only its declared columns to read from."""
+        if self.format == "csv" and not self.header:
+            unknown = sorted(used - set(self.columns or ()))
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)}: not among [input] columns")
+
     @model_validator(mode="after")
     def _columns_known(self) -> Input:
         if self.format == "csv" and not self.header and not self.columns:
@@ -246,10 +253,7 @@ class Dimension(_Strict):
             raise ValueError(f"fields must fill the key of {self.export}, {key!r}")
         own = set(COLUMNS[self.export]) - set(DERIVED_EXPORT_FIELDS)
         _known_fields(self.fields, f"export {self.export}", own)
-        if self.input.format == "csv" and not self.input.header:
-            unknown = sorted(self.source_columns() - set(self.input.columns or ()))
-            if unknown:
-                raise ValueError(f"{', '.join(unknown)}: not among [input] columns")
+        self.input.check_reads(self.source_columns())
         return self
 
     @property
@@ -298,11 +302,13 @@ class Mapping(_Strict):
                 raise ValueError(f"exports.{name}.key must be {COLUMNS[name][0]!r}")
             own = set(COLUMNS[name][1:]) - set(DERIVED_EXPORT_FIELDS)
             _known_fields(export.fields, f"export {name}", own)
-        if self.input.format == "csv" and not self.input.header:
-            unknown = sorted(self.source_columns() - set(self.input.columns or ()))
-            if unknown:
-                raise ValueError(f"{', '.join(unknown)}: not among [input] columns")
+        self.input.check_reads(self.source_columns())
         return self
+
+    @property
+    def formats(self) -> set[str]:
+        """The input formats of the log and its dimension files."""
+        return {self.input.format, *(d.input.format for d in self.dimensions)}
 
     def rules(self) -> dict[str, FieldRule]:
         """Every global field as a rule."""
