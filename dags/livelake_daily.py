@@ -1,10 +1,10 @@
 """livelake_daily: one logical day through every stage, in flow order.
 
-wait for the day's deliveries → bronze → twelve silver jobs → silver gate → aggregates →
+wait for the day's deliveries → bronze → fourteen silver jobs → silver gate → aggregates →
 features (+ gate) → training examples (+ gate) → conversion scores (+ gate; nothing to do
-without a published model) → kpi. Each silver job conforms and stages
+without a published model) → kpi → experiment results (+ gate). Each silver job conforms and stages
 one table after the jobs of the dimensions it references (independent ones run in
-parallel); the silver gate checks all twelve and publishes all or none. Every task runs one
+parallel); the silver gate checks all fourteen and publishes all or none. Every task runs one
 step for the run's logical day (`{{ ds }}`) via
 `livelake.orchestration.tasks.run_stage_task`: in-process on local Spark, or spark-submit
 when `LIVELAKE_SPARK_MASTER` names a cluster. A failed gate fails its task without retries
@@ -49,7 +49,7 @@ def audit_reports() -> dict:
 
 
 def silver_group(stage: Stage) -> TaskGroup:
-    """The twelve silver jobs, each after the dimension jobs it references, then the gate."""
+    """The fourteen silver jobs, each after the dimension jobs it references, then the gate."""
     dependencies = silver_jobs()
     with TaskGroup(group_id="silver", tooltip=stage.description) as group:
         jobs = {
@@ -64,7 +64,7 @@ def silver_group(stage: Stage) -> TaskGroup:
         gate = run_stage.override(
             task_id="gate",
             outlets=STAGE_OUTLETS["silver"],
-            doc="reconcile and gate the twelve staged tables; publish all or none",
+            doc="reconcile and gate the fourteen staged tables; publish all or none",
         )(stage="silver.gate", day=DAY)
         list(jobs.values()) >> gate
     return group

@@ -38,7 +38,7 @@ class Stage:
 
     def load(self, part: str | None = None) -> Callable[[JobContext, date], StageReport]:
         """The stage's `run`, or with `part` one task of a stage split into parts
-        (`run_part`, e.g. silver's twelve table jobs and its gate)."""
+        (`run_part`, e.g. silver's fourteen table jobs and its gate)."""
         module = importlib.import_module(self.module)
         if part is None:
             return module.run
@@ -54,13 +54,18 @@ def _run_part(run_part, part: str, ctx: JobContext, day: date) -> StageReport:
 # The daily flow, in order. Each entry is one Airflow task group in dags/livelake_daily.py.
 DAILY_STAGES: tuple[Stage, ...] = (
     Stage("bronze", "livelake.jobs.bronze.ingest", "land delivered files verbatim", gated=False),
-    Stage("silver", "livelake.jobs.silver.stage", "conform the twelve dimensions, gate, publish"),
+    Stage(
+        "silver",
+        "livelake.jobs.silver.stage",
+        "conform the twelve dimensions and the experiments, gate, publish",
+    ),
     Stage("aggregates", "livelake.jobs.gold.aggregates", "per-entity daily aggregates"),
     Stage("features", "livelake.jobs.gold.features", "user/product/anchor feature snapshots"),
     Stage("training", "livelake.jobs.gold.training", "labels joined with features of D-1"),
     # Loaded by name: the model layer sits above the jobs (it scores with a trained model).
     Stage("score", "livelake.model.score", "the published model's scores of D's exposures"),
     Stage("kpi", "livelake.jobs.gold.kpi", "KPI mart"),
+    Stage("experiments", "livelake.jobs.gold.experiments", "A/B experiment results"),
 )
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from livelake import __version__
@@ -92,7 +93,6 @@ def _options(
 def fail(message: str, code: int = 2) -> typer.Exit:
     # soft_wrap: one line however long (lake paths), for grep and CI logs; escaped, so a
     # message naming `[input]` or a `[...]` path is printed as written, not read as markup
-    from rich.markup import escape
 
     err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
@@ -369,16 +369,29 @@ def generate_command(
     events_per_day: Annotated[int, typer.Option(help="Event lines per day")] = 2_000_000,
     seed: Annotated[int, typer.Option(help="Seed: same seed, same bytes")] = 7,
     out: Annotated[Path | None, typer.Option(help="Landing root [default: landing_root]")] = None,
+    experiments: Annotated[
+        bool,
+        typer.Option(
+            help="Run the demo's A/B experiments on the platform (definitions, assignments and "
+            "a known effect; docs/generator.md)"
+        ),
+    ] = True,
 ) -> None:
     """Generate a calibrated live-commerce platform into the landing area (docs/generator.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from rich.table import Table as RichTable
 
     from livelake.generator import GeneratorConfig, generate
+    from livelake.generator.experiments import DEMO_EXPERIMENTS
 
     try:
         config = GeneratorConfig(
-            start=start, days=days, users=users, events_per_day=events_per_day, seed=seed
+            start=start,
+            days=days,
+            users=users,
+            events_per_day=events_per_day,
+            seed=seed,
+            experiments=DEMO_EXPERIMENTS if experiments else (),
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
@@ -799,6 +812,92 @@ def dashboard(
     except DashboardError as exc:
         raise fail(str(exc), 1) from None
     console.print(f"Dashboard: {path.resolve()}")
+
+
+experiments_app = _Typer(
+    cls=_Group,
+    help="A/B experiments: each variant against the control, the verdicts and their reports.",
+    no_args_is_help=True,
+)
+app.add_typer(experiments_app, name="experiments")
+REPORTS = Path("reports/experiments")
+
+
+def _experiments():
+    from livelake.experiments.report import ReportError, experiments
+
+    try:
+        return experiments(_settings().lake_root)
+    except ReportError as exc:
+        raise fail(str(exc), 1) from None
+
+
+@experiments_app.command("list")
+def experiments_list() -> None:
+    """Every experiment with results: its unit, window, and each variant's latest verdict."""
+    import polars as pl
+    from rich.table import Table as RichTable
+
+    from livelake.experiments.report import latest
+
+    found = _experiments()
+    out = RichTable(title=f"{len(found)} experiments (gold/experiment_results)")
+    for name in ("experiment", "unit", "variants", "started", "as of", "verdicts", "SRM p"):
+        out.add_column(name, overflow="fold")
+    for data in found:
+        d, now = data.definition, latest(data)
+        primary = now.filter(pl.col("is_primary") & ~pl.col("is_control"))
+        verdicts = ", ".join(f"{v}: {x}" for v, x in primary.select("variant", "decision").rows())
+        out.add_row(
+            d["experiment_id"],
+            d["unit_type"],
+            d["variants"],
+            f"{d['start_at']:%Y-%m-%d}",
+            str(now["as_of_date"][0]),
+            verdicts,
+            f"{now['srm_p_value'][0]:.3g}",
+        )
+    console.print(out)
+
+
+@experiments_app.command("show")
+def experiments_show(
+    experiment_id: Annotated[str, typer.Argument(help="The experiment's id (see `list`)")],
+    out: Annotated[Path, typer.Option(help="Folder for the HTML report")] = REPORTS,
+) -> None:
+    """An experiment's latest results per variant and metric, its verdict, and its HTML
+    report (lift over time, guardrails, sample ratio, funnels)."""
+    from rich.table import Table as RichTable
+
+    from livelake.experiments.report import latest, render
+
+    found = {data.definition["experiment_id"]: data for data in _experiments()}
+    if experiment_id not in found:
+        raise fail(f"no results for experiment {experiment_id!r}; known: {', '.join(found)}", 1)
+    data = found[experiment_id]
+    d, now = data.definition, latest(data)
+    console.print(f"[bold]{experiment_id}[/]: {escape(d['hypothesis'] or '')}")
+    table = RichTable(title=f"as of {now['as_of_date'][0]} (unit: {d['unit_type']})")
+    for name in ("metric", "variant", "units", "value", "delta [95% interval]", "lift", "p"):
+        table.add_column(name, justify="left" if name in ("metric", "variant") else "right")
+    for r in now.sort("is_primary", "metric", "is_control", descending=True).iter_rows(named=True):
+        compared = r["delta"] is not None
+        table.add_row(
+            r["metric"] + ("" if r["is_primary"] else " (guardrail)"),
+            r["variant"],
+            f"{r['units']:,}",
+            "—" if r["value"] is None else f"{r['value']:.4g}",
+            f"{r['delta']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]" if compared else "—",
+            f"{r['relative_lift']:+.1%}" if r["relative_lift"] is not None else "—",
+            f"{r['p_value']:.3g}" if r["p_value"] is not None else "—",
+        )
+    console.print(table)
+    for r in now.filter(now["is_primary"] & ~now["is_control"]).iter_rows(named=True):
+        console.print(f"{r['variant']}: [bold]{r['decision']}[/] — {escape(r['decision_reason'])}")
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / f"{experiment_id}.html"
+    page.write_text(render(data), encoding="utf-8")
+    console.print(f"Report: {page.resolve()}")
 
 
 @app.command()

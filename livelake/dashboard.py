@@ -8,7 +8,8 @@ evidence page of that stage's latest run, which the dashboard (re)writes with th
 so the links resolve; links into a local lake are relative to the page. The conversion model
 section links the published model's card and the newest one's (a rejected model shows its
 reasons), and holds the model's predictions against what happened per anchor tier (the
-mart's calibration monitor).
+mart's calibration monitor). The experiments section lists each A/B experiment's verdicts
+and links its report page (`livelake.experiments.report`), written beside the dashboard.
 """
 
 from __future__ import annotations
@@ -433,6 +434,41 @@ def model_section(models_root: str, daily: pl.DataFrame, here: Path) -> str:
     return models + _monitor_table(daily)
 
 
+def experiments_section(lake_root: str, here: Path) -> str:
+    """Each experiment's latest verdicts, linked to its report page (written beside the
+    dashboard, in `experiments/`)."""
+    import polars as pl
+
+    from livelake.experiments.report import ReportError, experiments, latest, render
+
+    try:
+        found = experiments(lake_root)
+    except ReportError:
+        return "<p class='muted'>No experiment results in this lake.</p>"
+    rows = []
+    for data in found:
+        d, now = data.definition, latest(data)
+        page = here / "experiments" / f"{d['experiment_id']}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(render(data), encoding="utf-8")
+        primary = now.filter(pl.col("is_primary") & ~pl.col("is_control"))
+        verdicts = ", ".join(f"{v}: {x}" for v, x in primary.select("variant", "decision").rows())
+        srm = (
+            " · <span class='bad'>sample ratio mismatch</span>"
+            if now["sample_ratio_mismatch"][0]
+            else ""
+        )
+        rows.append(
+            f"<tr><td><a href='{html.escape(os.path.relpath(page, here))}'>"
+            f"{html.escape(d['experiment_id'])}</a></td><td>{html.escape(d['unit_type'])}</td>"
+            f"<td>{now['as_of_date'][0]}</td><td>{html.escape(verdicts)}{srm}</td></tr>"
+        )
+    return (
+        "<table class='metrics' id='experiments'><tr><th>experiment</th><th>unit</th>"
+        f"<th>as of</th><th>verdicts</th></tr>{''.join(rows)}</table>"
+    )
+
+
 def _gate_links(lake_root: str, cells: list[GateCell], here: Path) -> tuple[list[GateCell], str]:
     """Cells linked to their run's evidence page and the strip's footer of links, relative to
     the folder `here` of the page; a remote lake has no evidence pages, only Data Docs."""
@@ -480,6 +516,7 @@ def render(
     gates: list[GateCell] | None,
     details: str = "",
     model: str = "",
+    experiments: str = "",
 ) -> str:
     """The whole page as one HTML string (plotly.js inlined)."""
     from plotly.offline import get_plotlyjs
@@ -501,6 +538,7 @@ def render(
 <section><h2>Trends</h2>{_figure_div(trends_figure(daily, targets), "kpi-trends")}</section>
 <section><h2>Anchor tiers</h2>{_figure_div(tiers_figure(daily), "kpi-tiers")}</section>
 <section id="conversion-model"><h2>Conversion model</h2>{model}</section>
+<section id="ab-experiments"><h2>A/B experiments</h2>{experiments}</section>
 <section><h2>Every metric on {latest}</h2>{_metric_table(daily, latest)}</section>
 </body></html>
 """
@@ -525,7 +563,8 @@ def build_dashboard(lake_root: str, out: Path, models_root: str | None = None) -
     model = model_section(
         models_root or settings().resolved_models_root, daily, out.parent.absolute()
     )
-    page = render(daily, _read("gold/kpi_targets", lake_root), gates, details, model)
+    tests = experiments_section(lake_root, out.parent.absolute())
+    page = render(daily, _read("gold/kpi_targets", lake_root), gates, details, model, tests)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out

@@ -88,7 +88,8 @@ def _train_in_airflow(cfg: Settings, console: Console, day: date) -> bool:
 
 
 def _write_dashboard(cfg: Settings, console: Console) -> None:
-    """End the demo with the KPI dashboard, when the KPI mart was published."""
+    """End the demo with the KPI dashboard (and the experiment reports it links), when the
+    KPI mart was published."""
     from livelake.dashboard import DashboardError, build_dashboard
 
     try:
@@ -97,6 +98,12 @@ def _write_dashboard(cfg: Settings, console: Console) -> None:
         console.print(f"[yellow]No KPI dashboard:[/] {exc}")
         return
     console.print(f"KPI dashboard: [bold]{page.resolve()}[/] (open it in a browser)")
+    reports = sorted((page.parent / "experiments").glob("*.html"))
+    if reports:
+        console.print(
+            f"A/B experiment reports: {len(reports)} in [bold]{reports[0].parent.resolve()}[/] "
+            "(`livelake experiments list`)"
+        )
 
 
 def _print_audit(cfg: Settings, console: Console, day: date) -> None:
@@ -138,6 +145,7 @@ def run_demo(
     via_airflow: bool = True,
 ) -> int:
     from livelake.generator import GeneratorConfig, generate
+    from livelake.generator.experiments import DEMO_EXPERIMENTS
     from livelake.jobs.context import JobContext
     from livelake.jobs.runner import DAILY_STAGES
     from livelake.orchestration.tasks import execute_day
@@ -152,7 +160,12 @@ def run_demo(
     )
     generate(
         GeneratorConfig(
-            start=start, days=days, users=users, events_per_day=events_per_day, seed=seed
+            start=start,
+            days=days,
+            users=users,
+            events_per_day=events_per_day,
+            seed=seed,
+            experiments=DEMO_EXPERIMENTS,
         ),
         Path(cfg.landing_root),
     )

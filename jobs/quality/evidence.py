@@ -22,7 +22,7 @@ from livelake.jobs.quality.gx_context import docs_dir, local_path
 from livelake.lake.catalog import commit_history
 from livelake.lake.read import read_arrow
 from livelake.lake.registry import table as lookup
-from livelake.lake.tables.gold import CONVERSION_SCORES
+from livelake.lake.tables.gold import CONVERSION_SCORES, EXPERIMENT_RESULTS
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -111,6 +111,26 @@ def scoring_models(audit: DayAudit, published: list[dict[str, Any]]) -> list[tup
             )
             found |= set(zip(*(rows[c].to_pylist() for c in rows.column_names), strict=True))
     return sorted(found)
+
+
+def experiment_verdicts(audit: DayAudit, published: list[dict[str, Any]]) -> list[dict]:
+    """The verdicts (primary metric, each variant against its control) of the experiment
+    results these publications hold for the day."""
+    import pyarrow.compute as pc
+
+    rows: list[dict] = []
+    for r in published:
+        if r["table_name"] == EXPERIMENT_RESULTS.qualified_name:
+            rows += read_arrow(
+                EXPERIMENT_RESULTS,
+                version=r["table_version"],
+                columns=["experiment_id", "variant", "decision", "decision_reason"],
+                filter=(pc.field("as_of_date") == audit.day)
+                & pc.field("is_primary")
+                & ~pc.field("is_control"),
+                lake_root=audit.lake_root,
+            ).to_pylist()
+    return sorted(rows, key=lambda row: (row["experiment_id"], row["variant"]))
 
 
 def _card_link(card: str, here: Path) -> str:
@@ -238,6 +258,25 @@ def render_run(audit: DayAudit, run_id: str, here: Path, rewritten: RewrittenPar
                 ["model", "model card"],
                 [(f"<code>{escape(m)}</code>", _card_link(card, here)) for m, card in models],
             )
+        )
+    verdicts = experiment_verdicts(audit, published)
+    if verdicts:
+        pages = reports_dir(audit.lake_root) / "experiments"
+        sections["A/B experiment verdicts of the day (each links its report)"] = _table(
+            ["experiment", "variant", "verdict", "why"],
+            [
+                (
+                    _link(
+                        page if (page := pages / f"{v['experiment_id']}.html").is_file() else None,
+                        v["experiment_id"],
+                        here,
+                    ),
+                    escape(v["variant"]),
+                    escape(v["decision"]),
+                    escape(v["decision_reason"]),
+                )
+                for v in verdicts
+            ],
         )
     body = "".join(f"<h2>{escape(title)}</h2>{html}" for title, html in sections.items())
     index = docs_page(audit.data_docs, audit.lake_root)

@@ -1,4 +1,4 @@
-"""The silver stage for delivery day D: bronze lines of D -> twelve silver tables, all or none.
+"""The silver stage for delivery day D: bronze lines of D -> fourteen silver tables, all or none.
 
 Dimensions first (users, anchors, products, live sessions, prices, explanation segments), so
 the events of D can be checked against every key known after this run (published rows plus
@@ -16,7 +16,7 @@ per table `landed = published + quarantined + duplicates_dropped` is written to
 Twelve jobs and one gate: `stage_table` conforms and stages one table (it needs only the
 dimensions its foreign keys name, see `DEPENDENCIES`, so independent tables run in parallel
 as separate Airflow tasks) and leaves a manifest of its staged writes; `publish_day` loads
-all twelve, reconciles, runs the silver gate and publishes all or none. `run` does both in
+all fourteen, reconciles, runs the silver gate and publishes all or none. `run` does both in
 this process, in dependency order.
 """
 
@@ -36,7 +36,9 @@ from livelake.jobs.report import StageReport, TableCounts
 from livelake.jobs.silver import (
     after_sales,
     anchors,
+    assignments,
     cart_events,
+    experiments,
     interactions,
     live_sessions,
     orders,
@@ -77,6 +79,8 @@ TABLES: tuple[ModuleType, ...] = (
     orders,
     after_sales,
     social,
+    experiments,
+    assignments,
 )
 MODULES: dict[str, ModuleType] = {m.TABLE.name: m for m in TABLES}
 # Each table's job needs the staged keys of the dimensions its foreign keys name.
@@ -84,7 +88,7 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
     name: tuple(sorted({fk.dimension for fk in m.TABLE.foreign_keys}))
     for name, m in MODULES.items()
 }
-GATE = "gate"  # the part that gates and publishes what the twelve jobs staged
+GATE = "gate"  # the part that gates and publishes what the fourteen jobs staged
 AUDIT = "_audit"  # the reconciliation rows the gate stages once, so a retry reuses them
 
 
@@ -354,14 +358,44 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
             "first"
         )
     known = {}
+    wanted = getattr(MODULES[name], "KNOWN_COLUMNS", {})
     for dim, manifest in loaded.items():
         dimension = MODULES[dim].TABLE
+        if dim in wanted:
+            known[dim] = _rows_after(ctx, dimension, wanted[dim], manifest.writes)
+            continue
         keys = ctx.lake.keys_after(dimension, dimension.keys[0], manifest.writes)
         column = keys if keys is not None else pa.array([], pa.string())
         # The schema given: a Connect client cannot infer one from no rows.
         key_type = dimension.spark_schema()[dimension.keys[0]].dataType.simpleString()
         known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}), f"key {key_type}")
     return known
+
+
+def _rows_after(
+    ctx: JobContext, dimension: SilverTable, columns: tuple[str, ...], staged: list[StagedWrite]
+) -> DataFrame:
+    """A small dimension's rows once `staged` is published, as `key` and `columns`: a rule
+    that needs more than its keys (an assignment's variant and window) reads them here.
+    Staged rows replace published rows of the same key."""
+    import polars as pl
+
+    from livelake.lake.read import read_arrow
+
+    key = dimension.keys[0]
+    wanted = [key, *columns]
+    parts = [pl.from_arrow(w.arrow(wanted)) for w in staged if w.table == dimension]
+    if ctx.lake.exists(dimension):
+        parts.append(
+            pl.from_arrow(read_arrow(dimension, columns=wanted, lake_root=ctx.lake.lake_root))
+        )
+    schema = dimension.spark_schema()
+    ddl = ", ".join(f"{c} {schema[c].dataType.simpleString()}" for c in wanted)
+    ddl = ddl.replace(f"{key} ", "key ", 1)
+    if not parts:
+        return ctx.spark.createDataFrame([], ddl)
+    rows = pl.concat(parts, how="vertical_relaxed").unique(key, keep="first", maintain_order=True)
+    return ctx.spark.createDataFrame(rows.rename({key: "key"}).to_arrow(), ddl)
 
 
 def stage_table(ctx: JobContext, day: date, name: str) -> StageReport:
@@ -402,7 +436,7 @@ def _abort_all(manifests: Manifests, writes: list[StagedWrite]) -> None:
 
 
 def publish_day(ctx: JobContext, day: date) -> StageReport:
-    """The silver gate: reconcile and gate what the twelve jobs staged; publish all or none.
+    """The silver gate: reconcile and gate what the fourteen jobs staged; publish all or none.
 
     A crash after the gate passed keeps the manifests, so a retry re-gates the same staged
     rows and commits only what is not committed yet (commits are idempotent per staged write).

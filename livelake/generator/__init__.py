@@ -23,13 +23,14 @@ import polars as pl
 
 from livelake.generator.catalog import create_platform
 from livelake.generator.config import GeneratorConfig
-from livelake.generator.day import BuyerBook, simulate_day
+from livelake.generator.day import BuyerBook, DayTruth, simulate_day
 from livelake.generator.defects import (
     MarkedStream,
     event_file_lines,
     export_file_lines,
     mark_events,
 )
+from livelake.generator.experiments import ExperimentBook
 from livelake.lake.tables.silver import EXPORTS, STREAMS
 from livelake.landing import Delivery, export_file, stream_file
 
@@ -69,6 +70,7 @@ def generate(
         sim_rng, config.users, config.anchor_count, config.product_count, start_ms
     )
     buyers = BuyerBook()
+    experiments = ExperimentBook(config.seed, config.experiments) if config.experiments else None
     last = config.days - 1
     pending_events: dict[int, dict[str, list[MarkedStream]]] = defaultdict(
         lambda: defaultdict(list)
@@ -78,7 +80,9 @@ def generate(
     rates = dict(config.event_defect_rates)
     for index in range(config.days):
         day = config.start + timedelta(days=index)
-        truth = simulate_day(sim_rng, platform, index, day, last, config.events_per_day, buyers)
+        truth = simulate_day(
+            sim_rng, platform, index, day, last, config.events_per_day, buyers, experiments
+        )
         for due, cases in truth.after_sales_due.items():
             if due <= last:
                 pending_cases[due].append(cases)
@@ -109,7 +113,7 @@ def generate(
         )
         shutil.rmtree(delivery.folder, ignore_errors=True)
         rows = _write_delivery(
-            defect_rng, config, delivery, index, pending_events.pop(index, {}), exports
+            defect_rng, config, delivery, index, pending_events.pop(index, {}), exports, truth
         )
         warnings = [
             f"{day}: every user had bought already; extra buyers drawn from repeat buyers, "
@@ -152,6 +156,7 @@ def _write_delivery(
     day_index: int,
     events: dict[str, list[MarkedStream]],
     exports: dict[str, pl.DataFrame],
+    truth: DayTruth,
 ) -> dict[str, int]:
     """Write one day's files; returns lines written per stream/export."""
     rows: dict[str, int] = {}
@@ -180,7 +185,13 @@ def _write_delivery(
         if frame is None or frame.height == 0:
             continue
         lines, defects, clean = export_file_lines(
-            rng, table, frame, config.truncated_csv_rate, day_index
+            rng,
+            table,
+            frame,
+            config.truncated_csv_rate,
+            day_index,
+            truth.export_defects.get(table, []),
+            truth.lost_lines.get(table, 0),
         )
         delivery.write(export_file(table), lines, defects)
         delivery.add_clean(table, {delivery.delivery_date.isoformat(): clean})

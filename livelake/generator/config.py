@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from livelake.generator.experiments import Experiment
+
 #: Defect kinds injected into event lines, with their default share of event lines.
 #: The defaults come to about 1.2% of event lines; `late` and `schema_drift` stay publishable.
 DEFAULT_EVENT_DEFECT_RATES: dict[str, float] = {
@@ -55,6 +57,9 @@ class GeneratorConfig:
     )
     truncated_csv_rate: float = DEFAULT_TRUNCATED_CSV_RATE
     empty_file_per_day: bool = True
+    # A/B experiments run on the platform (generator/experiments.py; DEMO_EXPERIMENTS is the
+    # demo's set). Without any, the simulation is exactly what it was before they existed.
+    experiments: tuple[Experiment, ...] = ()
 
     def __post_init__(self) -> None:
         problems = []

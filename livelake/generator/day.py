@@ -21,6 +21,7 @@ from livelake.generator.catalog import (
     entity_ids,
     phone_numbers,
 )
+from livelake.generator.experiments import ExperimentBook
 from livelake.generator.exports import (
     anchors_rows,
     live_price_rows,
@@ -97,6 +98,9 @@ class DayTruth:
     streams: dict[str, pl.DataFrame]
     exports: dict[str, pl.DataFrame]
     after_sales_due: dict[int, pl.DataFrame] = field(default_factory=dict)
+    #: Defects placed in an export's rows: (row index, kind); and lines lost before landing.
+    export_defects: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    lost_lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -230,7 +234,12 @@ def open_rooms(rng: np.random.Generator, p: Platform, day_ms: int, stamp: str) -
 
 
 def draw_visits(
-    rng: np.random.Generator, p: Platform, rooms: Rooms, day_ms: int, n_visits: int
+    rng: np.random.Generator,
+    p: Platform,
+    rooms: Rooms,
+    day_ms: int,
+    n_visits: int,
+    session_lift: np.ndarray | None = None,
 ) -> Visits:
     """Visits: user (activity) -> category (interest) -> room (tier share, followers);
     then the purchase propensity (35/28/22/15), who buys or only carts, and dwell."""
@@ -275,6 +284,8 @@ def draw_visits(
     )
     intercept = _solve_intercept(score, CONVERSION_TARGET)
     propensity = 1.0 / (1.0 + np.exp(-(intercept + PROPENSITY_SLOPE * score)))
+    if session_lift is not None:  # an experiment's variant effect (generator/experiments.py)
+        propensity = np.clip(propensity + session_lift[session], 0.0, 1.0)
     buys = rng.random(n_visits) < propensity
     not_buying = np.flatnonzero(~buys)
     n_cart_only = round(int(buys.sum()) * UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE))
@@ -308,6 +319,7 @@ def simulate_day(
     last_day_index: int,
     events_per_day: int,
     buyers: BuyerBook,
+    experiments: ExperimentBook | None = None,
 ) -> DayTruth:
     """Simulate `day` and advance the platform's state to the end of it."""
     p = platform
@@ -315,7 +327,9 @@ def simulate_day(
     day_ms = int(np.datetime64(day, "ms").astype(np.int64))
     rooms = open_rooms(rng, p, day_ms, stamp)
     n_visits = max(100, round(events_per_day / EVENTS_PER_VISIT))
-    visits = draw_visits(rng, p, rooms, day_ms, n_visits)
+    session_ids = rooms.ids.to_list()
+    lift = experiments.session_lift(day_index, session_ids) if experiments else None
+    visits = draw_visits(rng, p, rooms, day_ms, n_visits, lift)
 
     # -- who buys: first purchases and scheduled repurchases -------------------------------
     visit_user = visits.visitor.copy()
@@ -335,7 +349,46 @@ def simulate_day(
         rng, p, rooms, visits, visit_user, streams["interactions"], day_index, day_ms, stamp
     )
     _drift_interests(rng, p)
-    return DayTruth(day, streams, exports, after_sales_due)
+    truth = DayTruth(day, streams, exports, after_sales_due)
+    if experiments is not None:
+        _experiment_exports(experiments, truth, p, rooms, visits, visit_user, day_index, day_ms)
+    return truth
+
+
+def _experiment_exports(
+    book: ExperimentBook,
+    truth: DayTruth,
+    p: Platform,
+    rooms: Rooms,
+    visits: Visits,
+    visit_user: np.ndarray,
+    day_index: int,
+    day_ms: int,
+) -> None:
+    """Add the experiment definitions and the day's assignments to `truth`'s exports. Their
+    draws come from a random stream of their own, so the rest of the day is unchanged."""
+    rng = np.random.default_rng([book.seed, 2, day_index])
+    definitions = book.definitions(day_index, day_ms)
+    if definitions is not None:
+        truth.exports["experiments"] = definitions
+    first = (
+        pl.DataFrame({"user": visit_user, "enter": visits.enter})
+        .group_by("user")
+        .agg(pl.col("enter").min())
+        .sort("user")
+    )
+    users = p.user_ids(first["user"].to_numpy()).to_list()
+    rows, defects, lost = book.assignments(
+        rng,
+        day_index,
+        day_ms,
+        (rooms.ids.to_list(), rooms.start),
+        (users, first["enter"].to_numpy()),
+    )
+    if rows.height:
+        truth.exports["assignments"] = rows
+        truth.export_defects["assignments"] = defects
+        truth.lost_lines["assignments"] = lost
 
 
 def _behaviour(

@@ -10,6 +10,7 @@ every defect with its final 1-based line number for the manifest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,8 +233,13 @@ def export_file_lines(
     frame: pl.DataFrame,
     rate: float,
     day_index: int,
+    planted: Sequence[tuple[int, str]] = (),
+    lost: int = 0,
 ) -> tuple[list[bytes], list[dict[str, object]], int]:
-    """Serialise one export; cut some rows short. Returns lines, defects, clean row count."""
+    """Serialise one export; cut some rows short. Returns lines, defects, clean row count.
+
+    `planted` are defects the simulation put into rows (row index, kind), each a line
+    silver must quarantine; `lost` lines never reached the file (named, not counted)."""
     lines = csv_lines(to_landing_columns(frame, table))
     truncatable = table in TRUNCATABLE_EXPORTS or (
         day_index > 0 and table in TRUNCATABLE_AFTER_FIRST_DAY
@@ -244,4 +250,7 @@ def export_file_lines(
         line = int(row) + 2  # the header is line 1
         lines[line - 1] = lines[line - 1].rsplit(b",", 2)[0]
         defects.append({"line": line, "kind": "truncated_csv"})
-    return lines, defects, frame.height - count
+    defects += [{"line": row + 2, "kind": kind} for row, kind in sorted(planted)]
+    if lost:
+        defects.append({"kind": "lost_lines", "lines": lost})
+    return lines, defects, frame.height - count - len(planted)

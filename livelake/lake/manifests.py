@@ -1,6 +1,6 @@
 """Staged writes that outlive the process that staged them.
 
-A stage split into tasks (the twelve silver jobs, then one gate) stages in one process and
+A stage split into tasks (the fourteen silver jobs, then one gate) stages in one process and
 publishes in another. Each task leaves a manifest: one small JSON file per (stage, day, part)
 under `<lake>/_manifests/`, holding the `describe()` of every write it staged plus the
 part's own figures. A manifest is written to a temporary name and renamed, so a reader finds

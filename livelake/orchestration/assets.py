@@ -24,6 +24,7 @@ FEATURES = lake_asset("gold/features")
 TRAINING_EXAMPLES = lake_asset("gold/training_examples")
 CONVERSION_SCORES = lake_asset("gold/conversion_scores")
 KPI = lake_asset("gold/kpi")
+EXPERIMENT_RESULTS = lake_asset("gold/experiment_results")
 MODEL = lake_asset("models/conversion_baseline")
 
 # What each daily stage publishes (keys are jobs.runner.DAILY_STAGES names).
@@ -35,4 +36,5 @@ STAGE_OUTLETS: dict[str, list[Asset]] = {
     "training": [TRAINING_EXAMPLES],
     "score": [CONVERSION_SCORES],
     "kpi": [KPI],
+    "experiments": [EXPERIMENT_RESULTS],
 }

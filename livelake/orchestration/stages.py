@@ -1,7 +1,7 @@
 """The tasks of the daily DAG, named without importing the stage modules.
 
 DAG files must parse fast, so they may not import the stage modules (Spark, GE): every stage
-of `DAILY_STAGES` gets a task, in order. Silver is split into twelve table jobs and a gate;
+of `DAILY_STAGES` gets a task, in order. Silver is split into fourteen table jobs and a gate;
 `silver_jobs` reads their dependencies from the table declarations, which import neither
 Spark nor Great Expectations.
 """

@@ -73,7 +73,7 @@ def test_quick_run_reports_daily_incremental_and_scaling_tables(tmp_path: Path) 
     profile = results["sections"]["profile"]
     assert profile["day_spark_jobs"] == sum(s["spark_jobs"] for s in profile["stages"]) > 0
     silver = next(s for s in profile["stages"] if s["stage"] == "silver")
-    assert len(silver["part_jobs"]) == 13  # twelve table jobs and the gate
+    assert len(silver["part_jobs"]) == 15  # fourteen table jobs and the gate
     assert {f"silver/{name}" for name in SILVER_TABLES} <= set(silver["gate_jobs"])
     daily = results["sections"]["daily"]
     assert all(s["status"] == "ok" for s in daily["stages"]), daily["stages"]

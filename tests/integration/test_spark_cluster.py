@@ -1,6 +1,6 @@
 """The cluster path for real: one day on a Spark standalone master + worker on 127.0.0.1 gives
 the same tables as the in-process local run, both ways a cluster runs the tasks of
-livelake_daily (bronze, the twelve silver jobs, the silver gate, …):
+livelake_daily (bronze, the fourteen silver jobs, the silver gate, …):
 
 - one `spark-submit` per task, each its own driver on the cluster;
 - one Spark Connect server submitted to the cluster by `infra/spark/connect-server.sh`,

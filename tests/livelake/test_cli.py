@@ -66,7 +66,7 @@ def test_run_rejects_an_unknown_stage_in_one_line_naming_the_stages(lake_root):
     assert result.exit_code == 2
     assert result.output == (
         "error: unknown stage 'gold-plating'; "
-        "stages are: bronze, silver, aggregates, features, training, score, kpi\n"
+        "stages are: bronze, silver, aggregates, features, training, score, kpi, experiments\n"
     )
 
 
@@ -115,7 +115,7 @@ def test_run_help_lists_the_stages():
     result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
     assert (
         "--stage  STAGE  Only this stage (repeatable): bronze, silver, aggregates, features, "
-        "training, score, kpi" in re.sub(r" {2,}", "  ", result.output)
+        "training, score, kpi, experiments" in re.sub(r" {2,}", "  ", result.output)
     )
 
 

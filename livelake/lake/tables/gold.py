@@ -121,4 +121,88 @@ CONVERSION_SCORES = Table(
     "from features as of the day before (the training examples' candidates, without labels).",
 )
 
-register(*AGGREGATES.values(), *SNAPSHOTS.values(), TRAINING_EXAMPLES, CONVERSION_SCORES)
+VERDICTS = ("ship", "no ship", "inconclusive", "invalid")
+
+
+def _statistic(name: str, doc: str) -> Column:
+    return col(name, "double", f"{doc}; null on the control's rows")
+
+
+EXPERIMENT_RESULTS = Table(
+    layer="gold",
+    name="experiment_results",
+    grain="one row per experiment × variant × metric, cumulative to as_of_date",
+    columns=(
+        key("experiment_id"),
+        key("as_of_date", "date", "units exposed and events up to the end of this day (UTC)"),
+        key("variant"),
+        key("metric", doc="the experiment's primary metric or one of its guardrails"),
+        key("unit_type", doc="live_session or user"),
+        key("is_control", "boolean", "the first declared variant, the one compared against"),
+        key("is_primary", "boolean", "the experiment's primary metric, which decides"),
+        key("is_guardrail", "boolean", "a guardrail: significantly worse means no ship"),
+        key("units", "long", "units assigned to the variant (silver/assignments)"),
+        key("numerator", "double", "the metric's numerator summed over the variant's units"),
+        key(
+            "denominator",
+            "double",
+            "the metric's denominator summed over the variant's units (units for a mean)",
+        ),
+        col(
+            "value",
+            "double",
+            "numerator / denominator, unadjusted; null when the denominator is 0",
+        ),
+        _statistic("delta", "value minus the control's value (CUPED-adjusted when cuped_theta is)"),
+        _statistic("ci_low", "95% interval of delta, lower end (delta method)"),
+        _statistic("ci_high", "95% interval of delta, upper end"),
+        _statistic("relative_lift", "delta / the control's value"),
+        _statistic("relative_ci_low", "95% interval of the relative lift, lower end"),
+        _statistic("relative_ci_high", "95% interval of the relative lift, upper end"),
+        Column(
+            "p_value",
+            "double",
+            doc="two-sided p-value of delta = 0; null on the control's rows",
+            bounds=(0.0, 1.0),
+        ),
+        col(
+            "cuped_theta",
+            "double",
+            "CUPED's slope on the pre-exposure covariate; null when the metric is not adjusted",
+        ),
+        col(
+            "cuped_variance_reduction",
+            "double",
+            "share of the delta's variance CUPED removed (1 - adjusted / unadjusted)",
+        ),
+        Column(
+            "srm_p_value",
+            "double",
+            nullable=False,
+            doc="chi-square p-value of the units per variant against the declared shares",
+            bounds=(0.0, 1.0),
+        ),
+        key("sample_ratio_mismatch", "boolean", "srm_p_value < 0.001: the result is untrustworthy"),
+        Column(
+            "decision",
+            "string",
+            doc="the variant's verdict (livelake/experiments/decision.py); null for the control",
+            allowed=VERDICTS,
+        ),
+        col("decision_reason", "string", "why, in words, with the figures"),
+        RUN_ID,
+    ),
+    partition_by=("as_of_date",),
+    keys=("experiment_id", "as_of_date", "variant", "metric"),
+    description="A/B experiment results per day: each variant against the control on the "
+    "primary metric and guardrails, with intervals, p-values, the sample-ratio test and a "
+    "decision.",
+)
+
+register(
+    *AGGREGATES.values(),
+    *SNAPSHOTS.values(),
+    TRAINING_EXAMPLES,
+    CONVERSION_SCORES,
+    EXPERIMENT_RESULTS,
+)

@@ -1,4 +1,5 @@
-"""Silver: the twelve conformed tables, each declared once, and their quarantines.
+"""Silver: the fourteen conformed tables (the twelve dimensions, A/B experiments and their
+assignments), each declared once, and their quarantines.
 
 A silver table is declared by the fields its landed lines carry (type, rules, allowed values,
 pseudonym, the names a source may use) and the columns its transform derives (dates, SCD2
@@ -462,6 +463,59 @@ SOCIAL = silver_table(
     description="Follow graph and share / invite edges.",
 )
 
+#: Metrics an experiment may name (its primary metric and guardrails), per unit of analysis.
+EXPERIMENT_METRICS = (
+    "paid_orders_per_unit",
+    "conversion_per_visit",
+    "dwell_seconds_per_visit",
+    "refund_rate",
+    "short_visit_share",
+)
+
+EXPERIMENTS = silver_table(
+    "experiments",
+    "one row per experiment (latest update wins)",
+    (
+        Field("experiment_id", required=True),
+        Field("hypothesis", doc="what the change should do, in words"),
+        Field("unit_type", required=True, allowed=("live_session", "user")),
+        Field(
+            "variants",
+            required=True,
+            doc="name:share pairs joined by a vertical bar, control first, shares summing to 1",
+        ),
+        Field("start_at", "timestamp", required=True, doc="first instant a unit may be exposed"),
+        Field("end_at", "timestamp", required=True, doc="instant exposure stops, exclusive"),
+        Field("primary_metric", required=True, allowed=EXPERIMENT_METRICS),
+        Field("guardrail_metrics", doc="metrics that must not get worse, joined by a vertical bar"),
+        key("start_date", "date", "UTC date of start_at: the partition"),
+        Field("updated_at", "timestamp", required=True),
+    ),
+    keys=("experiment_id",),
+    partition_by=("start_date",),
+    csv=True,
+    description="A/B experiment definitions: unit, variants with traffic shares, window, metrics.",
+)
+
+ASSIGNMENTS = silver_table(
+    "assignments",
+    "one row per unit assigned to an experiment (its first exposure)",
+    (
+        Field("experiment_id", required=True),
+        Field("unit_id", required=True, doc="a session_id or user_id, as the experiment's unit"),
+        Field("variant", required=True),
+        Field("exposed_at", "timestamp", required=True, doc="the unit's first exposure"),
+        key("exposure_date", "date", "UTC date of exposed_at: the partition"),
+        Field("updated_at", "timestamp", required=True),
+    ),
+    keys=("experiment_id", "unit_id"),
+    partition_by=("exposure_date",),
+    foreign_keys=(("experiment_id", "experiments"),),
+    csv=True,
+    description="Who saw which variant from when; one variant per unit and experiment, exposed "
+    "inside the experiment's window, in its declared variants.",
+)
+
 SILVER: dict[str, SilverTable] = {
     t.name: t
     for t in (
@@ -477,6 +531,8 @@ SILVER: dict[str, SilverTable] = {
         ORDERS,
         AFTER_SALES,
         SOCIAL,
+        EXPERIMENTS,
+        ASSIGNMENTS,
     )
 }
 #: The landed streams (JSON lines, hourly files) and daily exports (CSV), in landing order.
@@ -492,6 +548,8 @@ QUARANTINE_REASONS = (
     "invalid_value",
     "too_late",
     "clock_skew",
+    "conflicting_assignment",
+    "outside_window",
 )
 
 

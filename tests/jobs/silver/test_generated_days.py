@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
+from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS
 from livelake.generator import GeneratorConfig
+from livelake.generator.experiments import DEMO_EXPERIMENTS
 from livelake.jobs.bronze import ingest
+from livelake.jobs.gold import experiments as experiments_stage
 from livelake.jobs.silver import stage
 from livelake.lake.read import read_table
 from livelake.lake.tables.silver import EXPORTS, STREAMS
@@ -31,6 +34,8 @@ REASON_OF_KIND = {
     "clock_skew": "clock_skew",
     "negative_amount": "negative_amount",
     "absurd_amount": "out_of_range",
+    "assigned_twice": "conflicting_assignment",
+    "exposed_before_start": "outside_window",
 }
 DUPLICATE_KINDS = ("duplicate_exact", "resent_event_id")
 
@@ -38,7 +43,14 @@ DUPLICATE_KINDS = ("duplicate_exact", "resent_event_id")
 @pytest.fixture(scope="module")
 def generated(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("generated")
-    config = GeneratorConfig(start=START, days=DAYS, users=150, events_per_day=1_500, seed=11)
+    config = GeneratorConfig(
+        start=START,
+        days=DAYS,
+        users=150,
+        events_per_day=1_500,
+        seed=11,
+        experiments=DEMO_EXPERIMENTS,
+    )
     ctx = generated_lake(spark, root, config)
     manifests = {}
     for offset in range(DAYS):
@@ -94,3 +106,81 @@ def test_silver_counts_equal_the_generated_clean_rows(generated):
         silver = table(ctx, f"silver/{name}").group_by("event_date").len()
         actual = {d.isoformat(): n for d, n in silver.rows()}
         assert actual == dict(expected_events[name]), name
+
+
+def test_assignments_reach_silver_with_the_generators_variants(generated):
+    ctx, _ = generated
+    silver = table(ctx, "silver/assignments")
+    assert silver.height > 0
+    assert silver.select("experiment_id", "unit_id").is_duplicated().sum() == 0
+    for experiment in DEMO_EXPERIMENTS:
+        mine = silver.filter(pl.col("experiment_id") == experiment.experiment_id)
+        names = [v.name for v in experiment.variants]
+        drawn = [names[i] for i in experiment.variant_of(mine["unit_id"].to_list())]
+        assert mine["variant"].to_list() == drawn, experiment.experiment_id
+
+
+def _independent_counts(ctx, as_of: date) -> pl.DataFrame:
+    """Per experiment × variant: units and the metric counts, from silver with Polars."""
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    experiments = table(ctx, "silver/experiments").select("experiment_id", "unit_type", "end_at")
+    assigned = (
+        table(ctx, "silver/assignments")
+        .filter(pl.col("exposed_at") < end)
+        .join(experiments, on="experiment_id")
+    )
+    views = table(ctx, "silver/views").filter(pl.col("event_type") == "leave")
+    paid = table(ctx, "silver/orders").filter(pl.col("event_type") == "paid")
+    cases = table(ctx, "silver/after_sales").select("order_id").join(paid, on="order_id")
+    counts = []
+    for name, rows, value in (
+        ("visits", views, pl.lit(1)),
+        ("dwell_seconds", views, pl.col("dwell_seconds").fill_null(0)),
+        (
+            "short_visits",
+            views,
+            (pl.col("dwell_seconds").fill_null(0) < SHORT_VISIT_SECONDS).cast(pl.Int64),
+        ),
+        ("paid_orders", paid, pl.lit(1)),
+        ("after_sales_cases", cases, pl.lit(1)),
+    ):
+        per_unit = []
+        for unit_type, column in (("live_session", "session_id"), ("user", "user_id")):
+            joined = assigned.filter(pl.col("unit_type") == unit_type).join(
+                rows.select(pl.col(column).alias("unit_id"), "event_time", value.alias("v")),
+                on="unit_id",
+            )
+            inside = (pl.col("event_time") >= pl.col("exposed_at")) & (
+                pl.col("event_time") < pl.min_horizontal("end_at", pl.lit(end))
+            )
+            per_unit.append(joined.filter(inside).select("experiment_id", "variant", "v"))
+        counts.append(
+            pl.concat(per_unit).group_by("experiment_id", "variant").agg(pl.sum("v").alias(name))
+        )
+    result = assigned.group_by("experiment_id", "variant").len("units")
+    for frame in counts:
+        result = result.join(frame, on=["experiment_id", "variant"], how="left").fill_null(0)
+    return result
+
+
+def test_experiment_results_count_what_silver_holds(generated):
+    ctx, _ = generated
+    last = START + timedelta(days=DAYS - 1)
+    report = experiments_stage.run(ctx, last)
+    assert report.status == "ok", report.message
+    results = table(ctx, "gold/experiment_results").filter(pl.col("as_of_date") == last)
+    expected = _independent_counts(ctx, last)
+    assert results["experiment_id"].n_unique() == len(DEMO_EXPERIMENTS)
+    for row in results.iter_rows(named=True):
+        mine = expected.filter(
+            (pl.col("experiment_id") == row["experiment_id"])
+            & (pl.col("variant") == row["variant"])
+        ).row(0, named=True)
+        metric = METRICS[row["metric"]]
+        assert row["units"] == mine["units"], row
+        assert row["numerator"] == mine[metric.numerator], row
+        denominator = mine[metric.denominator] if metric.is_ratio else mine["units"]
+        assert row["denominator"] == denominator, row
+    decided = results.filter(~pl.col("is_control"))
+    assert set(decided["decision"]) <= {"ship", "no ship", "inconclusive", "invalid"}
+    assert decided["p_value"].drop_nulls().is_between(0, 1).all()

@@ -1,4 +1,4 @@
-"""Silver as twelve jobs and a gate (how `livelake_daily` runs it): the jobs may run in any
+"""Silver as fourteen jobs and a gate (how `livelake_daily` runs it): the jobs may run in any
 order their dependencies allow, and a gate that crashes midway publishes each table exactly
 once when retried."""
 
@@ -21,6 +21,7 @@ from tests.jobs.silver.stage_deliveries import D1, PII_KEY, day_one, snapshot, t
 
 # Dimensions last among the ones free to go, events in reverse: a valid but unusual order.
 REORDERED = (
+    "experiments",
     "products",
     "anchors",
     "users",
@@ -33,6 +34,7 @@ REORDERED = (
     "views",
     "session_products",
     "prices",
+    "assignments",
 )
 
 
@@ -68,7 +70,7 @@ def test_the_order_covers_every_table_once_and_respects_the_dependencies():
         assert set(stage.DEPENDENCIES[name]) <= set(REORDERED[:position]), name
 
 
-def test_twelve_jobs_in_another_valid_order_then_the_gate_publish_what_run_does(spark, reference):
+def test_the_jobs_in_another_valid_order_then_the_gate_publish_what_run_does(spark, reference):
     root, expected = reference
     ctx = ingested(spark, root, "reordered")
 
@@ -136,7 +138,7 @@ def test_a_gate_that_crashes_between_commits_publishes_everything_once_on_retry(
     for name, frame in expected.items():
         assert got[name].equals(frame), f"{name} is not published exactly once"
     recon = table(ctx, "audit/reconciliation")
-    assert recon.height == 12 and recon["table_name"].n_unique() == 12
+    assert recon.height == 14 and recon["table_name"].n_unique() == 14
     assert recon.filter(pl.col("table_name") == "silver/views")["landed"].to_list() == [9]
 
 
