@@ -860,6 +860,10 @@ def experiments_list() -> None:
     console.print(out)
 
 
+def _role(row: dict) -> str:
+    return " (guardrail)" if row["is_guardrail"] else " (secondary)"
+
+
 @experiments_app.command("show")
 def experiments_show(
     experiment_id: Annotated[str, typer.Argument(help="The experiment's id (see `list`)")],
@@ -878,18 +882,23 @@ def experiments_show(
     d, now = data.definition, latest(data)
     console.print(f"[bold]{experiment_id}[/]: {escape(d['hypothesis'] or '')}")
     table = RichTable(title=f"as of {now['as_of_date'][0]} (unit: {d['unit_type']})")
-    for name in ("metric", "variant", "units", "value", "delta [95% interval]", "lift", "p"):
+    columns = ("metric", "variant", "units", "value", "delta [95% interval]", "lift", "p", "CUPED")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("metric", "variant") else "right")
-    for r in now.sort("is_primary", "metric", "is_control", descending=True).iter_rows(named=True):
+    ordered = now.sort("is_primary", "is_guardrail", "metric", "is_control", descending=True)
+    for r in ordered.iter_rows(named=True):
         compared = r["delta"] is not None
         table.add_row(
-            r["metric"] + ("" if r["is_primary"] else " (guardrail)"),
+            r["metric"] + ("" if r["is_primary"] else _role(r)),
             r["variant"],
             f"{r['units']:,}",
             "—" if r["value"] is None else f"{r['value']:.4g}",
             f"{r['delta']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]" if compared else "—",
             f"{r['relative_lift']:+.1%}" if r["relative_lift"] is not None else "—",
             f"{r['p_value']:.3g}" if r["p_value"] is not None else "—",
+            "—"
+            if r["cuped_variance_reduction"] is None
+            else f"-{r['cuped_variance_reduction']:.0%} var",
         )
     console.print(table)
     for r in now.filter(now["is_primary"] & ~now["is_control"]).iter_rows(named=True):

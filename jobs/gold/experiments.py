@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 JOB = "gold.experiments"
 STAGE = "experiments"
-#: What is counted per unit; every metric is a ratio of two of these.
+#: What is counted per unit; a metric is the mean of one of these, or a ratio of two.
 UNIT_COUNTS = ("visits", "dwell_seconds", "short_visits", "paid_orders", "after_sales_cases")
 
 
@@ -380,7 +380,9 @@ def run(ctx: JobContext, day: date) -> StageReport:
     ]
     _write_reports(ctx.lake.lake_root)
     verdicts = sorted(
-        {(r["experiment_id"], r["variant"], r["decision"]) for r in rows if r["decision"]}
+        (r["experiment_id"], r["variant"], r["decision"])
+        for r in rows
+        if r["as_of_date"] == day and r["is_primary"] and r["decision"]
     )
     message = "; ".join(f"{e} {v}: {d}" for e, v, d in verdicts)
     return StageReport(

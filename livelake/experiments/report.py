@@ -37,7 +37,7 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #222; max-width:
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-section { margin: 24px 0; } .bad { color: #c62828; font-weight: 600; }
+section { margin: 24px 0; } .bad { color: #c62828; font-weight: 600; } .sig { font-weight: 700; }
 """
 
 
@@ -96,6 +96,10 @@ def _num(x: float | None) -> str:
     if x is None:
         return "—"
     return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 1 else f"{x:.4g}"
+
+
+def _share(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
 
 
 def _interval(low: float | None, high: float | None) -> str:
@@ -174,15 +178,16 @@ def funnel_figure(data: ExperimentData) -> go.Figure:
 
 
 def _metrics_table(rows: pl.DataFrame) -> str:
-    import polars as pl
 
     body = []
     ordered = rows.sort(
-        pl.col("is_primary").not_(), "metric", "is_control", descending=[False, False, True]
+        "is_primary", "is_guardrail", "metric", "is_control", descending=[True, True, False, True]
     )
     for row in ordered.iter_rows(named=True):
         metric = METRICS[row["metric"]]
-        role = "primary" if row["is_primary"] else "guardrail"
+        role = (
+            "primary" if row["is_primary"] else "guardrail" if row["is_guardrail"] else "secondary"
+        )
         direction = "higher is better" if metric.higher_is_better else "lower is better"
         significant = row["p_value"] is not None and row["p_value"] < 0.05
         p = "—" if row["p_value"] is None else f"{row['p_value']:.3g}"
@@ -194,12 +199,14 @@ def _metrics_table(rows: pl.DataFrame) -> str:
             f"<td class='num'>{_num(row['delta'])}</td>"
             f"<td class='num'>{_interval(row['ci_low'], row['ci_high'])}</td>"
             f"<td class='num'>{_pct(row['relative_lift'], 1)}</td>"
-            f"<td class='num{' bad' if significant else ''}'>{p}</td></tr>"
+            f"<td class='num{' sig' if significant else ''}'>{p}</td>"
+            f"<td class='num'>{_share(row['cuped_variance_reduction'])}</td></tr>"
         )
     return (
         "<table id='metrics'><tr><th>metric</th><th>variant</th><th>units</th>"
         "<th>numerator / denominator</th><th>value</th><th>delta vs control</th>"
-        f"<th>95% interval</th><th>relative lift</th><th>p</th></tr>{''.join(body)}</table>"
+        "<th>95% interval</th><th>relative lift</th><th>p</th>"
+        f"<th>variance CUPED removed</th></tr>{''.join(body)}</table>"
     )
 
 

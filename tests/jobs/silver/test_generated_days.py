@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS
+from livelake.experiments.report import write_reports
 from livelake.generator import GeneratorConfig
 from livelake.generator.experiments import DEMO_EXPERIMENTS
 from livelake.jobs.bronze import ingest
@@ -22,6 +23,7 @@ from livelake.jobs.gold import experiments as experiments_stage
 from livelake.jobs.silver import stage
 from livelake.lake.read import read_table
 from livelake.lake.tables.silver import EXPORTS, STREAMS
+from tests.browser import crawl, needs_chromium
 from tests.generated_lake import generated_lake
 
 START, DAYS = date(2026, 1, 1), 2
@@ -184,3 +186,18 @@ def test_experiment_results_count_what_silver_holds(generated):
     decided = results.filter(~pl.col("is_control"))
     assert set(decided["decision"]) <= {"ship", "no ship", "inconclusive", "invalid"}
     assert decided["p_value"].drop_nulls().is_between(0, 1).all()
+
+
+@needs_chromium
+def test_the_experiment_reports_open_offline_with_their_charts(generated, tmp_path):
+    ctx, _ = generated
+    last = START + timedelta(days=DAYS - 1)
+    assert experiments_stage.run(ctx, last).status == "ok"
+    pages = write_reports(ctx.settings.lake_root, tmp_path)
+    assert sorted(p.stem for p in pages) == sorted(e.experiment_id for e in DEMO_EXPERIMENTS)
+    for check in crawl(pages, count=(".js-plotly-plot", "#metrics tr", "#decision li")):
+        assert not check.failed and not check.errors and not check.broken_links(), check
+        assert check.counts[".js-plotly-plot"] == 2  # lift over time, funnel
+        variants = next(e for e in DEMO_EXPERIMENTS if e.experiment_id == check.page.stem).variants
+        assert check.counts["#metrics tr"] == 1 + len(variants) * len(METRICS)
+        assert check.counts["#decision li"] == len(variants) - 1
