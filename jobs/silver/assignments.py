@@ -5,8 +5,11 @@ experiments published or staged for the same delivery):
 - its variant is one of the experiment's declared variants (`invalid_value`);
 - it was exposed inside the experiment's window [start_at, end_at) (`outside_window`);
 - its unit is not given two different variants in the delivery (`conflicting_assignment`:
-  every line of that unit is quarantined, since neither variant can be trusted).
-A unit's assignment landed twice with the same variant keeps its latest landed line.
+  every line of that unit is quarantined, since neither variant can be trusted), nor a
+  variant other than the one an earlier delivery gave it (`conflicting_assignment`: the
+  first assignment stands).
+A unit's assignment landed twice with the same variant keeps its latest landed line; one an
+earlier delivery already published is a duplicate (the first exposure stands).
 Partitioned by the UTC date of the exposure.
 """
 
@@ -25,9 +28,12 @@ if TYPE_CHECKING:
 ORDER = UPDATE_ORDER
 #: The experiments' columns these rules read, besides the key (see `stage._staged_keys`).
 KNOWN_COLUMNS = {"experiments": ("variants", "start_at", "end_at")}
+#: What the rules read of the assignments earlier deliveries published.
+EARLIER_COLUMNS = ("experiment_id", "unit_id", "variant")
+UNIT = ["experiment_id", "unit_id"]
 
 
-def _experiment_rules(checked: DataFrame, experiments: DataFrame) -> DataFrame:
+def _experiment_rules(checked: DataFrame, experiments: DataFrame, earlier: DataFrame) -> DataFrame:
     """`checked` with the first experiment rule each still-clean line breaks as its reason."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -42,7 +48,7 @@ def _experiment_rules(checked: DataFrame, experiments: DataFrame) -> DataFrame:
     )
     joined = checked.join(
         F.broadcast(definitions), checked["experiment_id"] == definitions["_experiment"], "left"
-    )
+    ).join(earlier.withColumnRenamed("variant", "_earlier_variant"), UNIT, "left")
     clean = F.col("_reason").isNull()
     unit = Window.partitionBy("experiment_id", "unit_id")
     variants_of_unit = F.size(F.collect_set(F.when(clean, F.col("variant"))).over(unit))
@@ -69,6 +75,18 @@ def _experiment_rules(checked: DataFrame, experiments: DataFrame) -> DataFrame:
             ),
         ),
         (
+            F.col("_earlier_variant").isNotNull() & (F.col("_earlier_variant") != F.col("variant")),
+            "conflicting_assignment",
+            F.format_string(
+                "unit %s was assigned to variant %s of experiment %s by an earlier delivery, "
+                "not %s",
+                "unit_id",
+                "_earlier_variant",
+                "experiment_id",
+                "variant",
+            ),
+        ),
+        (
             variants_of_unit > 1,
             "conflicting_assignment",
             F.format_string(
@@ -91,8 +109,12 @@ def transform(bronze: DataFrame, env: SilverEnv) -> Conformed:
     """bronze/assignments lines of one delivery -> (assignments, quarantine, duplicates)."""
     from pyspark.sql import functions as F
 
-    checked = _experiment_rules(check(bronze, TABLE, env), env.known["experiments"])
+    earlier = env.known[TABLE.name]
+    checked = _experiment_rules(check(bronze, TABLE, env), env.known["experiments"], earlier)
     clean, quarantine = split(checked, TABLE, env)
     dated = clean.withColumn("exposure_date", F.to_date("exposed_at"))
     kept, dropped = latest_per_key(dated, TABLE.keys, ORDER)
-    return Conformed(kept, quarantine, dropped)
+    # Published by an earlier delivery with the same variant (a different one was quarantined)
+    repeated = kept.join(earlier.select(*UNIT), UNIT, "left_semi")
+    first = kept.join(earlier.select(*UNIT), UNIT, "left_anti")
+    return Conformed(first, quarantine, dropped.unionByName(repeated))

@@ -42,7 +42,9 @@ class SilverEnv:
     pii: PiiKey
     watermark_days: int
     clock_skew_minutes: int
-    known: Mapping[str, DataFrame] = field(default_factory=dict)  # dimension -> distinct keys
+    # dimension -> its distinct keys (or the rows a rule reads); the table's own name -> the
+    # rows earlier deliveries published, for a rule that compares with them
+    known: Mapping[str, DataFrame] = field(default_factory=dict)
     now: datetime | None = None
 
 

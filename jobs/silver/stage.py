@@ -347,7 +347,8 @@ class NotStagedError(RuntimeError):
 
 
 def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
-    """Keys of the dimensions table `name` references: published plus staged for `day`."""
+    """Keys of the dimensions table `name` references: published plus staged for `day`;
+    and, for a table whose rules compare a line with earlier deliveries, its earlier rows."""
     manifests = Manifests(ctx.lake, "silver", day)
     loaded = {dim: manifests.load(dim) for dim in DEPENDENCIES[name]}
     missing = [dim for dim, manifest in loaded.items() if manifest is None]
@@ -358,6 +359,9 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
             "first"
         )
     known = {}
+    earlier = getattr(MODULES[name], "EARLIER_COLUMNS", None)
+    if earlier:
+        known[name] = _earlier_rows(ctx, MODULES[name].TABLE, earlier, day)
     wanted = getattr(MODULES[name], "KNOWN_COLUMNS", {})
     for dim, manifest in loaded.items():
         dimension = MODULES[dim].TABLE
@@ -370,6 +374,21 @@ def _staged_keys(ctx: JobContext, name: str, day: date) -> dict[str, DataFrame]:
         key_type = dimension.spark_schema()[dimension.keys[0]].dataType.simpleString()
         known[dim] = ctx.spark.createDataFrame(pa.table({"key": column}), f"key {key_type}")
     return known
+
+
+def _earlier_rows(
+    ctx: JobContext, table: SilverTable, columns: tuple[str, ...], day: date
+) -> DataFrame:
+    """`columns` of the table's published rows that deliveries before `day` brought: a rule
+    that compares a line with what earlier deliveries said (a unit's first assignment) reads
+    them here. A rerun of `day` does not see its own earlier run's rows."""
+    from pyspark.sql import functions as F
+
+    if not ctx.lake.exists(table):
+        schema = table.spark_schema()
+        ddl = ", ".join(f"{c} {schema[c].dataType.simpleString()}" for c in columns)
+        return ctx.spark.createDataFrame([], ddl)
+    return ctx.lake.read(table).where(F.col("delivery_date") < F.lit(day)).select(*columns)
 
 
 def _rows_after(

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from livelake.generator.catalog import DAY_MS
+from livelake.generator.experiments import CLEAN_DUPLICATE_KINDS
 from livelake.landing import csv_lines, jsonl_lines, to_landing_columns
 
 HOUR_MS = 3_600_000
@@ -238,8 +239,9 @@ def export_file_lines(
 ) -> tuple[list[bytes], list[dict[str, object]], int]:
     """Serialise one export; cut some rows short. Returns lines, defects, clean row count.
 
-    `planted` are defects the simulation put into rows (row index, kind), each a line
-    silver must quarantine; `lost` lines never reached the file (named, not counted)."""
+    `planted` are defects the simulation put into rows (row index, kind): lines silver must
+    quarantine, or drop as duplicates (`CLEAN_DUPLICATE_KINDS`, clean lines); `lost` lines
+    never reached the file (named, not counted)."""
     lines = csv_lines(to_landing_columns(frame, table))
     truncatable = table in TRUNCATABLE_EXPORTS or (
         day_index > 0 and table in TRUNCATABLE_AFTER_FIRST_DAY
@@ -253,4 +255,5 @@ def export_file_lines(
     defects += [{"line": row + 2, "kind": kind} for row, kind in sorted(planted)]
     if lost:
         defects.append({"kind": "lost_lines", "lines": lost})
-    return lines, defects, frame.height - count - len(planted)
+    quarantined = sum(kind not in CLEAN_DUPLICATE_KINDS for _, kind in planted)
+    return lines, defects, frame.height - count - quarantined

@@ -12,8 +12,10 @@ simulates exactly what it did before they existed.
   no effect here (who buys is decided per visit, not per user: docs/generator.md).
 
 Defects (named in the manifest with their lines): a unit landed a second time with another
-variant (`assigned_twice`: both lines are quarantined), an exposure an hour before the
-experiment started (`exposed_before_start`, on its first day), and, from `lost_from_day`,
+variant (`assigned_twice`: both lines are quarantined), a user exposed on an earlier day
+landed again with its variant (`resent_assignment`: a duplicate) or another
+(`reassigned_later`: quarantined, the first assignment stands), an exposure an hour before
+the experiment started (`exposed_before_start`, on its first day), and, from `lost_from_day`,
 a share of one variant's assignment lines never delivered (`lost_assignments`: a
 sample-ratio mismatch the analysis must flag).
 """
@@ -29,8 +31,13 @@ import polars as pl
 from livelake.generator.catalog import DAY_MS
 
 ASSIGNED_TWICE_SHARE = 0.004
+#: Per day, this share of a user experiment's earlier units (at least one) land again: half
+#: with the variant they had (a duplicate), half with another (a conflict).
+RESENT_EARLIER_SHARE = 0.002
 EXPOSED_BEFORE_START_SHARE = 0.01
 EARLY_BY_MS = 3_600_000
+#: Planted defects whose line is clean but a duplicate of what silver already holds.
+CLEAN_DUPLICATE_KINDS = ("resent_assignment",)
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,7 @@ class ExperimentBook:
             else:
                 seen = self.exposed_users.setdefault(e.experiment_id, set())
                 fresh = [i for i, u in enumerate(first_visits[0]) if u not in seen]
+                earlier = sorted(seen)
                 units = [first_visits[0][i] for i in fresh]
                 exposed = first_visits[1][fresh]
                 seen.update(units)
@@ -225,11 +233,30 @@ class ExperimentBook:
                 ),
                 exposed_at=pl.col("exposed_at") + 1_000,
             )
+            again = pl.DataFrame(schema=rows.schema)
+            if e.unit_type == "user" and earlier:
+                n = max(1, round(RESENT_EARLIER_SHARE * len(earlier)))
+                picked = [earlier[i] for i in np.sort(rng.permutation(len(earlier))[:n])]
+                shift = np.arange(len(picked)) % 2  # 0: the same variant, 1: the next one
+                again = pl.DataFrame(
+                    {
+                        "experiment_id": [e.experiment_id] * len(picked),
+                        "unit_id": pl.Series(picked, dtype=pl.String),
+                        "variant": pl.Series(
+                            names[(e.variant_of(picked) + shift) % len(names)], dtype=pl.String
+                        ),
+                        "exposed_at": pl.Series([day_ms + DAY_MS // 2] * len(picked)),
+                    }
+                )
             offset = sum(p.height for p in parts)
             defects += [(offset + int(i), "exposed_before_start") for i in np.flatnonzero(early)]
             defects += [(offset + int(i), "assigned_twice") for i in twice]
             defects += [(offset + rows.height + i, "assigned_twice") for i in range(other.height)]
-            parts.append(pl.concat([rows, other]))
+            start = offset + rows.height + other.height
+            if again.height:
+                kinds = np.where(shift == 1, "reassigned_later", "resent_assignment")
+                defects += [(start + i, str(kind)) for i, kind in enumerate(kinds)]
+            parts.append(pl.concat([rows, other, again]))
         if not parts:
             return pl.DataFrame(), [], 0
         frame = pl.concat(parts).with_columns(updated_at=pl.col("exposed_at"))

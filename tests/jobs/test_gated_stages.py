@@ -16,4 +16,5 @@ def test_only_stages_and_parts_that_publish_through_a_gate_count_as_gated():
         "training",
         "score",
         "kpi",
+        "experiments",
     ]

@@ -23,6 +23,7 @@ def test_every_listed_stage_loads_its_run_and_a_split_stage_its_parts():
         "training",
         "score",
         "kpi",
+        "experiments",
     ]
     for stage in DAILY_STAGES:
         assert callable(stage.load())
@@ -45,7 +46,7 @@ def test_the_size_of_a_day_is_the_silver_rows_in_its_partitions(spark, ctx):
     write_world(spark, ctx.lake)
     expected = {day: 0 for day in (D1, D2)}
     for table in SILVER.values():
-        if table.partition_by:
+        if table.partition_by and ctx.lake.exists(table):  # the world runs no experiment
             # written straight into silver by the world, so never published: read the commits
             rows = read_table(
                 table.qualified_name, lake_root=ctx.settings.lake_root, consistent=False

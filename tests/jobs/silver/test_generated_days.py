@@ -38,6 +38,7 @@ REASON_OF_KIND = {
     "absurd_amount": "out_of_range",
     "assigned_twice": "conflicting_assignment",
     "exposed_before_start": "outside_window",
+    "reassigned_later": "conflicting_assignment",
 }
 DUPLICATE_KINDS = ("duplicate_exact", "resent_event_id")
 
