@@ -31,7 +31,7 @@ import polars as pl
 from livelake.generator.catalog import DAY_MS
 
 ASSIGNED_TWICE_SHARE = 0.004
-#: Per day, this share of a user experiment's earlier units (at least one) land again: half
+#: Per day, this share of a user experiment's earlier units (at least two) land again: half
 #: with the variant they had (a duplicate), half with another (a conflict).
 RESENT_EARLIER_SHARE = 0.002
 EXPOSED_BEFORE_START_SHARE = 0.01
@@ -235,7 +235,7 @@ class ExperimentBook:
             )
             again = pl.DataFrame(schema=rows.schema)
             if e.unit_type == "user" and earlier:
-                n = max(1, round(RESENT_EARLIER_SHARE * len(earlier)))
+                n = max(2, round(RESENT_EARLIER_SHARE * len(earlier)))
                 picked = [earlier[i] for i in np.sort(rng.permutation(len(earlier))[:n])]
                 shift = np.arange(len(picked)) % 2  # 0: the same variant, 1: the next one
                 again = pl.DataFrame(
