@@ -44,6 +44,7 @@ import pandas as pd
 from livelake.generator import day as gen_day
 from livelake.generator.catalog import Platform, create_platform
 from livelake.generator.config import GeneratorConfig
+from livelake.generator.experiments import DEMO_EXPERIMENTS, ExperimentBook
 
 MONTE_CARLO_DRAWS = 4_000
 
@@ -70,6 +71,8 @@ def replay(config: GeneratorConfig) -> tuple[list[Replayed], Platform]:
         rng, config.users, config.anchor_count, config.product_count, start_ms
     )
     buyers = gen_day.BuyerBook()
+    # The experiments' effects are part of the truth (`livelake demo` runs DEMO_EXPERIMENTS)
+    book = ExperimentBook(config.seed, config.experiments) if config.experiments else None
     seen: list[tuple] = []
     original = gen_day._behaviour
 
@@ -85,7 +88,7 @@ def replay(config: GeneratorConfig) -> tuple[list[Replayed], Platform]:
         for index in range(config.days):
             day = config.start + timedelta(days=index)
             gen_day.simulate_day(
-                rng, platform, index, day, config.days - 1, config.events_per_day, buyers
+                rng, platform, index, day, config.days - 1, config.events_per_day, buyers, book
             )
             rooms, visits, visit_user, favourite = seen[-1]
             days.append(
@@ -281,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         users=args.users,
         events_per_day=args.events_per_day,
         seed=args.seed,
+        experiments=DEMO_EXPERIMENTS,  # as `livelake demo` runs it
     )
     print(json.dumps(bound(config), indent=2))
     return 0
