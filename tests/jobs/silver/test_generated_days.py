@@ -166,11 +166,18 @@ def _independent_counts(ctx, as_of: date) -> pl.DataFrame:
     return result
 
 
-def test_experiment_results_count_what_silver_holds(generated):
+@pytest.fixture(scope="module")
+def analysed(generated):
+    """The lake after the experiments stage ran for the last day."""
     ctx, _ = generated
-    last = START + timedelta(days=DAYS - 1)
-    report = experiments_stage.run(ctx, last)
+    report = experiments_stage.run(ctx, START + timedelta(days=DAYS - 1))
     assert report.status == "ok", report.message
+    return ctx
+
+
+def test_experiment_results_count_what_silver_holds(analysed):
+    ctx = analysed
+    last = START + timedelta(days=DAYS - 1)
     results = table(ctx, "gold/experiment_results").filter(pl.col("as_of_date") == last)
     expected = _independent_counts(ctx, last)
     assert results["experiment_id"].n_unique() == len(DEMO_EXPERIMENTS)
@@ -190,10 +197,8 @@ def test_experiment_results_count_what_silver_holds(generated):
 
 
 @needs_chromium
-def test_the_experiment_reports_open_offline_with_their_charts(generated, tmp_path):
-    ctx, _ = generated
-    last = START + timedelta(days=DAYS - 1)
-    assert experiments_stage.run(ctx, last).status == "ok"
+def test_the_experiment_reports_open_offline_with_their_charts(analysed, tmp_path):
+    ctx = analysed
     pages = write_reports(ctx.settings.lake_root, tmp_path)
     assert sorted(p.stem for p in pages) == sorted(e.experiment_id for e in DEMO_EXPERIMENTS)
     for check in crawl(pages, count=(".js-plotly-plot", "#metrics tr", "#decision li")):
@@ -202,3 +207,31 @@ def test_the_experiment_reports_open_offline_with_their_charts(generated, tmp_pa
         variants = next(e for e in DEMO_EXPERIMENTS if e.experiment_id == check.page.stem).variants
         assert check.counts["#metrics tr"] == 1 + len(variants) * len(METRICS)
         assert check.counts["#decision li"] == len(variants) - 1
+
+
+def test_the_cli_lists_and_shows_the_experiments(analysed, tmp_path, monkeypatch, request):
+    from typer.testing import CliRunner
+
+    from livelake.cli import app
+    from livelake.config import settings
+
+    ctx = analysed
+    monkeypatch.setenv("LIVELAKE_LAKE_ROOT", ctx.settings.lake_root)
+    settings.cache_clear()  # the CLI reads the settings of this lake
+    request.addfinalizer(settings.cache_clear)  # and later tests those of theirs
+    runner = CliRunner()
+    listed = runner.invoke(app, ["experiments", "list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    for experiment in DEMO_EXPERIMENTS:
+        assert experiment.experiment_id in listed.output
+    shown = runner.invoke(
+        app,
+        ["experiments", "show", "script_hook_v2", "--out", str(tmp_path)],
+        env={"COLUMNS": "200"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "conversion_per_visit" in shown.output and "hook:" in shown.output
+    assert (tmp_path / "script_hook_v2.html").is_file()
+    unknown = runner.invoke(app, ["experiments", "show", "nope"])
+    assert unknown.exit_code == 1
+    assert "no results for experiment 'nope'" in unknown.output
