@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from livelake.experiments.decision import MetricResult, decide
 from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS
-from livelake.experiments.stats import Comparison, Moments, compare, sample_ratio
+from livelake.experiments.stats import Comparison, Moments, SampleRatio, compare, sample_ratio
 from livelake.features.feature import ENTITY_KEYS
 from livelake.jobs.gold import inputs
 from livelake.jobs.publish import publish
@@ -289,7 +289,7 @@ def experiment_rows(
 
 
 def _decision(
-    primary: str, guardrails: list[str], compared: dict[str, Comparison | str], ratio
+    primary: str, guardrails: list[str], compared: dict[str, Comparison | str], ratio: SampleRatio
 ) -> tuple[str, str]:
     """The verdict of the written rule; a primary metric not yet comparable is inconclusive
     (unless the assignment is already broken)."""
