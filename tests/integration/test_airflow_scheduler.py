@@ -73,9 +73,11 @@ def test_the_scheduler_runs_livelake_daily_for_a_triggered_day(tmp_path):
     stages = set(task_states) - {"wait_for_delivery", "audit_reports"}
     assert sorted(recorded) == sorted(stages), "a row per stage"
     # A silver job whose table got no lines that day has nothing to do, and so has score with
-    # no accepted model in this lake; every other stage is ok.
+    # no accepted model in this lake, and experiments with none delivered; every other stage
+    # is ok.
     assert {s for t, s in recorded.items() if t.startswith("silver.")} <= {"ok", "nothing_to_do"}
     assert recorded.pop("score") == "nothing_to_do"
+    assert recorded.pop("experiments") == "nothing_to_do"
     assert {s for t, s in recorded.items() if not t.startswith("silver.")} == {"ok"}
     assert recorded["silver.gate"] == recorded["silver.views"] == "ok"
 
