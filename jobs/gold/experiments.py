@@ -313,17 +313,19 @@ def _decision(
 
 def results(ctx: JobContext, as_of: date) -> list[dict[str, Any]]:
     """Every running experiment's result rows as of the end of `as_of`."""
-    from pyspark.sql import functions as F
+    import pyarrow.compute as pc
 
     end = inputs.end_of_day(as_of)
-    # The definitions are a handful of rows: read through Arrow, no Spark job (a lake that
-    # runs no experiment pays nothing more for this stage).
-    declared, cutoff = SILVER["experiments"], end.replace(tzinfo=UTC)
-    rows = read_arrow(declared, lake_root=ctx.lake.lake_root).to_pylist()
-    defined = [r for r in rows if r["start_at"] < cutoff]
+    # The definitions are a handful of rows: read once through Arrow, no Spark job (a lake
+    # that runs no experiment pays nothing more for this stage), and handed to Spark as they
+    # are for the joins.
+    declared = SILVER["experiments"]
+    started = pc.field("start_at") < pc.scalar(end.replace(tzinfo=UTC))
+    running = read_arrow(declared, filter=started, lake_root=ctx.lake.lake_root)
+    defined = running.to_pylist()
     if not defined:
         return []
-    experiments = ctx.lake.read(declared).where(F.col("start_at") < F.lit(end))
+    experiments = ctx.spark.createDataFrame(running, declared.spark_schema())
     first = min(r["start_at"] for r in defined).date()
     events = activity(
         inputs.read_partitions(ctx, SILVER["views"], first, as_of),
