@@ -47,8 +47,14 @@ CONVERSION_TARGET = 0.028
 EXPLANATION_FULL_SECONDS = 900.0  # an explanation this long scores 1
 INTERACTION_FULL_PER_MINUTE = 2.0
 PRICE_ANCHOR_FULL_DISCOUNT = 0.5
+#: Share of visits that add the product to the cart (the plan's baseline; its target is 3.2%).
+ADD_TO_CART_SHARE = 0.015
 #: Of all carted items this share is never paid.
 UNPAID_CART_SHARE = 0.85
+#: Share of buyers who pay through the cart, so that carted-and-paid visits are
+#: (1 - UNPAID_CART_SHARE) x ADD_TO_CART_SHARE of visits. The others buy directly: an order
+#: created and paid in the visit, no cart event.
+CARTED_BUYER_SHARE = ADD_TO_CART_SHARE * (1 - UNPAID_CART_SHARE) / CONVERSION_TARGET
 CANCELLED_ORDER_SHARE_OF_UNPAID_CARTS = 0.12
 CART_REMOVE_SHARE = 0.25
 
@@ -175,8 +181,8 @@ class Visits:
     segment: np.ndarray
     interaction_rate: np.ndarray  # per minute
     propensity: np.ndarray
-    buys: np.ndarray
-    carts_only: np.ndarray
+    buys: np.ndarray  # an order is created and paid in the visit
+    carts: np.ndarray  # the product is added to the cart (some buyers, the unpaid carts)
     enter: np.ndarray
     dwell_ms: np.ndarray
 
@@ -242,7 +248,7 @@ def draw_visits(
     session_lift: np.ndarray | None = None,
 ) -> Visits:
     """Visits: user (activity) -> category (interest) -> room (tier share, followers);
-    then the purchase propensity (35/28/22/15), who buys or only carts, and dwell."""
+    then the purchase propensity (35/28/22/15), who buys, who carts, and dwell."""
     n_cat = len(CATEGORIES)
     tier = p.anchor_tier
     activity = p.user_activity / p.user_activity.sum()
@@ -287,12 +293,17 @@ def draw_visits(
     if session_lift is not None:  # an experiment's variant effect (generator/experiments.py)
         propensity = np.clip(propensity + session_lift[session], 0.0, 1.0)
     buys = rng.random(n_visits) < propensity
-    not_buying = np.flatnonzero(~buys)
-    n_cart_only = round(int(buys.sum()) * UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE))
-    carts_only = np.zeros(n_visits, dtype=bool)
-    carts_only[not_buying[_weighted_sample(rng, propensity[not_buying], n_cart_only)]] = True
+    # an exact quota of buyers pays through the cart (not a coin per buyer: the cart counts
+    # are small), and for each of them UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE) visits
+    # that do not buy (chosen with probability ∝ propensity) cart without paying
+    buying, not_buying = np.flatnonzero(buys), np.flatnonzero(~buys)
+    n_carted_buyers = round(CARTED_BUYER_SHARE * len(buying))
+    n_unpaid_carts = round(n_carted_buyers * UNPAID_CART_SHARE / (1 - UNPAID_CART_SHARE))
+    carts = np.zeros(n_visits, dtype=bool)
+    carts[rng.choice(buying, n_carted_buyers, replace=False)] = True
+    carts[not_buying[_weighted_sample(rng, propensity[not_buying], n_unpaid_carts)]] = True
 
-    kind = np.where(buys, 2, np.where(carts_only, 1, 0))  # buyers stay longer
+    kind = np.where(buys, 2, np.where(carts, 1, 0))  # buyers stay longer
     medians = np.array([DWELL_MEDIAN_SECONDS[k] for k in ("browse", "cart", "buy")])
     sigmas = np.array([DWELL_SIGMA[k] for k in ("browse", "cart", "buy")])
     dwell_s = np.exp(np.log(medians[kind]) + sigmas[kind] * rng.standard_normal(n_visits))
@@ -305,7 +316,7 @@ def draw_visits(
         interaction_rate=interaction_rate,
         propensity=propensity,
         buys=buys,
-        carts_only=carts_only,
+        carts=carts,
         enter=np.minimum(enter_wish, rooms.end[session] - dwell_ms),
         dwell_ms=dwell_ms,
     )
@@ -337,10 +348,13 @@ def simulate_day(
     visit_user[buy_slots] = _assign_buyers(
         rng, p, buyers, buy_slots, day_index, last_day_index, stamp
     )
-    # A buyer's other visits to the same room would count as converted too: give them to
-    # other users so conversion per visit stays what the propensity model says.
+    # A buyer's other visits to the same room would count as converted too, a carting user's
+    # as carted: give them to other users so conversion and add-to-cart per visit stay what
+    # was drawn above.
+    buys, carts = visits.buys, visits.carts
     room_key = visit_user.astype(np.int64) * p.anchors + visits.session
-    collide = ~visits.buys & np.isin(room_key, room_key[visits.buys])
+    bought_in, carted_in = np.isin(room_key, room_key[buys]), np.isin(room_key, room_key[carts])
+    collide = ~buys & (bought_in | (~carts & carted_in))
     activity = p.user_activity / p.user_activity.sum()
     visit_user[collide] = rng.choice(p.users, int(collide.sum()), p=activity)
 
@@ -403,7 +417,7 @@ def _behaviour(
     """The four event streams of the day's visits, and after-sales cases they will cause."""
     n_visits = len(visit_user)
     enter, leave, dwell_ms = visits.enter, visits.leave, visits.dwell_ms
-    buys, carts_only = visits.buys, visits.carts_only
+    buys, carts = visits.buys, visits.carts
     visit_product = rooms.seg_product[visits.segment]
     visit_anchor = visits.session
     # -- views --------------------------------------------------------------------------------
@@ -457,13 +471,16 @@ def _behaviour(
     )
 
     # -- cart events and orders --------------------------------------------------------------
-    cart_visit = np.flatnonzero(buys | carts_only)
+    # A visit that carts or buys takes a quantity of the product in focus at its live price.
+    takes = buys | carts
+    quantity = np.zeros(n_visits, dtype=np.int64)
+    quantity[takes] = rng.choice([1, 2, 3], int(takes.sum()), p=[0.8, 0.15, 0.05])
+    unit_price = rooms.seg_live_price[visits.segment]
+    cart_visit = np.flatnonzero(carts)
     n_cart = len(cart_visit)
     cart_buys = buys[cart_visit]
     add_frac = np.where(cart_buys, 0.3, rng.uniform(0.2, 0.6, n_cart))
     add_time = enter[cart_visit] + (add_frac * dwell_ms[cart_visit]).astype(np.int64)
-    quantity = rng.choice([1, 2, 3], n_cart, p=[0.8, 0.15, 0.05])
-    unit_price = rooms.seg_live_price[visits.segment[cart_visit]]
     removes = ~cart_buys & (rng.random(n_cart) < CART_REMOVE_SHARE)
     remove_time = add_time + (rng.random(n_cart) * (leave[cart_visit] - add_time)).astype(np.int64)
     cart_base = pl.DataFrame(
@@ -471,8 +488,8 @@ def _behaviour(
             "user_id": user_ids.gather(cart_visit),
             "session_id": session_col.gather(cart_visit),
             "product_id": p.product_ids(visit_product[cart_visit]),
-            "quantity": quantity,
-            "unit_price_cny": unit_price,
+            "quantity": quantity[cart_visit],
+            "unit_price_cny": unit_price[cart_visit],
         }
     )
     cart_events = pl.concat(
@@ -484,23 +501,26 @@ def _behaviour(
         ]
     )
 
+    # Every buyer creates and pays an order, whether it carted first or bought directly; some
+    # unpaid carts that were not removed create an order and cancel it.
     cancels = ~cart_buys & ~removes & (rng.random(n_cart) < CANCELLED_ORDER_SHARE_OF_UNPAID_CARTS)
-    ordered = cart_buys | cancels
-    order_visit = cart_visit[ordered]
+    cancelled = np.zeros(n_visits, dtype=bool)
+    cancelled[cart_visit[cancels]] = True
+    added_at = np.zeros(n_visits, dtype=np.int64)
+    added_at[cart_visit] = add_time
+    order_visit = np.flatnonzero(buys | cancelled)
+    paid = buys[order_visit]
     n_orders = len(order_visit)
-    o_enter, o_dwell = enter[order_visit], dwell_ms[order_visit]
+    o_enter, o_dwell, o_leave = enter[order_visit], dwell_ms[order_visit], leave[order_visit]
+    o_added = added_at[order_visit]
     created = np.where(
-        cart_buys[ordered],
+        paid,
         o_enter + (0.6 * o_dwell).astype(np.int64),
-        add_time[ordered] + ((leave[order_visit] - add_time[ordered]) * 0.3).astype(np.int64),
+        o_added + ((o_leave - o_added) * 0.3).astype(np.int64),
     )
-    closed = np.where(
-        cart_buys[ordered],
-        o_enter + (0.85 * o_dwell).astype(np.int64),
-        leave[order_visit] - 500,
-    )
-    o_quantity = quantity[ordered]
-    o_price = unit_price[ordered]
+    closed = np.where(paid, o_enter + (0.85 * o_dwell).astype(np.int64), o_leave - 500)
+    o_quantity = quantity[order_visit]
+    o_price = unit_price[order_visit]
     o_coupon = rooms.seg_coupon[visits.segment[order_visit]]
     o_user = visit_user[order_visit]
     order_ids = entity_ids(f"o{stamp}-", np.arange(n_orders), 7)
@@ -520,7 +540,6 @@ def _behaviour(
             "receiver_address": _addresses(p, o_user),
         }
     )
-    paid = cart_buys[ordered]
     orders = pl.concat(
         [
             order_base.with_columns(event_type=pl.lit("created"), event_time=pl.Series(created)),
