@@ -516,6 +516,7 @@ METRICS: tuple[Metric, ...] = (
         "room visits whose user added a product to the cart in that session on the day",
         "carted_visits",
         "room_visits",
+        same_as="add_to_cart_rate",
         targets=(Target("plan", 3.2, "plan: add-to-cart rate 3.2%"),),
     ),
     _count("carted_visits", "room visits whose user added to the cart in that session"),

@@ -42,8 +42,8 @@ class CalibrationQuery:
 
 _VISITS = """visits AS (
     SELECT DISTINCT visit_id, user_id, session_id FROM views WHERE session_id IS NOT NULL
-),
-paid_in_session AS (
+)"""
+_PAID_IN_SESSION = """paid_in_session AS (
     SELECT DISTINCT user_id, session_id FROM orders
     WHERE event_type = 'paid' AND session_id IS NOT NULL
 )"""
@@ -55,7 +55,8 @@ LIVE_ROOM_CONVERSION = CalibrationQuery(
     description="Share of room visits (distinct visit_id) whose user paid an order in that "
     "live session.",
     plan_target="2.8% overall (2023 industry average)",
-    sql=f"""WITH {_VISITS}
+    sql=f"""WITH {_VISITS},
+{_PAID_IN_SESSION}
 SELECT CAST(COUNT(p.user_id) AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
 FROM visits v
 LEFT JOIN paid_in_session p ON v.user_id = p.user_id AND v.session_id = p.session_id""",
@@ -67,6 +68,7 @@ CONVERSION_BY_ANCHOR_TIER = CalibrationQuery(
     plan_target="head 3.5-4%, mid 1.5-2.5%, long tail < 1%",
     group_by="tier",
     sql=f"""WITH {_VISITS},
+{_PAID_IN_SESSION},
 anchor_tier AS (
     SELECT anchor_id, tier FROM (
         SELECT anchor_id, tier,
@@ -85,6 +87,21 @@ JOIN session_tier t ON v.session_id = t.session_id
 LEFT JOIN paid_in_session p ON v.user_id = p.user_id AND v.session_id = p.session_id
 GROUP BY t.tier
 ORDER BY t.tier""",
+)
+
+ADD_TO_CART_RATE = CalibrationQuery(
+    name="add_to_cart_rate",
+    description="Share of room visits (distinct visit_id) whose user added a product to the "
+    "cart in that live session.",
+    plan_target="1.5% of visits (baseline; the plan's target is 3.2%)",
+    sql=f"""WITH {_VISITS},
+carted_in_session AS (
+    SELECT DISTINCT user_id, session_id FROM cart_events
+    WHERE event_type = 'add' AND session_id IS NOT NULL
+)
+SELECT CAST(COUNT(c.user_id) AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
+FROM visits v
+LEFT JOIN carted_in_session c ON v.user_id = c.user_id AND v.session_id = c.session_id""",
 )
 
 SHORT_VISIT_SHARE = CalibrationQuery(
@@ -186,6 +203,7 @@ CALIBRATION_QUERIES: dict[str, CalibrationQuery] = {
     for m in (
         LIVE_ROOM_CONVERSION,
         CONVERSION_BY_ANCHOR_TIER,
+        ADD_TO_CART_RATE,
         SHORT_VISIT_SHARE,
         UNPAID_CART_SHARE,
         REPURCHASE_WITHIN_30_DAYS,

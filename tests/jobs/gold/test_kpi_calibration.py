@@ -114,6 +114,7 @@ def _generator_metrics_on(con, day: date) -> dict:
 def test_the_mart_equals_the_generators_definitions_day_by_day(spark, generated, offset):
     assert set(SAME_AS.values()) == {
         "live_room_conversion",
+        "add_to_cart_rate",
         "short_visit_share",
         "unpaid_cart_share",
     }
@@ -130,6 +131,7 @@ def test_the_mart_equals_the_generators_definitions_day_by_day(spark, generated,
         )
     # ... and those numbers are the calibration the generator promises (plan figures).
     assert 1.5 <= ours[("live_room_conversion_pct", "all", "all")] <= 4.5
+    assert 0.5 <= ours[("add_to_cart_rate_pct", "all", "all")] <= 2.5
     assert ours[("short_visit_share_pct", "all", "all")] > 55
     assert 75 <= ours[("unpaid_cart_share_pct", "all", "all")] <= 95
     head = ours[("live_room_conversion_pct", "anchor_tier", "head")]
