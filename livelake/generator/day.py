@@ -67,7 +67,7 @@ TIER_INTERACTIONS_PER_MINUTE = np.array([0.8, 0.65, 0.3])
 #: Rooms open between 00:00 and 16:00 UTC (08:00-24:00 Beijing time).
 BROADCAST_WINDOW_MS = 16 * 3_600_000
 #: Lines per visit across the four streams, used to size a day from events_per_day.
-EVENTS_PER_VISIT = 4.4
+EVENTS_PER_VISIT = 3.9
 DWELL_MEDIAN_SECONDS = {"browse": 80.0, "cart": 240.0, "buy": 420.0}
 DWELL_SIGMA = {"browse": 1.1, "cart": 0.7, "buy": 0.5}
 

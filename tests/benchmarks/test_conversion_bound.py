@@ -42,9 +42,9 @@ def test_replay_rebuilds_the_demo_weeks_training_examples(demo_week: pd.DataFram
     # defects (duplicates, late and lost lines): 43,518 rows and 102 positives on
     # 2026-01-07 against 43,728 and 104, before the demo ran experiments.
     by_day = demo_week.groupby("day_index")["label"].agg(["size", "sum"])
-    assert by_day.loc[6].tolist() == [45_187, 140]
-    assert by_day["size"].sum() == 266_189
-    assert by_day["sum"].sum() == 890
+    assert by_day.loc[6].tolist() == [46_939, 170]
+    assert by_day["size"].sum() == 288_762
+    assert by_day["sum"].sum() == 990
 
 
 def test_no_model_on_features_of_the_day_before_reaches_the_gate(
@@ -52,20 +52,20 @@ def test_no_model_on_features_of_the_day_before_reaches_the_gate(
 ) -> None:
     # The anchor's expected propensity and the users' purchase history are all of the plan's
     # drivers a snapshot of D-1 can know: 4% better than the base rate, not 10%.
-    assert last_day["anchor"] == pytest.approx(0.979, abs=0.002)
-    assert last_day["user_history"] == pytest.approx(0.967, abs=0.002)
+    assert last_day["anchor"] == pytest.approx(0.977, abs=0.002)
+    assert last_day["user_history"] == pytest.approx(0.959, abs=0.002)
     assert last_day["user_history"] > 0.9
 
 
 def test_the_four_drivers_on_the_day_itself_still_miss_the_gate(
     last_day: dict[str, float],
 ) -> None:
-    assert last_day["visit_propensity"] == pytest.approx(0.947, abs=0.002)
+    assert last_day["visit_propensity"] == pytest.approx(0.939, abs=0.002)
 
 
 def test_knowing_the_product_in_focus_beats_the_gate_by_far(last_day: dict[str, float]) -> None:
-    assert last_day["landed_product"] == pytest.approx(0.594, abs=0.002)
-    assert last_day["oracle"] == pytest.approx(0.622, abs=0.002)
+    assert last_day["landed_product"] == pytest.approx(0.589, abs=0.002)
+    assert last_day["oracle"] == pytest.approx(0.627, abs=0.002)
 
 
 def test_interest_predicts_not_buying_an_artefact_of_who_gets_a_buying_visit(
@@ -73,4 +73,4 @@ def test_interest_predicts_not_buying_an_artefact_of_who_gets_a_buying_visit(
 ) -> None:
     rate = demo_week.groupby("is_favourite")["label"].mean()
     assert rate[True] < rate[False] / 5
-    assert last_day["user_interest"] == pytest.approx(0.897, abs=0.002)
+    assert last_day["user_interest"] == pytest.approx(0.894, abs=0.002)

@@ -21,12 +21,18 @@ from tests.experiments.test_results import sums
 
 LIFT = 0.01
 SEEDS = 200
-DAYS = 2
+# Four days give each variant about 70 sessions; over two (about 35) the delta method's
+# standard error fell 6% short of the spread across seeds and an A/A rejected 9% of the time.
+DAYS = 4
+START = date(2026, 1, 1)
 
 
-def hook(lift: float) -> Experiment:
+def hook(lift: float, seed: int) -> Experiment:
+    """The experiment of one seed. Its id salts the assignment hash, so each seed draws its
+    own split of the sessions: with one id, every seed would share one randomisation (the
+    session ids repeat across seeds) and the intervals would be judged on one split only."""
     return Experiment(
-        "hook",
+        f"hook-{seed}",
         "a known effect",
         "live_session",
         (Variant("control", 0.5), Variant("hook", 0.5, conversion_lift=lift)),
@@ -38,9 +44,7 @@ def hook(lift: float) -> Experiment:
 
 def session_sums(seed: int, experiment: Experiment) -> dict[str, dict[str, float]]:
     """Each variant's sums of visits and paid orders over its sessions, from the truth."""
-    config = GeneratorConfig(
-        start=date(2026, 1, 1), days=DAYS, users=1_000, events_per_day=10_000, seed=seed
-    )
+    config = GeneratorConfig(start=START, days=DAYS, users=1_000, events_per_day=10_000, seed=seed)
     rng = np.random.default_rng([seed, 0])
     start_ms = int(np.datetime64(config.start, "ms").astype(np.int64))
     platform = create_platform(
@@ -75,7 +79,6 @@ def session_sums(seed: int, experiment: Experiment) -> dict[str, dict[str, float
 
 
 def primary_rows(lift: float) -> list[dict]:
-    experiment = hook(lift)
     definition = {
         "experiment_id": "hook",
         "unit_type": "live_session",
@@ -85,7 +88,9 @@ def primary_rows(lift: float) -> list[dict]:
     }
     rows = []
     for seed in range(SEEDS):
-        found = experiment_rows(definition, session_sums(seed, experiment), date(2026, 1, 2), "r")
+        sums_by_variant = session_sums(seed, hook(lift, seed))
+        last_day = START + timedelta(days=DAYS - 1)
+        found = experiment_rows(definition, sums_by_variant, last_day, "r")
         rows += [r for r in found if r["is_primary"] and not r["is_control"]]
     return rows
 
