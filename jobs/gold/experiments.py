@@ -22,7 +22,7 @@ from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from livelake.experiments.decision import MetricResult, decide
-from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS
+from livelake.experiments.metrics import COVARIATE_ENTITIES, METRICS, SHORT_VISIT_SECONDS
 from livelake.experiments.stats import Comparison, Moments, SampleRatio, compare, sample_ratio
 from livelake.features.feature import ENTITY_KEYS
 from livelake.jobs.gold import inputs
@@ -335,7 +335,7 @@ def results(ctx: JobContext, as_of: date) -> list[dict[str, Any]]:
     assignments = inputs.read_partitions(ctx, SILVER["assignments"], first, as_of)
     snapshots = {
         entity: inputs.read_partitions(ctx, SNAPSHOTS[entity], first - timedelta(days=1), as_of)
-        for entity in {e for m in METRICS.values() for e, _ in m.covariate.values()}
+        for entity in COVARIATE_ENTITIES
         if ctx.lake.exists(SNAPSHOTS[entity])
     }
     sessions = ctx.lake.read(SILVER["live_sessions"])

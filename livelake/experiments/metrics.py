@@ -77,3 +77,9 @@ METRICS: dict[str, ExperimentMetric] = {
 }
 if tuple(METRICS) != EXPERIMENT_METRICS:
     raise ImportError("livelake.experiments.metrics must describe every EXPERIMENT_METRICS name")
+#: The silver tables a day's results are computed from, and the entities whose feature
+#: snapshots give the CUPED covariates: the stage reads them, the report names their versions.
+SILVER_INPUTS = ("experiments", "assignments", "views", "orders", "after_sales", "live_sessions")
+COVARIATE_ENTITIES = tuple(
+    sorted({entity for m in METRICS.values() for entity, _ in m.covariate.values()})
+)

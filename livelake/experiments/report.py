@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from livelake.experiments.metrics import METRICS
+from livelake.experiments.metrics import COVARIATE_ENTITIES, METRICS, SILVER_INPUTS
 from livelake.lake.base import LakeError
 from livelake.lake.published import published_versions
 from livelake.lake.read import read_table
+from livelake.lake.tables.gold import SNAPSHOTS
+from livelake.lake.tables.silver import SILVER
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 DAY_MS = 86_400_000
 RESULTS = "gold/experiment_results"
-DEFINITIONS = "silver/experiments"
+DEFINITIONS = SILVER["experiments"].qualified_name
 VERDICT_COLOURS = {
     "ship": "#2e7d32",
     "no ship": "#c62828",
@@ -65,7 +67,9 @@ def load(lake_root: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int | No
             "pipeline on deliveries with experiments first (`livelake demo`)"
         ) from None
     published = published_versions(lake_root)
-    versions = {name: published.get(name) for name in (RESULTS, DEFINITIONS)}
+    read = [SILVER[n].qualified_name for n in SILVER_INPUTS]
+    read += [SNAPSHOTS[e].qualified_name for e in COVARIATE_ENTITIES]
+    versions = {name: published.get(name) for name in (RESULTS, *read)}
     return definitions, results, versions
 
 
@@ -249,7 +253,8 @@ def render(data: ExperimentData) -> str:
         for r in now.filter(pl.col("is_primary") & ~pl.col("is_control")).iter_rows(named=True)
     )
     versions = ", ".join(
-        f"<code>{name}</code> version {v}" for name, v in sorted(data.versions.items())
+        f"<code>{name}</code> {'none published' if v is None else f'version {v}'}"
+        for name, v in sorted(data.versions.items())
     )
     run_ids = ", ".join(sorted(set(now["run_id"])))
     name = html.escape(d["experiment_id"])

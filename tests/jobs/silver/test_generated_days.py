@@ -14,15 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS
+from livelake.experiments.metrics import METRICS, SHORT_VISIT_SECONDS, SILVER_INPUTS
 from livelake.experiments.report import write_reports
 from livelake.generator import GeneratorConfig
 from livelake.generator.experiments import DEMO_EXPERIMENTS
 from livelake.jobs.bronze import ingest
 from livelake.jobs.gold import experiments as experiments_stage
 from livelake.jobs.silver import stage
+from livelake.lake.published import published_versions
 from livelake.lake.read import read_table
-from livelake.lake.tables.silver import EXPORTS, STREAMS
+from livelake.lake.tables.silver import EXPORTS, SILVER, STREAMS
 from tests.browser import crawl, needs_chromium
 from tests.generated_lake import generated_lake
 
@@ -207,6 +208,11 @@ def test_the_experiment_reports_open_offline_with_their_charts(analysed, tmp_pat
         variants = next(e for e in DEMO_EXPERIMENTS if e.experiment_id == check.page.stem).variants
         assert check.counts["#metrics tr"] == 1 + len(variants) * len(METRICS)
         assert check.counts["#decision li"] == len(variants) - 1
+    published = published_versions(ctx.settings.lake_root)
+    for page in pages:  # the versions of what the results were computed from
+        text = page.read_text()
+        for name in (SILVER[n].qualified_name for n in SILVER_INPUTS):
+            assert f"<code>{name}</code> version {published[name]}" in text, name
 
 
 def test_the_cli_lists_and_shows_the_experiments(analysed, tmp_path, monkeypatch, request):
