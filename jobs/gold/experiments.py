@@ -22,7 +22,12 @@ from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from livelake.experiments.decision import MetricResult, decide
-from livelake.experiments.metrics import COVARIATE_ENTITIES, METRICS, SHORT_VISIT_SECONDS
+from livelake.experiments.metrics import (
+    COVARIATE_ENTITIES,
+    METRICS,
+    SHORT_VISIT_SECONDS,
+    SILVER_INPUTS,
+)
 from livelake.experiments.stats import Comparison, Moments, SampleRatio, compare, sample_ratio
 from livelake.features.feature import ENTITY_KEYS
 from livelake.jobs.gold import inputs
@@ -367,8 +372,7 @@ def run(ctx: JobContext, day: date) -> StageReport:
     """Results of every experiment as of D (and of the earlier days late data changed)."""
     started = time.monotonic()
     ctx = ctx.job(JOB, day)
-    needed = ("experiments", "assignments", "views", "orders", "after_sales")
-    if not all(ctx.lake.exists(SILVER[name]) for name in needed):
+    if not all(ctx.lake.exists(SILVER[name]) for name in SILVER_INPUTS):
         return StageReport(STAGE, day, "nothing_to_do", message="no experiment in silver yet")
     if (reason := inputs.nothing_delivered(ctx, day)) is not None:
         return inputs.empty_day_report(STAGE, day, reason, "experiment results")

@@ -43,10 +43,24 @@ class CalibrationQuery:
 _VISITS = """visits AS (
     SELECT DISTINCT visit_id, user_id, session_id FROM views WHERE session_id IS NOT NULL
 )"""
-_PAID_IN_SESSION = """paid_in_session AS (
-    SELECT DISTINCT user_id, session_id FROM orders
-    WHERE event_type = 'paid' AND session_id IS NOT NULL
+
+
+def _in_session(name: str, stream: str, event_type: str) -> str:
+    """A CTE of the (user, session) pairs with an `event_type` line of `stream`."""
+    return f"""{name} AS (
+    SELECT DISTINCT user_id, session_id FROM {stream}
+    WHERE event_type = '{event_type}' AND session_id IS NOT NULL
 )"""
+
+
+def _share_of_visits(in_session: str) -> str:
+    """The share of `visits` whose user and session are in the CTE named `in_session`."""
+    return f"""SELECT CAST(COUNT(x.user_id) AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
+FROM visits v
+LEFT JOIN {in_session} x ON v.user_id = x.user_id AND v.session_id = x.session_id"""
+
+
+_PAID_IN_SESSION = _in_session("paid_in_session", "orders", "paid")
 
 _LAGS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, MAX_INTEREST_LAG_DAYS + 1))
 
@@ -57,9 +71,7 @@ LIVE_ROOM_CONVERSION = CalibrationQuery(
     plan_target="2.8% overall (2023 industry average)",
     sql=f"""WITH {_VISITS},
 {_PAID_IN_SESSION}
-SELECT CAST(COUNT(p.user_id) AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
-FROM visits v
-LEFT JOIN paid_in_session p ON v.user_id = p.user_id AND v.session_id = p.session_id""",
+{_share_of_visits("paid_in_session")}""",
 )
 
 CONVERSION_BY_ANCHOR_TIER = CalibrationQuery(
@@ -95,13 +107,8 @@ ADD_TO_CART_RATE = CalibrationQuery(
     "cart in that live session.",
     plan_target="1.5% of visits (baseline; the plan's target is 3.2%)",
     sql=f"""WITH {_VISITS},
-carted_in_session AS (
-    SELECT DISTINCT user_id, session_id FROM cart_events
-    WHERE event_type = 'add' AND session_id IS NOT NULL
-)
-SELECT CAST(COUNT(c.user_id) AS DOUBLE) / COUNT(*) AS value, COUNT(*) AS visits
-FROM visits v
-LEFT JOIN carted_in_session c ON v.user_id = c.user_id AND v.session_id = c.session_id""",
+{_in_session("carted_in_session", "cart_events", "add")}
+{_share_of_visits("carted_in_session")}""",
 )
 
 SHORT_VISIT_SHARE = CalibrationQuery(
